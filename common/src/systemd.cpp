@@ -1,0 +1,51 @@
+#include "checkpoint/common/systemd.hpp"
+
+#include <systemd/sd-daemon.h>
+
+#include <cstdlib>
+#include <string>
+
+namespace checkpoint::common {
+
+SystemdNotifier::SystemdNotifier() {
+  const char* sock = std::getenv("NOTIFY_SOCKET");
+  enabled_ = sock && *sock;
+  std::uint64_t usec = 0;
+  if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
+    watchdog_ = std::chrono::microseconds(usec);
+  }
+}
+
+Status SystemdNotifier::Send(std::string_view message) {
+  if (!enabled_) return {};
+  std::string m(message);
+  int rc = sd_notify(0, m.c_str());
+  if (rc < 0) return ErrnoError("sd_notify", -rc);
+  return {};
+}
+
+namespace {
+// STATUS= is one line: drop anything that could start another assignment.
+std::string OneLine(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return out;
+}
+}  // namespace
+
+Status SystemdNotifier::Ready(std::string_view status) {
+  return Send("READY=1\nSTATUS=" + OneLine(status));
+}
+Status SystemdNotifier::Watchdog() {
+  return Send("WATCHDOG=1");
+}
+Status SystemdNotifier::Stopping(std::string_view status) {
+  return Send("STOPPING=1\nSTATUS=" + OneLine(status));
+}
+Status SystemdNotifier::SetStatus(std::string_view status) {
+  return Send("STATUS=" + OneLine(status));
+}
+
+}  // namespace checkpoint::common

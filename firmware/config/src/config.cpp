@@ -1,0 +1,326 @@
+#include "checkpoint/config/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "checkpoint/common/fs.hpp"
+
+namespace checkpoint::config {
+
+namespace {
+
+class ConfigCategoryImpl final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "config"; }
+  std::string message(int c) const override {
+    switch (static_cast<ConfigErrc>(c)) {
+      case ConfigErrc::kSyntax:
+        return "TOML syntax error";
+      case ConfigErrc::kInvalid:
+        return "invalid configuration";
+      case ConfigErrc::kUnreadable:
+        return "configuration unreadable";
+    }
+    return "unknown config error";
+  }
+};
+
+// Collects every problem with its location, so one run shows them all.
+class Diagnostics {
+ public:
+  explicit Diagnostics(std::string source) : source_(std::move(source)) {}
+  void Add(std::int64_t line, std::string_view key, std::string_view problem) {
+    std::ostringstream os;
+    os << source_ << ':' << line << ": " << key << ": " << problem;
+    problems_.push_back(os.str());
+  }
+  bool empty() const { return problems_.empty(); }
+  std::string Join() const {
+    std::string s;
+    for (const auto& p : problems_) {
+      if (!s.empty()) s += '\n';
+      s += p;
+    }
+    return s;
+  }
+
+ private:
+  std::string source_;
+  std::vector<std::string> problems_;
+};
+
+std::int64_t LineOf(const toml::node& n) {
+  return static_cast<std::int64_t>(n.source().begin.line);
+}
+
+// Reads one table: typed getters that record which keys were used, then Finish()
+// reports every key that nobody asked for.
+class TableReader {
+ public:
+  TableReader(const toml::table& t, std::string prefix, Diagnostics& d)
+      : t_(t), prefix_(std::move(prefix)), d_(d) {}
+
+  std::string Key(std::string_view k) const {
+    return prefix_.empty() ? std::string(k) : prefix_ + "." + std::string(k);
+  }
+  std::int64_t line() const { return std::max<std::int64_t>(1, LineOf(t_)); }
+
+  std::optional<std::string> String(std::string_view k, bool required) {
+    const toml::node* n = Find(k, required);
+    if (!n) return std::nullopt;
+    if (auto v = n->value<std::string>()) return *v;
+    d_.Add(LineOf(*n), Key(k), "must be a string");
+    return std::nullopt;
+  }
+
+  std::optional<std::int64_t> Int(std::string_view k, bool required, std::int64_t lo,
+                                  std::int64_t hi) {
+    const toml::node* n = Find(k, required);
+    if (!n) return std::nullopt;
+    auto v = n->as_integer();
+    if (!v) {
+      d_.Add(LineOf(*n), Key(k), "must be an integer");
+      return std::nullopt;
+    }
+    if (v->get() < lo || v->get() > hi) {
+      d_.Add(LineOf(*n), Key(k),
+             "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+      return std::nullopt;
+    }
+    return v->get();
+  }
+
+  std::optional<std::vector<std::string>> StringArray(std::string_view k, bool required) {
+    const toml::node* n = Find(k, required);
+    if (!n) return std::nullopt;
+    const toml::array* a = n->as_array();
+    if (!a) {
+      d_.Add(LineOf(*n), Key(k), "must be an array of strings");
+      return std::nullopt;
+    }
+    std::vector<std::string> out;
+    for (const auto& e : *a) {
+      auto s = e.value<std::string>();
+      if (!s) {
+        d_.Add(LineOf(e), Key(k), "must be an array of strings");
+        return std::nullopt;
+      }
+      out.push_back(*s);
+    }
+    return out;
+  }
+
+  const toml::table* Table(std::string_view k, bool required) {
+    const toml::node* n = Find(k, required);
+    if (!n) return nullptr;
+    if (auto* t = n->as_table()) return t;
+    d_.Add(LineOf(*n), Key(k), "must be a table ([" + Key(k) + "])");
+    return nullptr;
+  }
+
+  const toml::array* TableArray(std::string_view k) {
+    const toml::node* n = Find(k, false);
+    if (!n) return nullptr;
+    if (auto* a = n->as_array(); a && a->is_array_of_tables()) return a;
+    d_.Add(LineOf(*n), Key(k), "must be an array of tables ([[" + Key(k) + "]])");
+    return nullptr;
+  }
+
+  // A problem with key `k`, reported at the key's line (or the table's when absent).
+  void Error(std::string_view k, std::string_view problem) {
+    const toml::node* n = t_.get(k);
+    d_.Add(n ? LineOf(*n) : line(), Key(k), problem);
+  }
+
+  void Finish() {
+    for (const auto& [k, v] : t_) {
+      if (!used_.contains(std::string(k.str()))) {
+        d_.Add(LineOf(v), Key(k.str()), "unknown key");
+      }
+    }
+  }
+
+ private:
+  const toml::node* Find(std::string_view k, bool required) {
+    used_.insert(std::string(k));
+    const toml::node* n = t_.get(k);
+    if (!n && required) d_.Add(line(), Key(k), "is required");
+    return n;
+  }
+
+  const toml::table& t_;
+  std::string prefix_;
+  Diagnostics& d_;
+  std::set<std::string> used_;
+};
+
+bool IsIdentifier(std::string_view s, std::size_t max_len) {
+  if (s.empty() || s.size() > max_len) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-';
+  });
+}
+
+void ReadIdentifier(TableReader& r, std::string_view key, std::size_t max_len, std::string& out) {
+  if (auto v = r.String(key, true)) {
+    if (IsIdentifier(*v, max_len)) {
+      out = *v;
+    } else {
+      r.Error(key, "must be 1 to " + std::to_string(max_len) + " characters of A-Z a-z 0-9 _ . -");
+    }
+  }
+}
+
+std::optional<Agency> ParseAgency(std::string_view s) {
+  for (Agency a : {Agency::kBorderGuard, Agency::kCustoms, Agency::kPolice}) {
+    if (AgencyName(a) == s) return a;
+  }
+  return std::nullopt;
+}
+
+void ReadBooths(TableReader& root, Diagnostics& d, Config& c) {
+  const toml::array* booths = root.TableArray("booths");
+  if (!booths) return;
+  std::set<std::string> seen;
+  std::size_t index = 0;
+  for (const auto& node : *booths) {
+    TableReader r(*node.as_table(), "booths[" + std::to_string(index++) + "]", d);
+    Booth b;
+    ReadIdentifier(r, "id", 32, b.id);
+    if (!b.id.empty() && !seen.insert(b.id).second) {
+      r.Error("id", "duplicate booth id '" + b.id + "'");
+    }
+    if (auto kind = r.String("kind", true)) {
+      if (*kind == "booth") {
+        b.kind = Booth::Kind::kBooth;
+      } else if (*kind == "lane") {
+        b.kind = Booth::Kind::kLane;
+      } else {
+        r.Error("kind", "must be \"booth\" or \"lane\"");
+      }
+    }
+    if (auto agencies = r.StringArray("agencies", true)) {
+      for (const auto& a : *agencies) {
+        if (auto parsed = ParseAgency(a)) {
+          b.agencies.push_back(*parsed);
+        } else {
+          r.Error("agencies", "unknown agency '" + a + "' (border_guard, customs, police)");
+        }
+      }
+      if (agencies->empty()) r.Error("agencies", "must name at least one agency");
+    }
+    r.Finish();
+    c.booths.push_back(std::move(b));
+  }
+}
+
+Error Invalid(std::string message) {
+  return Error(make_error_condition(ConfigErrc::kInvalid), std::move(message));
+}
+
+}  // namespace
+
+const std::error_category& ConfigCategory() noexcept {
+  static const ConfigCategoryImpl category;
+  return category;
+}
+
+std::error_condition make_error_condition(ConfigErrc e) noexcept {
+  return {static_cast<int>(e), ConfigCategory()};
+}
+
+std::string_view AgencyName(Agency a) noexcept {
+  switch (a) {
+    case Agency::kBorderGuard:
+      return "border_guard";
+    case Agency::kCustoms:
+      return "customs";
+    case Agency::kPolice:
+      return "police";
+  }
+  return "unknown";
+}
+
+Expected<Config> ParseConfig(std::string_view toml_text, std::string_view source_name) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, source_name);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream os;
+    os << source_name << ':' << e.source().begin.line << ':' << e.source().begin.column << ": "
+       << e.description();
+    return Error(make_error_condition(ConfigErrc::kSyntax), os.str());
+  } catch (const std::exception& e) {
+    return Error(make_error_condition(ConfigErrc::kSyntax),
+                 std::string(source_name) + ": " + e.what());
+  }
+
+  Config c;
+  c.source = std::filesystem::path(source_name);
+  Diagnostics d{std::string(source_name)};
+  TableReader top(root, "", d);
+
+  if (const toml::table* t = top.Table("device", true)) {
+    TableReader r(*t, "device", d);
+    ReadIdentifier(r, "id", 64, c.device_id);
+    ReadIdentifier(r, "site", 64, c.site_id);
+    if (auto name = r.String("name", false)) c.site_name = *name;
+    r.Finish();
+  }
+  if (const toml::table* t = top.Table("paths", true)) {
+    TableReader r(*t, "paths", d);
+    if (auto dir = r.String("data_dir", true)) {
+      if (dir->empty() || (*dir)[0] != '/') {
+        r.Error("data_dir", "must be an absolute path");
+      } else {
+        c.data_dir = *dir;
+      }
+    }
+    r.Finish();
+  }
+  if (const toml::table* t = top.Table("log", false)) {
+    TableReader r(*t, "log", d);
+    if (auto level = r.String("level", false)) {
+      if (auto parsed = log::ParseLevel(*level)) {
+        c.log_level = *parsed;
+      } else {
+        r.Error("level", "must be one of debug, info, notice, warning, error, critical");
+      }
+    }
+    r.Finish();
+  }
+  if (const toml::table* t = top.Table("store", false)) {
+    TableReader r(*t, "store", d);
+    if (auto v = r.Int("busy_timeout_ms", false, 1, 600'000))
+      c.busy_timeout_ms = static_cast<int>(*v);
+    r.Finish();
+  }
+  if (const toml::table* t = top.Table("daemon", false)) {
+    TableReader r(*t, "daemon", d);
+    if (auto v = r.Int("heartbeat_interval_s", false, 1, 3600)) {
+      c.heartbeat_interval = std::chrono::seconds(*v);
+    }
+    r.Finish();
+  }
+  ReadBooths(top, d, c);
+  top.Finish();
+
+  if (!d.empty()) return Invalid(d.Join());
+  return c;
+}
+
+Expected<Config> LoadConfig(const std::filesystem::path& path) {
+  auto text = common::ReadFile(path, 1u << 20);
+  if (!text) {
+    return Error(make_error_condition(ConfigErrc::kUnreadable),
+                 "cannot read configuration: " + text.error().message());
+  }
+  return ParseConfig(*text, path.string());
+}
+
+}  // namespace checkpoint::config

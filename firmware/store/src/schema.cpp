@@ -1,0 +1,89 @@
+// The product's schema migrations. RELEASED MIGRATIONS ARE NEVER EDITED: add a new
+// one instead. tests/store/migrations_frozen_test.cpp pins the hash of each.
+#include "checkpoint/store/migrations.hpp"
+
+namespace checkpoint::store {
+
+namespace {
+
+constexpr Migration kMigrations[] = {
+    {1, "records_outbox_audit_state",
+     R"sql(
+CREATE TABLE inspections (
+  id            INTEGER PRIMARY KEY,
+  record_uuid   TEXT    NOT NULL UNIQUE,
+  kind          TEXT    NOT NULL,
+  booth         TEXT    NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  level         TEXT    NOT NULL,
+  payload       TEXT    NOT NULL CHECK (json_valid(payload))
+);
+CREATE INDEX inspections_by_time ON inspections(created_at_ms);
+
+CREATE TABLE outbox_sequence (
+  device_id TEXT    PRIMARY KEY,
+  last_seq  INTEGER NOT NULL CHECK (last_seq >= 0)
+);
+CREATE TABLE outbox (
+  device_id     TEXT    NOT NULL,
+  seq           INTEGER NOT NULL CHECK (seq > 0),
+  lane          INTEGER NOT NULL CHECK (lane BETWEEN 0 AND 2),
+  record_type   TEXT    NOT NULL,
+  record_uuid   TEXT    NOT NULL,
+  payload       BLOB    NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  synced_at_ms  INTEGER,
+  attempts      INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (device_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX outbox_pending ON outbox(lane, seq) WHERE synced_at_ms IS NULL;
+CREATE INDEX outbox_synced ON outbox(synced_at_ms) WHERE synced_at_ms IS NOT NULL;
+
+CREATE TABLE audit_log (
+  id         INTEGER PRIMARY KEY,
+  ts_ms      INTEGER NOT NULL,
+  actor      TEXT    NOT NULL,
+  action     TEXT    NOT NULL,
+  subject    TEXT    NOT NULL,
+  details    TEXT    NOT NULL,
+  prev_hash  BLOB    NOT NULL CHECK (length(prev_hash) = 32),
+  hash       BLOB    NOT NULL CHECK (length(hash) = 32)
+);
+CREATE TABLE audit_head (
+  singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+  last_id   INTEGER NOT NULL,
+  last_hash BLOB    NOT NULL
+);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+
+CREATE TABLE device_state (
+  key           TEXT    PRIMARY KEY,
+  value         TEXT    NOT NULL,
+  updated_at_ms INTEGER NOT NULL
+);
+)sql",
+     R"sql(
+DROP TABLE device_state;
+DROP TRIGGER audit_log_no_delete;
+DROP TRIGGER audit_log_no_update;
+DROP TABLE audit_head;
+DROP TABLE audit_log;
+DROP INDEX outbox_synced;
+DROP INDEX outbox_pending;
+DROP TABLE outbox;
+DROP TABLE outbox_sequence;
+DROP INDEX inspections_by_time;
+DROP TABLE inspections;
+)sql"},
+};
+
+}  // namespace
+
+std::span<const Migration> ProductMigrations() {
+  return kMigrations;
+}
+
+}  // namespace checkpoint::store

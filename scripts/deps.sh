@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The one list of Debian packages Checkpoint Edge needs, and the one place that
+# installs them. Used by scripts/demo.sh, scripts/test.sh, .ci/run and packaging
+# (CMake reads `deps.sh --print runtime` for the .deb Depends field).
+#
+#   scripts/deps.sh                 install what building, testing and running need
+#   scripts/deps.sh --cross arm64   also the arm64 cross toolchain, libraries and qemu-user
+#   scripts/deps.sh --print SET     print one set (build|runtime|cross-arm64), one per line
+#
+# Idempotent: asks dpkg what is present and only calls apt-get for what is missing,
+# so a second run takes well under a second.
+set -euo pipefail
+
+# Building and testing (native).
+BUILD=(
+  cmake ninja-build g++ pkg-config
+  libboost1.81-dev          # Asio, Beast (header-only); not libboost-dev, which pulls 1.74
+  libsqlite3-dev sqlite3    # the store; the sqlite3 CLI for technicians and tests
+  libssl-dev                # SHA-256, Ed25519, TLS, CMS
+  libcurl4-openssl-dev      # HTTPS client of the sync agent (OpenSSL flavour)
+  libtomlplusplus-dev       # config parsing with line/column in errors
+  nlohmann-json3-dev        # JSON payloads
+  libsystemd-dev            # sd_notify / watchdog
+  catch2                    # tests (Debian 12 ships v2)
+  clang-format              # style check, part of the test suite
+)
+# What the installed binaries need at run time (the .deb Depends field).
+RUNTIME=(libsqlite3-0 libssl3 libcurl4 libtomlplusplus3 libsystemd0)
+# Cross-building for arm64 against Debian multiarch libraries, tests under qemu-user.
+CROSS_ARM64=(
+  g++-aarch64-linux-gnu qemu-user-static
+  libsqlite3-dev:arm64 libssl-dev:arm64 libcurl4-openssl-dev:arm64
+  libboost1.81-dev:arm64 libtomlplusplus-dev:arm64 libsystemd-dev:arm64
+)
+
+print_set() {
+  case "$1" in
+    build) printf '%s\n' "${BUILD[@]}" ;;
+    runtime) printf '%s\n' "${RUNTIME[@]}" ;;
+    cross-arm64) printf '%s\n' "${CROSS_ARM64[@]}" ;;
+    *) echo "deps.sh: unknown set '$1' (build|runtime|cross-arm64)" >&2; exit 2 ;;
+  esac
+}
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "deps.sh: need root to install packages (run as root or install sudo)" >&2; exit 1
+  fi
+}
+
+missing() {
+  local p out=()
+  for p in "$@"; do
+    # ${Status} is "install ok installed" only for a fully installed package.
+    if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]; then out+=("$p"); fi
+  done
+  printf '%s\n' "${out[@]}"
+}
+
+install() {
+  local need
+  mapfile -t need < <(missing "$@" | sed '/^$/d')
+  [ ${#need[@]} -eq 0 ] && return 0
+  echo "deps.sh: installing ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  # apt-get update only when something is missing: keeps the no-op path fast.
+  as_root apt-get update -qq
+  as_root apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+}
+
+case "${1:-}" in
+  --print) print_set "${2:?--print needs a set name}" ;;
+  --cross)
+    [ "${2:-}" = arm64 ] || { echo "deps.sh: only --cross arm64 is supported" >&2; exit 2; }
+    install "${BUILD[@]}"
+    if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+      as_root dpkg --add-architecture arm64
+    fi
+    install "${CROSS_ARM64[@]}"
+    ;;
+  "") install "${BUILD[@]}" ;;
+  *) echo "usage: deps.sh [--cross arm64 | --print build|runtime|cross-arm64]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,128 @@
+#include "checkpoint/config/config.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace checkpoint;
+using namespace checkpoint::config;
+
+namespace {
+constexpr std::string_view kValid = R"(
+[device]
+id = "CP-1"
+site = "UA-KRK"
+
+[paths]
+data_dir = "/var/lib/checkpoint"
+
+[store]
+busy_timeout_ms = 2500
+
+[[booths]]
+id = "B1"
+kind = "booth"
+agencies = ["border_guard", "police"]
+)";
+
+std::string ErrorOf(std::string_view text) {
+  auto c = ParseConfig(text, "test.toml");
+  REQUIRE_FALSE(c);
+  return c.error().message();
+}
+}  // namespace
+
+TEST_CASE("a valid config parses with defaults", "[config]") {
+  auto c = ParseConfig(kValid, "test.toml");
+  REQUIRE(c);
+  CHECK(c->device_id == "CP-1");
+  CHECK(c->site_id == "UA-KRK");
+  CHECK(c->data_dir == "/var/lib/checkpoint");
+  CHECK(c->DatabasePath() == "/var/lib/checkpoint/checkpoint.db");
+  CHECK(c->busy_timeout_ms == 2500);
+  CHECK(c->heartbeat_interval == std::chrono::seconds(10));
+  CHECK(c->log_level == log::Level::kInfo);
+  REQUIRE(c->booths.size() == 1);
+  CHECK(c->booths[0].agencies == std::vector{Agency::kBorderGuard, Agency::kPolice});
+}
+
+TEST_CASE("the shipped example config is valid", "[config]") {
+  auto c = LoadConfig(CHECKPOINT_EXAMPLE_CONFIG);
+  REQUIRE(c);
+  CHECK(c->booths.size() == 2);
+}
+
+TEST_CASE("a wrong type names the key and its line", "[config]") {
+  std::string text(kValid);
+  text.replace(text.find("2500"), 4, "\"fast\"");
+  CHECK(ErrorOf(text) == "test.toml:10: store.busy_timeout_ms: must be an integer");
+}
+
+TEST_CASE("an out-of-range value names the key and its line", "[config]") {
+  std::string text(kValid);
+  text.replace(text.find("2500"), 4, "0");
+  CHECK(ErrorOf(text) == "test.toml:10: store.busy_timeout_ms: must be between 1 and 600000");
+}
+
+TEST_CASE("a missing required key names the table's line", "[config]") {
+  std::string text(kValid);
+  text.erase(text.find("site = \"UA-KRK\"\n"), 16);
+  CHECK(ErrorOf(text) == "test.toml:2: device.site: is required");
+}
+
+TEST_CASE("a missing required table is reported", "[config]") {
+  CHECK(ErrorOf("[device]\nid = \"a\"\nsite = \"b\"\n") == "test.toml:1: paths: is required");
+}
+
+TEST_CASE("unknown keys are errors, so typos are not ignored", "[config]") {
+  std::string text(kValid);
+  text.replace(text.find("busy_timeout_ms"), 15, "busy_timout_ms");
+  auto msg = ErrorOf(text);
+  CHECK(msg.find("test.toml:10: store.busy_timout_ms: unknown key") != std::string::npos);
+}
+
+TEST_CASE("every problem is reported at once", "[config]") {
+  std::string text(kValid);
+  text.replace(text.find("\"/var/lib/checkpoint\""), 21, "\"relative/dir\"");
+  text.replace(text.find("\"police\""), 8, "\"navy\"");
+  text += "[log]\nlevel = \"loud\"\n";
+  auto msg = ErrorOf(text);
+  CHECK(msg.find("test.toml:7: paths.data_dir: must be an absolute path") != std::string::npos);
+  CHECK(msg.find("test.toml:15: booths[0].agencies: unknown agency 'navy'") != std::string::npos);
+  CHECK(msg.find("test.toml:17: log.level: must be one of") != std::string::npos);
+}
+
+TEST_CASE("identifiers are restricted and booth ids unique", "[config]") {
+  std::string text(kValid);
+  text.replace(text.find("\"CP-1\""), 6, "\"CP 1; DROP\"");
+  text += "[[booths]]\nid = \"B1\"\nkind = \"lane\"\nagencies = [\"customs\"]\n";
+  auto msg = ErrorOf(text);
+  CHECK(msg.find("test.toml:3: device.id: must be 1 to 64 characters") != std::string::npos);
+  CHECK(msg.find("booths[1].id: duplicate booth id 'B1'") != std::string::npos);
+}
+
+TEST_CASE("TOML syntax errors give line and column", "[config]") {
+  auto c = ParseConfig("[device]\nid = \"unterminated\n", "bad.toml");
+  REQUIRE_FALSE(c);
+  CHECK(c.error().Is(ConfigErrc::kSyntax));
+  CHECK(c.error().message().rfind("bad.toml:2:", 0) == 0);
+}
+
+TEST_CASE("garbage and hostile input give errors, never crashes", "[config]") {
+  const std::string inputs[] = {std::string("\x00\x01\x02", 3),
+                                "[[[[",
+                                "a = 1\na = 2",
+                                "[device]\nid = 1e999999",
+                                std::string(10000, '['),
+                                "[device]\nid = \"\\uD800\"",
+                                "x = [" + std::string(5000, '[')};
+  for (const auto& in : inputs) {
+    auto c = ParseConfig(in, "fuzz.toml");
+    CHECK_FALSE(c);
+  }
+}
+
+TEST_CASE("an unreadable file is a clear error", "[config]") {
+  auto c = LoadConfig("/nonexistent/checkpoint.toml");
+  REQUIRE_FALSE(c);
+  CHECK(c.error().Is(ConfigErrc::kUnreadable));
+  CHECK(c.error().message().find("/nonexistent/checkpoint.toml") != std::string::npos);
+}

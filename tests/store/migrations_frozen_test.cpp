@@ -1,0 +1,34 @@
+// Released migrations are never edited. This test pins the SHA-256 of each
+// migration's forward and rollback SQL: changing one fails here. Add a new
+// migration instead, and append its hashes below.
+#include <catch2/catch.hpp>
+
+#include "checkpoint/common/sha256.hpp"
+#include "checkpoint/store/migrations.hpp"
+
+using namespace checkpoint;
+
+namespace {
+struct Pinned {
+  int version;
+  const char* up_sha256;
+  const char* down_sha256;
+};
+constexpr Pinned kReleased[] = {
+    {1, "73e0647da5cd7c42e6e064d1cdc955a846f3e083ba6efb057ec579ef3c800353",
+     "baea376b7c7accdd92411b140d8d4d89ac4939ebc77455f7fcc6bac528cb797d"},
+};
+}  // namespace
+
+TEST_CASE("released migrations are unchanged", "[store][migrations]") {
+  auto migrations = store::ProductMigrations();
+  REQUIRE(migrations.size() >= std::size(kReleased));
+  for (const auto& p : kReleased) {
+    const auto& m = migrations[static_cast<size_t>(p.version) - 1];
+    INFO("migration " << p.version << " (" << std::string(m.name) << ")");
+    CHECK(common::ToHex(common::Sha256::Of(m.up)) == p.up_sha256);
+    CHECK(common::ToHex(common::Sha256::Of(m.down)) == p.down_sha256);
+  }
+  // Every migration in the product must be pinned here before release.
+  CHECK(migrations.size() == std::size(kReleased));
+}

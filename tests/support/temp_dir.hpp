@@ -1,0 +1,21 @@
+#pragma once
+#include <filesystem>
+
+namespace checkpoint::testing {
+
+// A fresh directory under $TMPDIR (or /tmp), removed with everything in it on
+// destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::filesystem::path& p) const { return path_ / p; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace checkpoint::testing

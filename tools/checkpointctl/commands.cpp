@@ -1,0 +1,149 @@
+#include "commands.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "checkpoint/common/clock.hpp"
+#include "checkpoint/store/store.hpp"
+
+namespace checkpoint::tools {
+
+namespace {
+
+using nlohmann::json;
+
+void Print(const Context& ctx, const json& j) {
+  std::fprintf(ctx.out, "%s\n", j.dump(2).c_str());
+}
+
+Expected<store::Store> OpenStore(const Context& ctx, bool read_only) {
+  return store::Store::Open({.path = ctx.config.DatabasePath(),
+                             .device_id = ctx.config.device_id,
+                             .busy_timeout_ms = ctx.config.busy_timeout_ms,
+                             .read_only = read_only});
+}
+
+int Fail(const Context& ctx, const Error& e) {
+  if (ctx.json) {
+    Print(ctx, json{{"ok", false}, {"error", e.message()}});
+  } else {
+    std::fprintf(ctx.err, "checkpointctl: %s\n", e.message().c_str());
+  }
+  return 1;
+}
+
+}  // namespace
+
+int Status(const Context& ctx) {
+  auto st = OpenStore(ctx, true);
+  if (!st) return Fail(ctx, st.error());
+  auto records = st->inspections().Count();
+  auto outbox = st->outbox().Stats();
+  auto audit = st->audit().Verify();
+  auto state = st->state().All();
+  if (!records) return Fail(ctx, records.error());
+  if (!outbox) return Fail(ctx, outbox.error());
+  if (!audit) return Fail(ctx, audit.error());
+  if (!state) return Fail(ctx, state.error());
+
+  common::SystemClock clock;
+  std::optional<std::int64_t> heartbeat_age_ms;
+  if (auto it = state->find("daemon.heartbeat_ms"); it != state->end()) {
+    try {
+      heartbeat_age_ms = clock.WallMs() - std::stoll(it->second);
+    } catch (const std::exception&) {
+    }
+  }
+  auto get = [&](const std::string& k) {
+    auto it = state->find(k);
+    return it == state->end() ? std::string("unknown") : it->second;
+  };
+
+  json j{
+      {"device", ctx.config.device_id},
+      {"site", ctx.config.site_id},
+      {"data_dir", ctx.config.data_dir.string()},
+      {"schema_version", st->migration().to},
+      {"daemon",
+       {{"state", get("daemon.state")},
+        {"version", get("daemon.version")},
+        {"heartbeat_age_ms", heartbeat_age_ms ? json(*heartbeat_age_ms) : json(nullptr)}}},
+      {"records", *records},
+      {"outbox",
+       {{"pending_priority", outbox->pending[0]},
+        {"pending_records", outbox->pending[1]},
+        {"pending_telemetry", outbox->pending[2]},
+        {"pending_bytes", outbox->pending_bytes},
+        {"synced", outbox->synced},
+        {"last_seq", outbox->last_seq}}},
+      {"audit",
+       {{"entries", audit->entries},
+        {"verified", audit->ok},
+        {"problem", audit->ok ? json(nullptr) : json(audit->problem)}}},
+  };
+  if (ctx.json) {
+    Print(ctx, j);
+  } else {
+    std::fprintf(
+        ctx.out,
+        "device      %s at site %s\n"
+        "data dir    %s (schema %d)\n"
+        "daemon      %s, version %s, last heartbeat %s\n"
+        "records     %lld\n"
+        "outbox      %lld priority, %lld records, %lld telemetry pending (%lld bytes); "
+        "%lld synced; last seq %lld\n"
+        "audit chain %lld entries, %s\n",
+        ctx.config.device_id.c_str(), ctx.config.site_id.c_str(), ctx.config.data_dir.c_str(),
+        st->migration().to, get("daemon.state").c_str(), get("daemon.version").c_str(),
+        heartbeat_age_ms ? (std::to_string(*heartbeat_age_ms / 1000) + " s ago").c_str() : "never",
+        static_cast<long long>(*records), static_cast<long long>(outbox->pending[0]),
+        static_cast<long long>(outbox->pending[1]), static_cast<long long>(outbox->pending[2]),
+        static_cast<long long>(outbox->pending_bytes), static_cast<long long>(outbox->synced),
+        static_cast<long long>(outbox->last_seq), static_cast<long long>(audit->entries),
+        audit->ok ? "verified" : ("BROKEN: " + audit->problem).c_str());
+  }
+  return audit->ok ? 0 : 1;
+}
+
+int Verify(const Context& ctx) {
+  auto st = OpenStore(ctx, true);
+  if (!st) return Fail(ctx, st.error());
+  auto integrity = st->IntegrityCheck();
+  if (!integrity) return Fail(ctx, integrity.error());
+  auto audit = st->audit().Verify();
+  if (!audit) return Fail(ctx, audit.error());
+  bool ok = *integrity == "ok" && audit->ok;
+  if (ctx.json) {
+    Print(ctx, json{{"ok", ok},
+                    {"integrity_check", *integrity},
+                    {"audit_entries", audit->entries},
+                    {"audit_ok", audit->ok},
+                    {"audit_problem", audit->problem}});
+  } else {
+    std::fprintf(ctx.out, "integrity_check: %s\naudit chain: %lld entries, %s\n",
+                 integrity->c_str(), static_cast<long long>(audit->entries),
+                 audit->ok ? "verified" : ("BROKEN: " + audit->problem).c_str());
+  }
+  return ok ? 0 : 1;
+}
+
+int Migrate(const Context& ctx, std::optional<int> target) {
+  auto db = store::Connection::Open({.path = ctx.config.DatabasePath(),
+                                     .create = false,
+                                     .busy_timeout_ms = ctx.config.busy_timeout_ms});
+  if (!db) return Fail(ctx, db.error());
+  auto r = store::Migrate(*db, store::ProductMigrations(), target);
+  if (!r) return Fail(ctx, r.error());
+  if (ctx.json) {
+    Print(ctx, json{{"ok", true},
+                    {"from", r->from},
+                    {"to", r->to},
+                    {"applied", r->applied},
+                    {"rolled_back", r->rolled_back}});
+  } else {
+    std::fprintf(ctx.out, "schema %d -> %d (%zu applied, %zu rolled back)\n", r->from, r->to,
+                 r->applied.size(), r->rolled_back.size());
+  }
+  return 0;
+}
+
+}  // namespace checkpoint::tools

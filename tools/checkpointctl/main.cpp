@@ -1,0 +1,70 @@
+// checkpointctl: the field technician's command line.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+
+namespace {
+void Usage(std::FILE* out) {
+  std::fprintf(out,
+               "usage: checkpointctl [--config FILE] [--json] COMMAND\n"
+               "commands:\n"
+               "  status            daemon, store, outbox backlog and audit chain at a glance\n"
+               "  verify            full database integrity check and audit chain verification\n"
+               "  migrate [--to N]  bring the store schema to version N (default: newest)\n");
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace checkpoint;
+  std::string config_path(config::kDefaultPath);
+  bool json = false;
+  std::vector<std::string> rest;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--config" && i + 1 < argc) {
+      config_path = argv[++i];
+    } else if (a == "--json") {
+      json = true;
+    } else if (a == "--help" || a == "-h") {
+      Usage(stdout);
+      return 0;
+    } else {
+      rest.push_back(a);
+    }
+  }
+  if (rest.empty()) {
+    Usage(stderr);
+    return 2;
+  }
+  try {
+    auto cfg = config::LoadConfig(config_path);
+    if (!cfg) {
+      std::fprintf(stderr, "checkpointctl: invalid configuration:\n%s\n",
+                   cfg.error().message().c_str());
+      return 2;
+    }
+    tools::Context ctx{*cfg, json};
+    const std::string& cmd = rest[0];
+    if (cmd == "status" && rest.size() == 1) return tools::Status(ctx);
+    if (cmd == "verify" && rest.size() == 1) return tools::Verify(ctx);
+    if (cmd == "migrate") {
+      std::optional<int> target;
+      if (rest.size() == 3 && rest[1] == "--to") {
+        target = std::stoi(rest[2]);
+      } else if (rest.size() != 1) {
+        Usage(stderr);
+        return 2;
+      }
+      return tools::Migrate(ctx, target);
+    }
+    Usage(stderr);
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "checkpointctl: %s\n", e.what());
+    return 1;
+  }
+}
