@@ -49,12 +49,19 @@ as_root() {
 }
 
 missing() {
-  local p out=()
+  local p name arch native
+  native=$(dpkg --print-architecture)
   for p in "$@"; do
-    # ${Status} is "install ok installed" only for a fully installed package.
-    if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]; then out+=("$p"); fi
+    name=${p%%:*}
+    arch=$native
+    [ "$name" != "$p" ] && arch=${p#*:}
+    # Installed means "install ok installed" for the wanted architecture (or "all").
+    # With a foreign architecture added, one name can have several entries.
+    if ! dpkg-query -W -f='${Architecture} ${Status}\n' "$name" 2>/dev/null |
+      grep -qE "^($arch|all) install ok installed$"; then
+      echo "$p"
+    fi
   done
-  printf '%s\n' "${out[@]}"
 }
 
 install() {
