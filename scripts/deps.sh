@@ -21,16 +21,20 @@ BUILD=(
   libtomlplusplus-dev       # config parsing with line/column in errors
   nlohmann-json3-dev        # JSON payloads
   libsystemd-dev            # sd_notify / watchdog
+  libpugixml-dev            # ANSI N42.42 XML from radiation portal monitors
+  zlib1g-dev                # CRC-32 of chip reader frames; compression of uplink batches
   catch2                    # tests (Debian 12 ships v2)
   clang-format              # style check, part of the test suite
+  clang-14 libclang-rt-14-dev  # libFuzzer targets (scripts/fuzz.sh)
 )
 # What the installed binaries need at run time (the .deb Depends field).
-RUNTIME=(libsqlite3-0 libssl3 libcurl4 libtomlplusplus3 libsystemd0)
+RUNTIME=(libsqlite3-0 libssl3 libcurl4 libtomlplusplus3 libsystemd0 libpugixml1v5 zlib1g)
 # Cross-building for arm64 against Debian multiarch libraries, tests under qemu-user.
 CROSS_ARM64=(
   g++-aarch64-linux-gnu qemu-user-static
   libsqlite3-dev:arm64 libssl-dev:arm64 libcurl4-openssl-dev:arm64
   libboost1.81-dev:arm64 libtomlplusplus-dev:arm64 libsystemd-dev:arm64
+  libpugixml-dev:arm64 zlib1g-dev:arm64
 )
 
 print_set() {

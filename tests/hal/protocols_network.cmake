@@ -1,0 +1,1 @@
+# Tests of the network and binary protocol decoders.
