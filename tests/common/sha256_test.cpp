@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <set>
 
+#include "checkpoint/common/base64.hpp"
 #include "checkpoint/common/random.hpp"
 
 using namespace checkpoint::common;
@@ -43,4 +44,15 @@ TEST_CASE("UUIDs are version 4 and distinct", "[common][uuid]") {
     seen.insert(u);
   }
   CHECK(seen.size() == 1000);
+}
+
+TEST_CASE("base64 round-trips and rejects malformed text", "[common][base64]") {
+  CHECK(checkpoint::common::Base64Encode("") == "");
+  CHECK(checkpoint::common::Base64Encode("f") == "Zg==");
+  CHECK(checkpoint::common::Base64Encode("foobar") == "Zm9vYmFy");
+  std::string bin("\x00\xff\x10\x80", 4);
+  CHECK(checkpoint::common::Base64Decode(checkpoint::common::Base64Encode(bin)) == bin);
+  CHECK(checkpoint::common::Base64Decode("Zg==") == std::string("f"));
+  CHECK_FALSE(checkpoint::common::Base64Decode("Zg="));
+  CHECK_FALSE(checkpoint::common::Base64Decode("Z!=="));
 }

@@ -48,6 +48,7 @@ TEST_CASE("the shipped example config is valid", "[config]") {
   auto c = LoadConfig(CHECKPOINT_EXAMPLE_CONFIG);
   REQUIRE(c);
   CHECK(c->booths.size() == 2);
+  CHECK(c->devices.size() == 7);
 }
 
 TEST_CASE("a wrong type names the key and its line", "[config]") {
@@ -125,4 +126,47 @@ TEST_CASE("an unreadable file is a clear error", "[config]") {
   REQUIRE_FALSE(c);
   CHECK(c.error().Is(ConfigErrc::kUnreadable));
   CHECK(c.error().message().find("/nonexistent/checkpoint.toml") != std::string::npos);
+}
+
+TEST_CASE("devices are validated against the driver catalogue", "[config][devices]") {
+  std::string base(kValid);
+  auto with = [&](const std::string& device) { return base + "\n[[devices]]\n" + device; };
+
+  auto ok = ParseConfig(with("id = \"wb-1\"\nclass = \"weighbridge\"\ndriver = \"mettler_toledo\"\n"
+                             "booth = \"B1\"\nserial = { path = \"/dev/ttyS1\", baud = 9600, "
+                             "data_bits = 7, parity = \"even\" }\n"
+                             "options = { checksum = true, max_kg = 60000 }\n"),
+                        "test.toml");
+  REQUIRE(ok);
+  REQUIRE(ok->devices.size() == 1);
+  const auto& d = ok->devices[0];
+  CHECK(d.Bool("checksum", false));
+  CHECK(d.Double("max_kg", 0) == 60000);
+  CHECK(d.Int("stable_frames", 0) == 3);  // the catalogue's default
+  const auto& serial = std::get<hal::SerialSettings>(d.transport);
+  CHECK(serial.char_size == 7);
+  CHECK(serial.parity == hal::SerialSettings::Parity::kEven);
+
+  auto msg =
+      ErrorOf(with("id = \"wb-1\"\nclass = \"weighbridge\"\ndriver = \"n42_tcp\"\n"
+                   "booth = \"B9\"\ntcp = { host = \"h\", port = 70000 }\n"
+                   "options = { max_kg = \"heavy\", colour = 1 }\n"));
+  CHECK(msg.find("test.toml:20: devices[0].driver: driver 'n42_tcp' does not serve class "
+                 "'weighbridge'") != std::string::npos);
+  CHECK(msg.find("test.toml:21: devices[0].booth: no [[booths]] entry with id 'B9'") !=
+        std::string::npos);
+  CHECK(msg.find("devices[0].tcp.port: must be between 1 and 65535") != std::string::npos);
+
+  auto msg2 =
+      ErrorOf(with("id = \"cam\"\nclass = \"plate_camera\"\ndriver = \"http_camera\"\n"
+                   "booth = \"B1\"\nserial = { path = \"/dev/x\" }\n"
+                   "options = { max_body_bytes = 10, colour = 1 }\n"));
+  CHECK(msg2.find("driver 'http_camera' takes listen, not serial") != std::string::npos);
+  CHECK(msg2.find("devices[0].options.max_body_bytes: must be between 256") != std::string::npos);
+  CHECK(msg2.find("devices[0].options.colour: unknown key") != std::string::npos);
+
+  auto msg3 = ErrorOf(with("id = \"x\"\nclass = \"toaster\"\ndriver = \"nope\"\nbooth = \"B1\"\n"));
+  CHECK(msg3.find("unknown device class 'toaster'") != std::string::npos);
+  CHECK(msg3.find("unknown driver 'nope'") != std::string::npos);
+  CHECK(msg3.find("exactly one of serial, tcp or listen") != std::string::npos);
 }

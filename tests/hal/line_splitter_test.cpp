@@ -15,7 +15,7 @@ std::string TextOf(const Decoded<Line>& d) {
 }
 }  // namespace
 
-TEST_CASE("CR, LF and CR LF each end one line; empty lines are kept", "[hal][lines]") {
+TEST_CASE("CR, LF and CR LF each end one line, empty lines are kept", "[hal][lines]") {
   LineSplitter s(64);
   auto out = Split(s, "A\r\nB\nC\r\rD\n\n");
   REQUIRE(out.size() == 6);

@@ -17,6 +17,8 @@ struct Pinned {
 constexpr Pinned kReleased[] = {
     {1, "73e0647da5cd7c42e6e064d1cdc955a846f3e083ba6efb057ec579ef3c800353",
      "baea376b7c7accdd92411b140d8d4d89ac4939ebc77455f7fcc6bac528cb797d"},
+    {2, "c30b7c4ac4e7d99c36c97906fb5825461aab26f9b295fefec7b52a91eb6a9b2a",
+     "36f356d2dfdc386c761bd3f185fcb74f75857d0a908f940c41c6d8f8602f2afe"},
 };
 }  // namespace
 

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "checkpoint/common/fs.hpp"
+#include "checkpoint/hal/driver_spec.hpp"
 
 namespace checkpoint::config {
 
@@ -28,6 +29,12 @@ class ConfigCategoryImpl final : public std::error_category {
     return "unknown config error";
   }
 };
+
+std::string FormatNumber(double v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
 
 // Collects every problem with its location, so one run shows them all.
 class Diagnostics {
@@ -93,6 +100,37 @@ class TableReader {
     }
     return v->get();
   }
+
+  std::optional<bool> Bool(std::string_view k, bool required) {
+    const toml::node* n = Find(k, required);
+    if (!n) return std::nullopt;
+    if (auto v = n->value_exact<bool>()) return *v;
+    d_.Add(LineOf(*n), Key(k), "must be true or false");
+    return std::nullopt;
+  }
+
+  // An integer or a floating-point number.
+  std::optional<double> Number(std::string_view k, bool required, double lo, double hi) {
+    const toml::node* n = Find(k, required);
+    if (!n) return std::nullopt;
+    std::optional<double> v;
+    if (auto i = n->as_integer()) v = static_cast<double>(i->get());
+    if (auto f = n->as_floating_point()) v = f->get();
+    if (!v) {
+      d_.Add(LineOf(*n), Key(k), "must be a number");
+      return std::nullopt;
+    }
+    if (!(*v >= lo && *v <= hi)) {  // also refuses NaN
+      d_.Add(LineOf(*n), Key(k),
+             "must be between " + FormatNumber(lo) + " and " + FormatNumber(hi));
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  bool Has(std::string_view k) const { return t_.get(k) != nullptr; }
+  const toml::table& table() const { return t_; }
+  Diagnostics& diagnostics() { return d_; }
 
   std::optional<std::vector<std::string>> StringArray(std::string_view k, bool required) {
     const toml::node* n = Find(k, required);
@@ -219,6 +257,185 @@ void ReadBooths(TableReader& root, Diagnostics& d, Config& c) {
   }
 }
 
+void ReadSerial(TableReader& r, hal::SerialSettings& s) {
+  if (auto v = r.String("path", true)) {
+    if (v->empty() || (*v)[0] != '/') {
+      r.Error("path", "must be an absolute device path");
+    } else {
+      s.path = *v;
+    }
+  }
+  if (auto v = r.Int("baud", false, 50, 4'000'000)) s.baud = static_cast<unsigned>(*v);
+  if (auto v = r.String("parity", false)) {
+    if (*v == "none") {
+      s.parity = hal::SerialSettings::Parity::kNone;
+    } else if (*v == "even") {
+      s.parity = hal::SerialSettings::Parity::kEven;
+    } else if (*v == "odd") {
+      s.parity = hal::SerialSettings::Parity::kOdd;
+    } else {
+      r.Error("parity", "must be none, even or odd");
+    }
+  }
+  if (auto v = r.Int("data_bits", false, 5, 8)) s.char_size = static_cast<unsigned>(*v);
+  if (auto v = r.Int("stop_bits", false, 1, 2)) s.stop_bits = static_cast<unsigned>(*v);
+  if (auto v = r.String("flow", false)) {
+    if (*v == "none") {
+      s.flow = hal::SerialSettings::Flow::kNone;
+    } else if (*v == "hardware") {
+      s.flow = hal::SerialSettings::Flow::kHardware;
+    } else if (*v == "software") {
+      s.flow = hal::SerialSettings::Flow::kSoftware;
+    } else {
+      r.Error("flow", "must be none, hardware or software");
+    }
+  }
+}
+
+void ReadTcp(TableReader& r, hal::TcpSettings& t) {
+  if (auto v = r.String("host", true)) {
+    if (v->empty() || v->size() > 253) {
+      r.Error("host", "must be a host name or address");
+    } else {
+      t.host = *v;
+    }
+  }
+  if (auto v = r.Int("port", true, 1, 65535)) t.port = static_cast<std::uint16_t>(*v);
+}
+
+void ReadListen(TableReader& r, hal::ListenSettings& l) {
+  if (auto v = r.String("address", false)) l.address = *v;
+  if (auto v = r.Int("port", true, 0, 65535)) l.port = static_cast<std::uint16_t>(*v);
+  if (auto v = r.String("path", false)) {
+    if (v->empty() || (*v)[0] != '/') {
+      r.Error("path", "must start with /");
+    } else {
+      l.path = *v;
+    }
+  }
+}
+
+void ReadOptions(TableReader& r, const hal::DriverSpec& spec, hal::DeviceConfig& dev) {
+  for (const auto& [k, node] : r.table()) {
+    const std::string key(k.str());
+    const hal::OptionSpec* o = spec.Option(key);
+    if (!o) continue;  // reported as unknown by Finish()
+    switch (o->type) {
+      case hal::OptionSpec::Type::kBool:
+        if (auto v = r.Bool(key, false)) dev.options[key] = *v;
+        break;
+      case hal::OptionSpec::Type::kInt:
+        if (auto v = r.Int(key, false, static_cast<std::int64_t>(o->min),
+                           static_cast<std::int64_t>(o->max))) {
+          dev.options[key] = *v;
+        }
+        break;
+      case hal::OptionSpec::Type::kDouble:
+        if (auto v = r.Number(key, false, o->min, o->max)) dev.options[key] = *v;
+        break;
+      case hal::OptionSpec::Type::kString:
+        if (auto v = r.String(key, false)) dev.options[key] = *v;
+        break;
+    }
+  }
+  // Defaults make every option present, so drivers read one typed value.
+  for (const auto& o : spec.options) dev.options.try_emplace(std::string(o.key), o.default_value);
+  r.Finish();
+}
+
+void ReadDevices(TableReader& root, Diagnostics& d, Config& c) {
+  const toml::array* devices = root.TableArray("devices");
+  if (!devices) return;
+  std::set<std::string> seen;
+  std::set<std::string> booths;
+  for (const auto& b : c.booths) booths.insert(b.id);
+  std::size_t index = 0;
+  for (const auto& node : *devices) {
+    TableReader r(*node.as_table(), "devices[" + std::to_string(index++) + "]", d);
+    hal::DeviceConfig dev;
+    ReadIdentifier(r, "id", 32, dev.id);
+    if (!dev.id.empty() && !seen.insert(dev.id).second) {
+      r.Error("id", "duplicate device id '" + dev.id + "'");
+    }
+    std::optional<hal::DeviceClass> cls;
+    if (auto v = r.String("class", true)) {
+      cls = hal::ParseDeviceClass(*v);
+      if (!cls) {
+        r.Error("class", "unknown device class '" + *v +
+                             "' (document_reader, plate_camera, container_camera, weighbridge, "
+                             "radiation_portal, seal_reader)");
+      } else {
+        dev.device_class = *cls;
+      }
+    }
+    const hal::DriverSpec* spec = nullptr;
+    if (auto v = r.String("driver", true)) {
+      spec = hal::FindDriver(*v);
+      if (!spec) {
+        std::string names;
+        for (const auto& s : hal::Drivers())
+          names += (names.empty() ? "" : ", ") + std::string(s.name);
+        r.Error("driver", "unknown driver '" + *v + "' (" + names + ")");
+      } else if (cls && !spec->Serves(*cls)) {
+        r.Error("driver", "driver '" + *v + "' does not serve class '" +
+                              std::string(hal::DeviceClassName(*cls)) + "'");
+      } else {
+        dev.driver = *v;
+      }
+    }
+    if (auto v = r.String("booth", true)) {
+      if (!booths.contains(*v)) {
+        r.Error("booth", "no [[booths]] entry with id '" + *v + "'");
+      } else {
+        dev.booth = *v;
+      }
+    }
+    const int transports = int{r.Has("serial")} + int{r.Has("tcp")} + int{r.Has("listen")};
+    if (transports != 1) {
+      r.Error("serial", "exactly one of serial, tcp or listen must be given");
+    }
+    if (const toml::table* t = r.Table("serial", false)) {
+      TableReader tr(*t, r.Key("serial"), d);
+      hal::SerialSettings s;
+      ReadSerial(tr, s);
+      tr.Finish();
+      dev.transport = s;
+      if (spec && spec->transport != hal::TransportKind::kStream) {
+        r.Error("serial", "driver '" + dev.driver + "' takes listen, not serial");
+      }
+    }
+    if (const toml::table* t = r.Table("tcp", false)) {
+      TableReader tr(*t, r.Key("tcp"), d);
+      hal::TcpSettings s;
+      ReadTcp(tr, s);
+      tr.Finish();
+      dev.transport = s;
+      if (spec && spec->transport != hal::TransportKind::kStream) {
+        r.Error("tcp", "driver '" + dev.driver + "' takes listen, not tcp");
+      }
+    }
+    if (const toml::table* t = r.Table("listen", false)) {
+      TableReader tr(*t, r.Key("listen"), d);
+      hal::ListenSettings s;
+      ReadListen(tr, s);
+      tr.Finish();
+      dev.transport = s;
+      if (spec && spec->transport != hal::TransportKind::kListen) {
+        r.Error("listen", "driver '" + dev.driver + "' takes serial or tcp, not listen");
+      }
+    }
+    if (const toml::table* t = r.Table("options", false); t && spec) {
+      TableReader tr(*t, r.Key("options"), d);
+      ReadOptions(tr, *spec, dev);
+    } else if (spec) {
+      for (const auto& o : spec->options)
+        dev.options.try_emplace(std::string(o.key), o.default_value);
+    }
+    r.Finish();
+    c.devices.push_back(std::move(dev));
+  }
+}
+
 Error Invalid(std::string message) {
   return Error(make_error_condition(ConfigErrc::kInvalid), std::move(message));
 }
@@ -308,6 +525,7 @@ Expected<Config> ParseConfig(std::string_view toml_text, std::string_view source
     r.Finish();
   }
   ReadBooths(top, d, c);
+  ReadDevices(top, d, c);
   top.Finish();
 
   if (!d.empty()) return Invalid(d.Join());

@@ -8,11 +8,15 @@
 #include <csignal>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "checkpoint/common/clock.hpp"
 #include "checkpoint/common/fs.hpp"
 #include "checkpoint/common/systemd.hpp"
+#include "checkpoint/daemon/event_journal.hpp"
 #include "checkpoint/daemon/store_worker.hpp"
+#include "checkpoint/hal/drivers/registry.hpp"
+#include "checkpoint/hal/sim/simulator.hpp"
 #include "checkpoint/store/store.hpp"
 
 namespace checkpoint::daemon {
@@ -53,9 +57,28 @@ store::AuditEvent DaemonEvent(const common::Clock& clock, std::string action,
                            std::move(details)};
 }
 
+std::string HealthJson(const std::vector<hal::DeviceHealth>& all) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const auto& h : all) {
+    a.push_back({{"id", h.device_id},
+                 {"class", hal::DeviceClassName(h.device_class)},
+                 {"driver", h.driver},
+                 {"connected", h.connected},
+                 {"last_event_ms", h.last_event_ms},
+                 {"bytes", h.bytes},
+                 {"events", h.events},
+                 {"faults", h.faults},
+                 {"suppressed", h.suppressed},
+                 {"reconnects", h.reconnects},
+                 {"fault_counts", h.fault_counts},
+                 {"last_fault", h.last_fault}});
+  }
+  return a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace
 
-int RunDaemon(const config::Config& cfg, const log::Logger& logger) {
+int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log::Logger& logger) {
   const log::Logger log = logger.Child("daemon");
   common::SystemClock clock;
   common::SystemdNotifier notifier;
@@ -69,6 +92,16 @@ int RunDaemon(const config::Config& cfg, const log::Logger& logger) {
   if (tightened) {
     log.Warning("data directory permissions were too open; set to 0700",
                 {{"path", cfg.data_dir.string()}});
+  }
+
+  std::optional<std::vector<hal::sim::Step>> scenario;
+  if (options.simulate) {
+    auto steps = hal::sim::LoadScenario(options.simulate->string());
+    if (!steps) {
+      log.Critical("cannot load scenario", {{"error", steps.error().message()}});
+      return kExitUsage;
+    }
+    scenario = std::move(*steps);
   }
 
   auto opened = store::Store::Open({.path = cfg.DatabasePath(),
@@ -88,8 +121,9 @@ int RunDaemon(const config::Config& cfg, const log::Logger& logger) {
   // Record the start before announcing readiness: if the store cannot take a
   // write, the daemon is not ready.
   {
-    auto started = opened->audit().Append(DaemonEvent(
-        clock, "daemon.started", cfg.device_id, std::string("{\"version\":\"") + kVersion + "\"}"));
+    nlohmann::json details{{"version", kVersion}, {"simulated", options.simulate.has_value()}};
+    auto started =
+        opened->audit().Append(DaemonEvent(clock, "daemon.started", cfg.device_id, details.dump()));
     auto state = opened->state();
     Status s = started ? state.Set("daemon.state", "running", clock.WallMs())
                        : Status(std::move(started).error());
@@ -104,17 +138,53 @@ int RunDaemon(const config::Config& cfg, const log::Logger& logger) {
   asio::io_context io(1);
   StoreWorker worker(std::move(*opened));
   auto ex = io.get_executor();
+  EventJournal journal(worker, ex, logger.Child("journal"));
 
-  Ticker heartbeat(io, cfg.heartbeat_interval, [&] {
+  // Devices: the configured hardware, or the same drivers against simulated peers.
+  std::vector<hal::DeviceConfig> devices = cfg.devices;
+  std::shared_ptr<hal::sim::Simulator> simulator;
+  if (scenario) {
+    auto sim = hal::sim::Simulator::Create(io, devices, std::move(*scenario), cfg.data_dir / "sim",
+                                           logger.Child("sim"));
+    if (!sim) {
+      log.Critical("cannot start the simulation", {{"error", sim.error().message()}});
+      return kExitUsage;
+    }
+    simulator = std::move(*sim);
+  }
+  const log::Logger hal_log = logger.Child("hal");
+  hal::drivers::DeviceRegistry registry(
+      hal::drivers::DriverContext{io, clock, hal_log}, [&](const hal::DeviceEvent& e) {
+        if (const auto* f = std::get_if<hal::DeviceFault>(&e.payload)) {
+          hal_log.Warning("device fault",
+                          {{"device", e.device_id}, {"fault", f->kind}, {"detail", f->detail}});
+        } else {
+          // Readings carry personal data: log only what and where, never the content.
+          hal_log.Debug("device event", {{"device", e.device_id}, {"kind", EventKind(e.payload)}});
+        }
+        journal.Record(e);
+      });
+  for (const auto& d : devices) {
+    if (auto s = registry.Add(d); !s) {
+      log.Critical("cannot create device", {{"error", s.error().message()}});
+      return kExitUsage;
+    }
+  }
+  registry.StartAll();
+
+  auto write_health = [&] {
     worker.Post(
-        [now = clock.WallMs()](store::Store& st) {
-          return st.state().Set("daemon.heartbeat_ms", std::to_string(now), now);
+        [now = clock.WallMs(), health = HealthJson(registry.Health())](store::Store& st) {
+          auto s = st.state().Set("daemon.heartbeat_ms", std::to_string(now), now);
+          if (s) s = st.state().Set("hal.health", health, now);
+          return s;
         },
         ex,
         [&log](Status s) {
           if (!s) log.Error("heartbeat not stored", {{"error", s.error().message()}});
         });
-  });
+  };
+  Ticker heartbeat(io, cfg.heartbeat_interval, write_health);
   heartbeat.Start();
 
   // The watchdog is fed only after a round trip through the store thread, so a
@@ -131,35 +201,82 @@ int RunDaemon(const config::Config& cfg, const log::Logger& logger) {
   }
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
-    if (ec) return;
-    log.Notice("stopping", {{"signal", signo == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  asio::steady_timer drain_deadline(io);
+  bool stopping = false;
+  auto shutdown = [&](std::string_view why) {
+    if (stopping) return;
+    stopping = true;
+    log.Notice("stopping", {{"reason", why}});
     (void)notifier.Stopping("stopping");
+    signals.cancel();
+    if (simulator) simulator->Stop();
+    registry.StopAll();  // no event after this
     heartbeat.Cancel();
     if (watchdog) watchdog->Cancel();
-    worker.Post(
-        [&](store::Store& st) -> Status {
-          auto e = st.audit().Append(DaemonEvent(clock, "daemon.stopped", cfg.device_id, "{}"));
-          if (!e) return std::move(e).error();
-          return st.state().Set("daemon.state", "stopped", clock.WallMs());
-        },
-        ex,
-        [&log](Status s) {
-          if (!s) log.Error("stop not recorded", {{"error", s.error().message()}});
-        });
+    auto finish = std::make_shared<bool>(false);
+    auto final_write = [&, finish] {
+      if (*finish) return;
+      *finish = true;
+      drain_deadline.cancel();
+      write_health();
+      worker.Post(
+          [&](store::Store& st) -> Status {
+            nlohmann::json d{{"events_written", journal.written()},
+                             {"events_dropped", journal.dropped()}};
+            auto e =
+                st.audit().Append(DaemonEvent(clock, "daemon.stopped", cfg.device_id, d.dump()));
+            if (!e) return std::move(e).error();
+            return st.state().Set("daemon.state", "stopped", clock.WallMs());
+          },
+          ex,
+          [&log](Status s) {
+            if (!s) log.Error("stop not recorded", {{"error", s.error().message()}});
+          });
+    };
+    // Everything the devices delivered is written before we stop, within bounds.
+    drain_deadline.expires_after(std::chrono::seconds(10));
+    drain_deadline.async_wait([&, final_write](const boost::system::error_code& ec) {
+      if (ec) return;
+      log.Error("device events still unwritten at shutdown; giving up on them");
+      final_write();
+    });
+    journal.Drain(final_write);
+  };
+  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    shutdown(signo == SIGTERM ? "SIGTERM" : "SIGINT");
   });
+
+  if (simulator) {
+    simulator->Run(
+        [&](const std::string& id) { return registry.ListenPort(id); }, options.time_scale,
+        [&] {
+          log.Notice("scenario played",
+                     {{"steps", static_cast<std::int64_t>(simulator->steps_played())}});
+          if (!options.exit_after_scenario) return;
+          // Let the drivers take in the last bytes (a frame timeout at most),
+          // then stop; Drain() writes what they delivered.
+          auto settle = std::make_shared<asio::steady_timer>(io, std::chrono::seconds(1));
+          settle->async_wait([&, settle](const boost::system::error_code& ec) {
+            if (!ec) shutdown("scenario complete");
+          });
+        });
+  }
 
   (void)notifier.Ready("serving; device " + cfg.device_id);
   log.Notice("ready", {{"device", cfg.device_id},
                        {"site", cfg.site_id},
                        {"booths", static_cast<std::int64_t>(cfg.booths.size())},
+                       {"devices", static_cast<std::int64_t>(registry.size())},
+                       {"simulated", options.simulate.has_value()},
                        {"version", kVersion}});
-  io.run();  // returns when the signal handler has cancelled all periodic work
+  io.run();  // returns when shutdown has cancelled all periodic work and I/O
   worker.Stop();
   // Completions of the last jobs were posted to `io` after run() returned.
   io.restart();
   io.poll();
-  log.Notice("stopped");
+  log.Notice("stopped", {{"events_written", static_cast<std::int64_t>(journal.written())},
+                         {"events_dropped", static_cast<std::int64_t>(journal.dropped())}});
   return kExitOk;
 }
 

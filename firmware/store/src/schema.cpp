@@ -78,6 +78,26 @@ DROP TABLE outbox_sequence;
 DROP INDEX inspections_by_time;
 DROP TABLE inspections;
 )sql"},
+    {2, "device_events",
+     R"sql(
+CREATE TABLE device_events (
+  id          INTEGER PRIMARY KEY,
+  device_id   TEXT    NOT NULL,
+  class       TEXT    NOT NULL,
+  booth       TEXT    NOT NULL,
+  ts_ms       INTEGER NOT NULL,
+  kind        TEXT    NOT NULL,
+  quality     REAL,
+  payload     TEXT    NOT NULL CHECK (json_valid(payload))
+);
+CREATE INDEX device_events_by_device ON device_events(device_id, id);
+CREATE INDEX device_events_by_time ON device_events(ts_ms);
+)sql",
+     R"sql(
+DROP INDEX device_events_by_time;
+DROP INDEX device_events_by_device;
+DROP TABLE device_events;
+)sql"},
 };
 
 }  // namespace

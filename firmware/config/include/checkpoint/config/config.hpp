@@ -14,6 +14,7 @@
 
 #include "checkpoint/common/error.hpp"
 #include "checkpoint/common/log.hpp"
+#include "checkpoint/hal/device.hpp"
 
 namespace checkpoint::config {
 
@@ -54,6 +55,9 @@ struct Config {
 
   // [[booths]]
   std::vector<Booth> booths;
+
+  // [[devices]]: validated against hal::Drivers() (class, transport, options)
+  std::vector<hal::DeviceConfig> devices;
 
   std::filesystem::path DatabasePath() const { return data_dir / "checkpoint.db"; }
 };

@@ -12,6 +12,7 @@
 #include "checkpoint/common/error.hpp"
 #include "checkpoint/store/audit.hpp"
 #include "checkpoint/store/database.hpp"
+#include "checkpoint/store/device_events.hpp"
 #include "checkpoint/store/device_state.hpp"
 #include "checkpoint/store/inspections.hpp"
 #include "checkpoint/store/migrations.hpp"
@@ -51,6 +52,7 @@ class Store {
   Outbox outbox() { return Outbox(*db_, device_id_); }
   AuditChain audit() { return AuditChain(*db_); }
   DeviceState state() { return DeviceState(*db_); }
+  DeviceEventLog device_events() { return DeviceEventLog(*db_); }
   const MigrationReport& migration() const noexcept { return migration_; }
   const std::string& device_id() const noexcept { return device_id_; }
 

@@ -1,0 +1,129 @@
+// The whole HAL through checkpointd: the shipped scenario drives every configured
+// device through its real driver (ptys, loopback TCP and HTTP), and the events that
+// reach the store are checked.
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "checkpoint/store/store.hpp"
+#include "support/subprocess.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace checkpoint;
+using checkpoint::testing::RunCommand;
+using checkpoint::testing::TempDir;
+using nlohmann::json;
+
+namespace {
+std::filesystem::path ExampleConfigIn(const TempDir& tmp) {
+  std::ifstream in(CHECKPOINT_EXAMPLE_CONFIG);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string s = text.str();
+  const std::string key = "data_dir = \"/var/lib/checkpoint\"";
+  s.replace(s.find(key), key.size(), "data_dir = \"" + (tmp / "data").string() + "\"");
+  auto path = tmp / "checkpoint.toml";
+  std::ofstream(path) << s;
+  return path;
+}
+}  // namespace
+
+TEST_CASE("the shipped scenario runs through every real driver into the store",
+          "[daemon][simulation]") {
+  TempDir tmp;
+  auto cfg = ExampleConfigIn(tmp);
+  auto [code, out] =
+      RunCommand({CHECKPOINTD_PATH, "--config", cfg.string(), "--simulate", CHECKPOINT_SCENARIO,
+                  "--time-scale", "0.25", "--exit-after-scenario"},
+                 {}, std::chrono::seconds(120));
+  INFO(out);
+  REQUIRE(code == 0);
+  CHECK(out.find("scenario played") != std::string::npos);
+  // Readings never reach the log; only their kind does (at debug level).
+  CHECK(out.find("ERIKSSON") == std::string::npos);
+  CHECK(out.find("AA1234BB") == std::string::npos);
+
+  auto st = store::Store::Open(
+      {.path = tmp / "data" / "checkpoint.db", .device_id = "CP-DEMO-0001", .read_only = true});
+  REQUIRE(st);
+  auto rows = st->device_events().After(0, 1000);
+  REQUIRE(rows);
+  std::map<std::string, int> kinds;
+  std::map<std::string, int> faults;
+  for (const auto& r : *rows) {
+    ++kinds[r.kind];
+    if (r.kind == "fault")
+      ++faults[r.device_id + ":" + json::parse(r.payload_json)["kind"].get<std::string>()];
+  }
+  CHECK(kinds["mrz"] == 3);
+  CHECK(kinds["chip"] == 1);
+  CHECK(kinds["plate"] == 2);
+  CHECK(kinds["container"] == 1);
+  CHECK(kinds["weight"] == 2);
+  CHECK(kinds["radiation"] == 2);
+  CHECK(kinds["seal"] == 3);
+  CHECK(faults["mrz-b1:malformed"] == 1);     // line noise
+  CHECK(faults["anpr-l1:malformed"] == 1);    // broken JSON body
+  CHECK(faults["rpm-l1:disconnected"] == 1);  // the monitor's outage
+
+  for (const auto& r : *rows) {
+    auto p = json::parse(r.payload_json);
+    if (r.kind == "mrz" && p["lines"].size() == 3) {
+      CHECK(p["lines"][2] == "ERIKSSON<<ANNA<MARIA<<<<<<<<<<");
+      CHECK(r.booth == "B1");
+    }
+    if (r.kind == "weight" && r.device_id == "wb-l1") {
+      CHECK((p["gross_kg"] == 38420.0 || p["gross_kg"] == 12960.0));
+    }
+    if (r.kind == "radiation" && p["gamma_alarm"] == true) {
+      CHECK(p["format"] == "N42-2011");
+      CHECK(p["gamma_cps"].get<double>() == Approx(2480).epsilon(0.01));
+      CHECK(r.booth == "L1");
+    }
+    if (r.kind == "plate" && p["plate"] == "AA1234BB") {
+      CHECK(p["candidates"].size() == 3);
+      REQUIRE(r.quality.has_value());
+      CHECK(*r.quality == Approx(0.91));
+    }
+    if (r.kind == "seal" && p["seal_id"] == "UA7734121") CHECK(p["status"] == "tampered");
+  }
+
+  // Health of all seven devices is stored; the monitor reconnected once.
+  auto health = st->state().Get("hal.health");
+  REQUIRE(health);
+  REQUIRE(health->has_value());
+  auto h = json::parse(**health);
+  REQUIRE(h.size() == 7);
+  for (const auto& d : h) {
+    if (d["id"] == "rpm-l1") CHECK(d["reconnects"] == 1);
+    if (d["id"] == "wb-l1") CHECK(d["events"] == 2);
+  }
+  auto v = st->audit().Verify();
+  REQUIRE(v);
+  CHECK(v->ok);
+}
+
+TEST_CASE("a scenario naming an unknown device is refused before anything starts",
+          "[daemon][simulation]") {
+  TempDir tmp;
+  auto cfg = ExampleConfigIn(tmp);
+  auto scenario = tmp / "bad.jsonl";
+  std::ofstream(scenario) << "{\"t_ms\": 0, \"device\": \"nope\", \"seal\": {\"id\": \"X1234\"}}\n";
+  auto [code, out] = RunCommand({CHECKPOINTD_PATH, "--config", cfg.string(), "--simulate",
+                                 scenario.string(), "--exit-after-scenario"});
+  CHECK(code == 2);
+  CHECK(out.find("no device 'nope'") != std::string::npos);
+  std::ofstream(scenario)
+      << "{\"t_ms\": 0, \"device\": \"wb-l1\", \"seal\": {\"id\": \"X1234\"}}\n";
+  auto [code2, out2] = RunCommand({CHECKPOINTD_PATH, "--config", cfg.string(), "--simulate",
+                                   scenario.string(), "--exit-after-scenario"});
+  CHECK(code2 == 2);
+  CHECK(out2.find("cannot play a seal step") != std::string::npos);
+  std::ofstream(scenario) << "{\"t_ms\": 0, \"device\": \"wb-l1\"\n";
+  auto [code3, out3] =
+      RunCommand({CHECKPOINTD_PATH, "--config", cfg.string(), "--simulate", scenario.string()});
+  CHECK(code3 == 2);
+  CHECK(out3.find("bad.jsonl:1: not a JSON object") != std::string::npos);
+}
