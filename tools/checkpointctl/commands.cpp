@@ -33,6 +33,40 @@ int Fail(const Context& ctx, const Error& e) {
 
 }  // namespace
 
+namespace {
+Expected<json> EventCounts(store::Store& st) {
+  auto q = st.db().Prepare("SELECT kind, count(*) FROM device_events GROUP BY kind ORDER BY kind");
+  if (!q) return std::move(q).error();
+  json counts = json::object();
+  for (;;) {
+    auto row = q->Step();
+    if (!row) return std::move(row).error();
+    if (!*row) break;
+    counts[q->Text(0)] = q->Int(1);
+  }
+  return counts;
+}
+
+// One line per device: what a technician checks first.
+void PrintDevices(const Context& ctx, const json& devices) {
+  for (const auto& d : devices) {
+    if (!d.is_object()) continue;
+    std::string faults;
+    if (d.contains("fault_counts")) {
+      for (const auto& [k, v] : d["fault_counts"].items()) {
+        faults += (faults.empty() ? "" : ", ") + k + " " + std::to_string(v.get<std::int64_t>());
+      }
+    }
+    std::fprintf(ctx.out, "  %-10s %-17s %-14s %-12s %5lld events  %4lld faults%s%s\n",
+                 d.value("id", "?").c_str(), d.value("class", "?").c_str(),
+                 d.value("driver", "?").c_str(), d.value("connected", false) ? "connected" : "DOWN",
+                 static_cast<long long>(d.value("events", 0)),
+                 static_cast<long long>(d.value("faults", 0)), faults.empty() ? "" : "  (",
+                 faults.empty() ? "" : (faults + ")").c_str());
+  }
+}
+}  // namespace
+
 int Status(const Context& ctx) {
   auto st = OpenStore(ctx, true);
   if (!st) return Fail(ctx, st.error());
@@ -40,6 +74,8 @@ int Status(const Context& ctx) {
   auto outbox = st->outbox().Stats();
   auto audit = st->audit().Verify();
   auto state = st->state().All();
+  auto event_counts = EventCounts(*st);
+  if (!event_counts) return Fail(ctx, event_counts.error());
   if (!records) return Fail(ctx, records.error());
   if (!outbox) return Fail(ctx, outbox.error());
   if (!audit) return Fail(ctx, audit.error());
@@ -58,7 +94,14 @@ int Status(const Context& ctx) {
     return it == state->end() ? std::string("unknown") : it->second;
   };
 
+  json devices = json::array();
+  if (auto it = state->find("hal.health"); it != state->end()) {
+    devices = json::parse(it->second, nullptr, false);
+    if (devices.is_discarded()) devices = json::array();
+  }
   json j{
+      {"devices", devices},
+      {"device_events", *event_counts},
       {"device", ctx.config.device_id},
       {"site", ctx.config.site_id},
       {"data_dir", ctx.config.data_dir.string()},
@@ -100,6 +143,13 @@ int Status(const Context& ctx) {
         static_cast<long long>(outbox->pending_bytes), static_cast<long long>(outbox->synced),
         static_cast<long long>(outbox->last_seq), static_cast<long long>(audit->entries),
         audit->ok ? "verified" : ("BROKEN: " + audit->problem).c_str());
+    std::string counts;
+    for (const auto& [k, v] : event_counts->items()) {
+      counts += (counts.empty() ? "" : ", ") + std::to_string(v.get<std::int64_t>()) + " " + k;
+    }
+    std::fprintf(ctx.out, "device events %s\ndevices (as of the last heartbeat)\n",
+                 counts.empty() ? "none" : counts.c_str());
+    PrintDevices(ctx, devices);
   }
   return audit->ok ? 0 : 1;
 }

@@ -172,9 +172,9 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
   }
   registry.StartAll();
 
-  auto write_health = [&] {
+  auto write_health = [&](std::string health) {
     worker.Post(
-        [now = clock.WallMs(), health = HealthJson(registry.Health())](store::Store& st) {
+        [now = clock.WallMs(), health = std::move(health)](store::Store& st) {
           auto s = st.state().Set("daemon.heartbeat_ms", std::to_string(now), now);
           if (s) s = st.state().Set("hal.health", health, now);
           return s;
@@ -184,7 +184,8 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
           if (!s) log.Error("heartbeat not stored", {{"error", s.error().message()}});
         });
   };
-  Ticker heartbeat(io, cfg.heartbeat_interval, write_health);
+  Ticker heartbeat(io, cfg.heartbeat_interval,
+                   [&] { write_health(HealthJson(registry.Health())); });
   heartbeat.Start();
 
   // The watchdog is fed only after a round trip through the store thread, so a
@@ -210,15 +211,17 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
     (void)notifier.Stopping("stopping");
     signals.cancel();
     if (simulator) simulator->Stop();
+    // The devices' last health as they were working, not as stopped.
+    auto last_health = std::make_shared<std::string>(HealthJson(registry.Health()));
     registry.StopAll();  // no event after this
     heartbeat.Cancel();
     if (watchdog) watchdog->Cancel();
     auto finish = std::make_shared<bool>(false);
-    auto final_write = [&, finish] {
+    auto final_write = [&, finish, last_health] {
       if (*finish) return;
       *finish = true;
       drain_deadline.cancel();
-      write_health();
+      write_health(*last_health);
       worker.Post(
           [&](store::Store& st) -> Status {
             nlohmann::json d{{"events_written", journal.written()},

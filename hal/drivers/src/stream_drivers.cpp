@@ -22,13 +22,7 @@ class MrzReader final : public StreamDevice {
   void OnBytes(std::string_view bytes) override {
     out_.clear();
     framer_.Feed(bytes, out_);
-    for (auto& d : out_) {
-      if (auto* e = std::get_if<p::FrameError>(&d)) {
-        Fault(*e);
-      } else {
-        Deliver(MrzRead{std::move(std::get<p::MrzDocument>(d).lines)});
-      }
-    }
+    Dispatch(out_, [this](p::MrzDocument& d) { Deliver(MrzRead{std::move(d.lines)}); });
   }
   std::optional<p::FrameError> OnReset() override { return framer_.Reset(); }
 
@@ -56,13 +50,7 @@ class ChipReader final : public StreamDevice {
 
  private:
   void Handle() {
-    for (auto& d : out_) {
-      if (auto* e = std::get_if<p::FrameError>(&d)) {
-        Fault(*e);
-      } else {
-        Deliver(std::move(std::get<ChipRead>(d)));
-      }
-    }
+    Dispatch(out_, [this](ChipRead& r) { Deliver(std::move(r)); });
   }
   p::ChipFrameDecoder decoder_;
   std::vector<p::Decoded<ChipRead>> out_;
@@ -90,21 +78,15 @@ class Weighbridge final : public StreamDevice {
   void OnBytes(std::string_view bytes) override {
     out_.clear();
     decoder_.Feed(bytes, out_);
-    for (auto& d : out_) {
-      if (auto* e = std::get_if<p::FrameError>(&d)) {
-        Fault(*e);
-        continue;
-      }
-      const auto& f = std::get<p::WeightFrame>(d);
-      if (f.tare_only) continue;
-      WeightSample s{p::WeightKg(f), p::TareKg(f), f.net, f.motion, f.out_of_range};
-      auto r = stabiliser_.Feed(s);
+    this->Dispatch(out_, [this](const p::WeightFrame& f) {
+      if (f.tare_only) return;
+      auto r = stabiliser_.Feed({p::WeightKg(f), p::TareKg(f), f.net, f.motion, f.out_of_range});
       if (auto* w = std::get_if<WeightReading>(&r)) {
-        Deliver(*w);
+        this->Deliver(*w);
       } else if (auto* e = std::get_if<p::FrameError>(&r)) {
-        Fault(*e);
+        this->Fault(*e);
       }
-    }
+    });
   }
   std::optional<p::FrameError> OnReset() override {
     stabiliser_.Reset();
@@ -141,18 +123,14 @@ class N42Reader final : public StreamDevice {
 
  private:
   void Handle() {
-    for (auto& d : out_) {
-      if (auto* e = std::get_if<p::FrameError>(&d)) {
-        Fault(*e);
-        continue;
-      }
-      auto r = p::ParseN42(std::get<std::string>(d), limits_);
+    Dispatch(out_, [this](const std::string& doc) {
+      auto r = p::ParseN42(doc, limits_);
       if (auto* e = std::get_if<p::FrameError>(&r)) {
         Fault(*e);
       } else {
         Deliver(std::move(std::get<RadiationReading>(r)));
       }
-    }
+    });
   }
   p::N42Framer framer_;
   p::N42Limits limits_;
@@ -167,13 +145,7 @@ class SealReader final : public StreamDevice {
   void OnBytes(std::string_view bytes) override {
     out_.clear();
     decoder_.Feed(bytes, out_);
-    for (auto& d : out_) {
-      if (auto* e = std::get_if<p::FrameError>(&d)) {
-        Fault(*e);
-      } else {
-        Deliver(std::move(std::get<SealRead>(d)));
-      }
-    }
+    Dispatch(out_, [this](SealRead& r) { Deliver(std::move(r)); });
   }
   std::optional<p::FrameError> OnReset() override { return decoder_.Reset(); }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 
+#include "checkpoint/hal/protocols/chip_frame.hpp"
 #include "checkpoint/hal/protocols/mettler_toledo.hpp"
 #include "checkpoint/hal/protocols/mrz_framer.hpp"
 #include "harness.hpp"
@@ -173,4 +174,33 @@ TEST_CASE("a flooding device is limited and says so once", "[hal][driver][flood]
   CHECK(health.suppressed >= 475);
   CHECK(h.CountFaults("flood") == 1);
   dev->Stop();
+}
+
+TEST_CASE("an ASCII weighbridge and a chip reader deliver over serial", "[hal][driver][serial]") {
+  TempDir tmp;
+  PtyDevice wb_pty(tmp / "ttyWB"), chip_pty(tmp / "ttyChip");
+  DriverHarness h;
+  auto wb =
+      h.Make(SerialDevice("wb-2", hal::DeviceClass::kWeighbridge, "ascii_weight", wb_pty.path()));
+  auto chip = h.Make(
+      SerialDevice("chip-1", hal::DeviceClass::kDocumentReader, "chip_reader", chip_pty.path()));
+  wb->Start();
+  chip->Start();
+  REQUIRE(h.RunUntil([&] { return wb->Health().connected && chip->Health().connected; }));
+
+  std::string lines = "US,GS,+0012000kg\r\nOL,GS,+9999999kg\r\n";
+  for (int i = 0; i < 4; ++i) lines += "ST,GS,+0012340kg\r\n";
+  h.Send(wb_pty, lines);
+  hal::ChipRead read{std::string("\x61\x03\x5f\x1f\x00", 5), std::string(3000, '\xff'),
+                     std::string("\x77\x01\x00", 3)};
+  h.Send(chip_pty, hal::protocols::EncodeChipRead(read));
+  h.Send(chip_pty, hal::protocols::EncodeChipReaderError("BAC failed"));
+  REQUIRE(h.RunUntil(h.CountIs<hal::WeightReading>(1)));
+  REQUIRE(h.RunUntil(h.CountIs<hal::ChipRead>(1)));
+  REQUIRE(h.RunUntil(h.FaultSeen("reader_error")));
+  CHECK(h.Payloads<hal::WeightReading>()[0].gross_kg == 12340);
+  CHECK(h.HasFault("out_of_range"));
+  CHECK(h.Payloads<hal::ChipRead>()[0] == read);
+  wb->Stop();
+  chip->Stop();
 }

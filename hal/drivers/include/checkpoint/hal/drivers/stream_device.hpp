@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "checkpoint/common/backoff.hpp"
 #include "checkpoint/common/clock.hpp"
@@ -56,6 +57,18 @@ class StreamDevice : public Device, public std::enable_shared_from_this<StreamDe
     core_.Deliver(std::move(payload), quality);
   }
   void Fault(const protocols::FrameError& e) { core_.Fault(e); }
+  // Reports each error of a decoder's output as a fault and hands each value to
+  // `on_value`, in order.
+  template <typename T, typename OnValue>
+  void Dispatch(std::vector<protocols::Decoded<T>>& decoded, OnValue&& on_value) {
+    for (auto& d : decoded) {
+      if (auto* e = std::get_if<protocols::FrameError>(&d)) {
+        Fault(*e);
+      } else {
+        on_value(std::get<T>(d));
+      }
+    }
+  }
   const common::Clock& clock() const { return ctx_.clock; }
 
  private:

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Builds every libFuzzer target with clang (ASan+UBSan, coverage) and runs each for
+# SECONDS (default 20), starting from its seed corpus in tests/fuzz/corpus/<name>/.
+# New inputs go to a scratch directory, never into the repository; crashes are
+# saved under build/fuzz/artifacts/ and fail the run.
+#   scripts/fuzz.sh            20 s per target (CI)
+#   scripts/fuzz.sh 3600       the long run (docs/fuzzing.md)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-20}
+scripts/deps.sh
+CC=clang-14 CXX=clang++-14 cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCHECKPOINT_FUZZ=ON -DCHECKPOINT_SANITIZE=address,undefined >/dev/null
+cmake --build build/fuzz --target fuzz_all
+mkdir -p build/fuzz/artifacts
+status=0
+for bin in build/fuzz/tests/fuzz/fuzz_*; do
+  name=${bin##*/fuzz_}
+  work=$(mktemp -d)
+  log=build/fuzz/artifacts/$name.log
+  if ! "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+      -artifact_prefix="build/fuzz/artifacts/$name-" "$work" "tests/fuzz/corpus/$name" \
+      >"$log" 2>&1; then
+    echo "fuzz: $name FAILED (see $log)" >&2
+    tail -n 30 "$log" >&2
+    status=1
+  fi
+  runs=$(grep -m1 'stat::number_of_executed_units' "$log" | awk '{print $2}')
+  cov=$(grep -Eo 'cov: [0-9]+' "$log" | tail -n 1 | awk '{print $2}')
+  echo "fuzz: $name: ${runs:-?} executions in ${secs} s, coverage ${cov:-?} edges, corpus $(ls "$work" | wc -l) new"
+  rm -rf "$work"
+done
+exit $status
