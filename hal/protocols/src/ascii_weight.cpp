@@ -9,7 +9,6 @@ namespace {
 constexpr std::size_t kMaxDigits = 12;
 constexpr std::uint64_t kMaxCounts = 999'999'999'999;  // 12 digits
 constexpr int kMaxDecimals = 12;
-constexpr std::size_t kChunk = 256;  // bounds the scratch lines of one Feed step
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
@@ -151,24 +150,11 @@ std::optional<Decoded<WeightFrame>> ParseAsciiWeightLine(std::string_view line) 
 }
 
 void AsciiWeightDecoder::Feed(std::string_view bytes, std::vector<Decoded<WeightFrame>>& out) {
-  for (std::size_t at = 0; at < bytes.size(); at += kChunk) {
-    lines_.clear();
-    splitter_.Feed(bytes.substr(at, kChunk), lines_);
-    for (auto& l : lines_) {
-      if (auto* e = std::get_if<FrameError>(&l)) {
-        out.emplace_back(std::move(*e));
-      } else if (auto parsed = ParseAsciiWeightLine(std::get<Line>(l).text)) {
-        out.push_back(std::move(*parsed));
-      }
-    }
-  }
-  lines_.clear();
+  decoder_.Feed(bytes, out);
 }
 
 std::optional<FrameError> AsciiWeightDecoder::Reset() {
-  const std::size_t partial = splitter_.Reset();
-  if (partial == 0) return std::nullopt;
-  return FrameError{"truncated", "line cut off after " + std::to_string(partial) + " bytes"};
+  return decoder_.Reset();
 }
 
 Decoded<std::string> EncodeAsciiWeight(const WeightFrame& frame, AsciiDialect dialect) {

@@ -5,8 +5,6 @@
 namespace checkpoint::hal::protocols {
 namespace {
 
-constexpr std::size_t kChunk = 256;  // bounds the scratch lines of one Feed step
-
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
   while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
@@ -91,24 +89,11 @@ std::optional<Decoded<hal::SealRead>> ParseSealLine(std::string_view line) {
 }
 
 void SealLineDecoder::Feed(std::string_view bytes, std::vector<Decoded<hal::SealRead>>& out) {
-  for (std::size_t at = 0; at < bytes.size(); at += kChunk) {
-    lines_.clear();
-    splitter_.Feed(bytes.substr(at, kChunk), lines_);
-    for (auto& l : lines_) {
-      if (auto* e = std::get_if<FrameError>(&l)) {
-        out.emplace_back(std::move(*e));
-      } else if (auto parsed = ParseSealLine(std::get<Line>(l).text)) {
-        out.push_back(std::move(*parsed));
-      }
-    }
-  }
-  lines_.clear();
+  decoder_.Feed(bytes, out);
 }
 
 std::optional<FrameError> SealLineDecoder::Reset() {
-  const std::size_t partial = splitter_.Reset();
-  if (partial == 0) return std::nullopt;
-  return FrameError{"truncated", "line cut off after " + std::to_string(partial) + " bytes"};
+  return decoder_.Reset();
 }
 
 std::string EncodeSealLine(const hal::SealRead& read, SealLineForm form) {

@@ -36,9 +36,13 @@ struct AsciiWeightOptions {
   std::size_t max_line = 64;  // bytes, without the terminator
 };
 
+[[nodiscard]] std::optional<Decoded<WeightFrame>> ParseAsciiWeightLine(
+    std::string_view line);  // defined below
+
 class AsciiWeightDecoder {
  public:
-  explicit AsciiWeightDecoder(AsciiWeightOptions options = {}) : splitter_(options.max_line) {}
+  explicit AsciiWeightDecoder(AsciiWeightOptions options = {})
+      : decoder_(options.max_line, &ParseAsciiWeightLine) {}
 
   // Appends, in input order, one value per line and one FrameError per fault. Any
   // split of the input into calls gives the same output.
@@ -46,11 +50,10 @@ class AsciiWeightDecoder {
   // For a disconnect: drops a partial line, returning FrameError{"truncated"} if any.
   [[nodiscard]] std::optional<FrameError> Reset();
   // Bytes of the partial line held; never more than max_line.
-  [[nodiscard]] std::size_t buffered() const noexcept { return splitter_.buffered(); }
+  [[nodiscard]] std::size_t buffered() const noexcept { return decoder_.buffered(); }
 
  private:
-  LineSplitter splitter_;
-  std::vector<Decoded<Line>> lines_;  // scratch, bounded by the chunk size of Feed
+  LineRecordDecoder<WeightFrame> decoder_;
 };
 
 // Parses one line without its terminator; nullopt for a blank line (ignored).

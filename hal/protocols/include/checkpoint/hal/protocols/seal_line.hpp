@@ -30,12 +30,16 @@ struct SealLineOptions {
   std::size_t max_line = 80;  // bytes, without the terminator; the longest record is 65
 };
 
+[[nodiscard]] std::optional<Decoded<hal::SealRead>> ParseSealLine(
+    std::string_view line);  // defined below
+
 class SealLineDecoder {
  public:
   static constexpr std::size_t kMinCode = 4;
   static constexpr std::size_t kMaxCode = 40;
 
-  explicit SealLineDecoder(SealLineOptions options = {}) : splitter_(options.max_line) {}
+  explicit SealLineDecoder(SealLineOptions options = {})
+      : decoder_(options.max_line, &ParseSealLine) {}
 
   // Appends, in input order, one value per line and one FrameError per fault. Any
   // split of the input into calls gives the same output.
@@ -43,11 +47,10 @@ class SealLineDecoder {
   // For a disconnect: drops a partial line, returning FrameError{"truncated"} if any.
   [[nodiscard]] std::optional<FrameError> Reset();
   // Bytes of the partial line held; never more than max_line.
-  [[nodiscard]] std::size_t buffered() const noexcept { return splitter_.buffered(); }
+  [[nodiscard]] std::size_t buffered() const noexcept { return decoder_.buffered(); }
 
  private:
-  LineSplitter splitter_;
-  std::vector<Decoded<Line>> lines_;  // scratch, bounded by the chunk size of Feed
+  LineRecordDecoder<hal::SealRead> decoder_;
 };
 
 // Parses one line without its terminator; nullopt for a blank line (ignored).
