@@ -3,36 +3,22 @@
 #include <catch2/catch.hpp>
 #include <random>
 
+#include "decoder_test_util.hpp"
+
 using namespace checkpoint::hal::protocols;
+
+using checkpoint::testing::FeedAll;
+using checkpoint::testing::Kinds;
+using checkpoint::testing::Noise;
 
 namespace {
 using Out = std::vector<Decoded<WeightFrame>>;
 
-Out FeedAll(AsciiWeightDecoder& d, std::string_view in) {
-  Out out;
-  d.Feed(in, out);
-  return out;
-}
-std::string Kinds(const Out& out) {
-  std::string s;
-  for (const auto& d : out) {
-    if (!s.empty()) s += ',';
-    s += std::holds_alternative<WeightFrame>(d) ? "ok" : std::get<FrameError>(d).kind;
-  }
-  return s;
-}
 WeightFrame Parse(std::string_view line) {
   auto r = ParseAsciiWeightLine(line);
   REQUIRE(r.has_value());
   REQUIRE(std::holds_alternative<WeightFrame>(*r));
   return std::get<WeightFrame>(*r);
-}
-std::string Noise(unsigned seed, std::size_t n) {
-  std::mt19937 gen(seed);
-  std::uniform_int_distribution<int> byte(0, 255);
-  std::string s(n, '\0');
-  for (char& c : s) c = static_cast<char>(byte(gen));
-  return s;
 }
 const std::string kLine = "ST,GS,+0012345kg\r\n";  // A&D manual, gross example
 }  // namespace

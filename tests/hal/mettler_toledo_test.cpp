@@ -5,30 +5,23 @@
 #include <cmath>
 #include <random>
 
+#include "decoder_test_util.hpp"
+
 using namespace checkpoint::hal::protocols;
+
+using checkpoint::testing::FeedAll;
+using checkpoint::testing::Kinds;
+using checkpoint::testing::Noise;
 
 namespace {
 using Out = std::vector<Decoded<WeightFrame>>;
 
-Out FeedAll(MettlerToledoDecoder& d, std::string_view in) {
-  Out out;
-  d.Feed(in, out);
-  return out;
-}
 Out FeedBytewise(MettlerToledoDecoder& d, std::string_view in) {
   Out out;
   for (char c : in) d.Feed(std::string_view(&c, 1), out);
   return out;
 }
 // "ok" for a frame, the error kind otherwise: the shape of an output at a glance.
-std::string Kinds(const Out& out) {
-  std::string s;
-  for (const auto& d : out) {
-    if (!s.empty()) s += ',';
-    s += std::holds_alternative<WeightFrame>(d) ? "ok" : std::get<FrameError>(d).kind;
-  }
-  return s;
-}
 const WeightFrame& FrameAt(const Out& out, std::size_t i) {
   return std::get<WeightFrame>(out.at(i));
 }
@@ -44,13 +37,6 @@ std::string Frame(char swa, char swb, char swc, std::string_view weight, std::st
     f.push_back(static_cast<char>((128 - sum % 128) % 128));
   }
   return f;
-}
-std::string Noise(unsigned seed, std::size_t n) {
-  std::mt19937 gen(seed);
-  std::uniform_int_distribution<int> byte(0, 255);
-  std::string s(n, '\0');
-  for (char& c : s) c = static_cast<char>(byte(gen));
-  return s;
 }
 
 // Worked examples (checksums computed independently): 12340 kg gross, stable, x1;

@@ -3,36 +3,22 @@
 #include <catch2/catch.hpp>
 #include <random>
 
+#include "decoder_test_util.hpp"
+
 using namespace checkpoint::hal::protocols;
+
+using checkpoint::testing::FeedAll;
+using checkpoint::testing::Kinds;
+using checkpoint::testing::Noise;
 
 namespace {
 using Out = std::vector<Decoded<MrzDocument>>;
 using Lines = std::vector<std::string>;
 
-Out FeedAll(MrzFramer& f, std::string_view in) {
-  Out out;
-  f.Feed(in, out);
-  return out;
-}
-std::string Kinds(const Out& out) {
-  std::string s;
-  for (const auto& d : out) {
-    if (!s.empty()) s += ',';
-    s += std::holds_alternative<MrzDocument>(d) ? "ok" : std::get<FrameError>(d).kind;
-  }
-  return s;
-}
 std::string DetailOf(const Out& out) {
   REQUIRE(out.size() == 1);
   REQUIRE(std::holds_alternative<FrameError>(out[0]));
   return std::get<FrameError>(out[0]).detail;
-}
-std::string Noise(unsigned seed, std::size_t n) {
-  std::mt19937 gen(seed);
-  std::uniform_int_distribution<int> byte(0, 255);
-  std::string s(n, '\0');
-  for (char& c : s) c = static_cast<char>(byte(gen));
-  return s;
 }
 
 // ICAO Doc 9303 specimens (Parts 4, 5 and 6).

@@ -3,37 +3,23 @@
 #include <catch2/catch.hpp>
 #include <random>
 
+#include "decoder_test_util.hpp"
+
 using namespace checkpoint::hal::protocols;
 using checkpoint::hal::SealRead;
+
+using checkpoint::testing::FeedAll;
+using checkpoint::testing::Kinds;
+using checkpoint::testing::Noise;
 
 namespace {
 using Out = std::vector<Decoded<SealRead>>;
 
-Out FeedAll(SealLineDecoder& d, std::string_view in) {
-  Out out;
-  d.Feed(in, out);
-  return out;
-}
-std::string Kinds(const Out& out) {
-  std::string s;
-  for (const auto& d : out) {
-    if (!s.empty()) s += ',';
-    s += std::holds_alternative<SealRead>(d) ? "ok" : std::get<FrameError>(d).kind;
-  }
-  return s;
-}
 SealRead Parse(std::string_view line) {
   auto r = ParseSealLine(line);
   REQUIRE(r.has_value());
   REQUIRE(std::holds_alternative<SealRead>(*r));
   return std::get<SealRead>(*r);
-}
-std::string Noise(unsigned seed, std::size_t n) {
-  std::mt19937 gen(seed);
-  std::uniform_int_distribution<int> byte(0, 255);
-  std::string s(n, '\0');
-  for (char& c : s) c = static_cast<char>(byte(gen));
-  return s;
 }
 const std::string kRecord = "SEAL,TIR-0042317,rfid,intact\r\n";
 }  // namespace
