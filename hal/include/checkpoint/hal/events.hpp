@@ -52,7 +52,7 @@ struct PlateRead {
 };
 
 struct ContainerCodeRead {
-  std::string code;  // e.g. "CSQU3054383", as the camera sent it
+  std::string code;  // e.g. "CSQU3054383", spaces removed, otherwise as sent
   double confidence = 0;
   std::vector<Candidate> candidates;
   bool operator==(const ContainerCodeRead&) const = default;
