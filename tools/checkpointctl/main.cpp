@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "mrz_command.hpp"
 
 namespace {
 void Usage(std::FILE* out) {
@@ -14,7 +15,10 @@ void Usage(std::FILE* out) {
                "commands:\n"
                "  status            daemon, store, outbox backlog and audit chain at a glance\n"
                "  verify            full database integrity check and audit chain verification\n"
-               "  migrate [--to N]  bring the store schema to version N (default: newest)\n");
+               "  migrate [--to N]  bring the store schema to version N (default: newest)\n"
+               "  mrz [--pretty] [--no-correct]\n"
+               "                    parse MRZ text from stdin (documents separated by a blank\n"
+               "                    line) into JSON lines; needs no configuration\n");
 }
 }  // namespace
 
@@ -39,6 +43,21 @@ int main(int argc, char** argv) {
   if (rest.empty()) {
     Usage(stderr);
     return 2;
+  }
+  if (rest[0] == "mrz") {
+    tools::MrzCommandOptions o;
+    o.pretty = json;
+    for (std::size_t i = 1; i < rest.size(); ++i) {
+      if (rest[i] == "--pretty") {
+        o.pretty = true;
+      } else if (rest[i] == "--no-correct") {
+        o.correct = false;
+      } else {
+        Usage(stderr);
+        return 2;
+      }
+    }
+    return tools::MrzCommand(stdin, stdout, o);
   }
   try {
     auto cfg = config::LoadConfig(config_path);
