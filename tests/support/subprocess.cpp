@@ -26,11 +26,13 @@ std::int64_t NowMs() {
 }
 
 pid_t Spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-            int* out_fd, bool merge_stderr) {
+            int* out_fd, bool merge_stderr, const std::string& stdin_file = "") {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, stdin_file.empty() ? "/dev/null" : stdin_file.c_str(),
+                                   O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
   if (merge_stderr) posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
 
@@ -155,9 +157,10 @@ std::optional<int> Subprocess::Wait(std::chrono::milliseconds timeout) {
 
 std::pair<int, std::string> RunCommand(std::vector<std::string> argv,
                                        std::map<std::string, std::string> env,
-                                       std::chrono::milliseconds timeout) {
+                                       std::chrono::milliseconds timeout,
+                                       const std::string& stdin_file) {
   int fd = -1;
-  pid_t pid = Spawn(argv, env, &fd, true);
+  pid_t pid = Spawn(argv, env, &fd, true, stdin_file);
   std::string out;
   const auto deadline = NowMs() + timeout.count();
   char buf[4096];

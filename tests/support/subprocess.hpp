@@ -39,9 +39,11 @@ class Subprocess {
   std::optional<int> status_;
 };
 
-// Runs to completion and returns (exit code, stdout+stderr).
-std::pair<int, std::string> RunCommand(
-    std::vector<std::string> argv, std::map<std::string, std::string> env = {},
-    std::chrono::milliseconds timeout = std::chrono::seconds(60));
+// Runs to completion and returns (exit code, stdout+stderr). Standard input is
+// `stdin_file` when given, /dev/null otherwise.
+std::pair<int, std::string> RunCommand(std::vector<std::string> argv,
+                                       std::map<std::string, std::string> env = {},
+                                       std::chrono::milliseconds timeout = std::chrono::seconds(60),
+                                       const std::string& stdin_file = "");
 
 }  // namespace checkpoint::testing
