@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
-# Builds every libFuzzer target with clang (ASan+UBSan, coverage) and runs each for
-# SECONDS (default 20), starting from its seed corpus in tests/fuzz/corpus/<name>/.
-# New inputs go to a scratch directory, never into the repository; crashes are
-# saved under build/fuzz/artifacts/ and fail the run.
-#   scripts/fuzz.sh            20 s per target (CI)
-#   scripts/fuzz.sh 3600       the long run (docs/fuzzing.md)
+# Builds every libFuzzer target with clang (ASan+UBSan, coverage) and runs each from
+# its seed corpus in tests/fuzz/corpus/<name>/. New inputs go to a scratch
+# directory, never into the repository; crashes are saved under build/fuzz/artifacts/
+# and fail the run.
+#   scripts/fuzz.sh              20 s per target, random seed (exploration)
+#   scripts/fuzz.sh 3600         the long run (docs/fuzzing.md)
+#   scripts/fuzz.sh --runs 20000 a fixed number of inputs per target from seed 1:
+#                                the same inputs on every machine, so the CI gate is
+#                                reproducible (a finding fails every run, locally first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-secs=${1:-20}
+limit=(-max_total_time="${1:-20}")
+what="${1:-20} s"
+if [[ ${1:-} == --runs ]]; then
+  limit=(-runs="$2" -seed=1)
+  what="$2 inputs (seed 1)"
+fi
 scripts/deps.sh
 CC=clang-14 CXX=clang++-14 cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCHECKPOINT_FUZZ=ON -DCHECKPOINT_SANITIZE=address,undefined >/dev/null
@@ -18,7 +26,7 @@ for bin in build/fuzz/tests/fuzz/fuzz_*; do
   name=${bin##*/fuzz_}
   work=$(mktemp -d)
   log=build/fuzz/artifacts/$name.log
-  if ! "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  if ! "$bin" "${limit[@]}" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
       -artifact_prefix="build/fuzz/artifacts/$name-" "$work" "tests/fuzz/corpus/$name" \
       >"$log" 2>&1; then
     echo "fuzz: $name FAILED (see $log)" >&2
@@ -27,7 +35,7 @@ for bin in build/fuzz/tests/fuzz/fuzz_*; do
   fi
   runs=$(grep -m1 'stat::number_of_executed_units' "$log" | awk '{print $2}')
   cov=$(grep -Eo 'cov: [0-9]+' "$log" | tail -n 1 | awk '{print $2}')
-  echo "fuzz: $name: ${runs:-?} executions in ${secs} s, coverage ${cov:-?} edges, corpus $(ls "$work" | wc -l) new"
+  echo "fuzz: $name: ${runs:-?} executions (limit ${what}), coverage ${cov:-?} edges, corpus $(ls "$work" | wc -l) new"
   rm -rf "$work"
 done
 exit $status

@@ -61,6 +61,33 @@ TEST_CASE("ASCII weight: variants of other indicators", "[hal][ascii]") {
   CHECK_FALSE(ParseAsciiWeightLine("   ").has_value());
 }
 
+TEST_CASE("ASCII weight: padding zeros are not significant digits", "[hal][ascii]") {
+  // Twelve significant digits may be padded by any number of leading zeros (fuzzer
+  // finding: ".919999999345" re-encodes as "+0.919999999345", which must read back).
+  auto twelve = Parse("ST,GS,+0.919999999345kg");
+  CHECK(twelve.decimals == 12);
+  CHECK(twelve.weight == Approx(0.919999999345));
+  CHECK(Parse("ST,GS,+000000000000123456789012kg").weight == 123456789012.0);
+  CHECK(Parse("ST,GS,+0000000kg").weight == 0);  // zero, not blank
+  CHECK(Parse("ST,GS,+0.000000000001kg").decimals == 12);
+  auto thirteen = ParseAsciiWeightLine("ST,GS,+1234567890123kg");
+  REQUIRE(thirteen.has_value());
+  CHECK(std::holds_alternative<FrameError>(*thirteen));
+  auto thirteen_decimals = ParseAsciiWeightLine("ST,GS,+0.0000000000001kg");
+  REQUIRE(thirteen_decimals.has_value());
+  CHECK(std::holds_alternative<FrameError>(*thirteen_decimals));
+
+  const WeightFrame f{0.919999999345, 0, "kg", false, false, false, false, 12, 0, false};
+  for (auto dialect : {AsciiDialect::kAnd, AsciiDialect::kDiniArgeo}) {
+    auto bytes = EncodeAsciiWeight(f, dialect);
+    REQUIRE(std::holds_alternative<std::string>(bytes));
+    AsciiWeightDecoder d;
+    auto out = FeedAll(d, std::get<std::string>(bytes));
+    REQUIRE(Kinds(out) == "ok");
+    CHECK(std::get<WeightFrame>(out[0]) == f);
+  }
+}
+
 TEST_CASE("ASCII weight: malformed lines name the field, never the text", "[hal][ascii]") {
   const std::string_view lines[] = {"XX,GS,+0012345kg",
                                     "ST,XX,+0012345kg",

@@ -52,19 +52,22 @@ std::optional<Value> ParseValue(std::string_view s) {
     s = Trim(s.substr(1));
   }
   bool point = false;
-  std::size_t digits = 0;
+  bool any_digit = false;
+  std::size_t digits = 0;  // significant: zeros before the first other digit and the point are padding
   for (char c : s) {
     if (c == '.' && !point) {
       point = true;
     } else if (IsDigit(c)) {
+      any_digit = true;
+      if (c == '0' && v.counts == 0 && !point) continue;
       if (++digits > kMaxDigits) return std::nullopt;
       v.counts = v.counts * 10 + static_cast<std::uint64_t>(c - '0');
       if (point) ++v.decimals;
-    } else if (c != ' ' || digits > 0) {
+    } else if (c != ' ' || any_digit) {
       return std::nullopt;  // a stray character, or a space inside the digits
     }
   }
-  v.blank = digits == 0;
+  v.blank = !any_digit;
   return v;
 }
 
