@@ -379,7 +379,8 @@ TEST_CASE("wrong character classes make a document invalid", "[mrz]") {
 
   std::string l1 = kTd3[0];
   l1[10] = '5';  // ERIKS5ON
-  const MrzResult name = ParseOk({l1, kTd3[1]});
+  const ParseOptions as_read{2026, 0, 0, false};
+  const MrzResult name = ParseOk({l1, kTd3[1]}, as_read);
   CHECK_FALSE(name.valid);
   CHECK(name.checks.size() == 5);
   CHECK(InvalidChecks(name).empty());
@@ -390,7 +391,7 @@ TEST_CASE("wrong character classes make a document invalid", "[mrz]") {
   CHECK_FALSE(ParseOk({kTd3[0], l2}).valid);
   l2 = kTd3[1];
   l2.replace(10, 3, "U1O");
-  CHECK_FALSE(ParseOk({kTd3[0], l2}).valid);
+  CHECK_FALSE(ParseOk({kTd3[0], l2}, as_read).valid);
 }
 
 TEST_CASE("a name filling its field is flagged as truncated", "[mrz]") {
@@ -458,4 +459,151 @@ TEST_CASE("text that is not an MRZ is a parse error without echoing the text", "
     CHECK(r.error().message().find("ERIKSSON") == std::string::npos);
     CHECK(r.error().message().find("L898902") == std::string::npos);
   }
+}
+
+namespace {
+ParseOptions AsRead() {
+  return {2026, 0, 0, false};
+}
+// The line as issued for the date check_over, then read as printed (the composite
+// was issued over the true date too).
+std::string Td3Line2WithBirth(const std::string& printed, const std::string& check_over) {
+  std::string l2 = "L898902C36UTO" + check_over + Cd(check_over) + "F1204159ZE184226B<<<<<10";
+  FixTd3Composite(l2);
+  l2.replace(13, 6, printed);
+  return l2;
+}
+}  // namespace
+
+TEST_CASE("OCR correction: letters in checked numeric fields, kept only if the check verifies",
+          "[mrz][ocr]") {
+  // O read for 0 in the birth date; the check digit was printed for 740812.
+  const std::string l2 = Td3Line2WithBirth("74O812", "740812");
+  const MrzResult fixed = ParseOk({kTd3[0], l2});
+  CHECK(fixed.valid);
+  CHECK(fixed.birth.printed == "740812");
+  REQUIRE(fixed.corrections.size() == 1);
+  CHECK(fixed.corrections[0] == Correction{2, 16, 'O', '0', "birthDate"});
+  const MrzResult as_read = ParseOk({kTd3[0], l2}, AsRead());
+  CHECK_FALSE(as_read.valid);
+  CHECK(as_read.corrections.empty());
+  CHECK(as_read.birth.printed == "74O812");
+
+  // The same misreading, but the check digit belongs to another date: not kept.
+  const MrzResult kept_out = ParseOk({kTd3[0], Td3Line2WithBirth("74O812", "748812")});
+  CHECK_FALSE(kept_out.valid);
+  CHECK(kept_out.corrections.empty());
+  CHECK(kept_out.birth.printed == "74O812");
+
+  // A letter with no digit reading leaves the whole field as read.
+  const MrzResult unknown = ParseOk({kTd3[0], Td3Line2WithBirth("7OX812", "700812")});
+  CHECK_FALSE(unknown.valid);
+  CHECK(unknown.corrections.empty());
+}
+
+TEST_CASE("OCR correction: G for 6 keeps the check digit, so the field type decides",
+          "[mrz][ocr]") {
+  REQUIRE(CheckDigit("7G0812") == CheckDigit("760812"));
+  const std::string l2 = Td3Line2WithBirth("7G0812", "760812");
+  const MrzResult as_read = ParseOk({kTd3[0], l2}, AsRead());
+  CHECK(StateOf(as_read, "birthDate") == CheckState::kValid);  // the digit cannot tell
+  CHECK_FALSE(as_read.valid);                                  // the field type can
+  const MrzResult fixed = ParseOk({kTd3[0], l2});
+  CHECK(fixed.valid);
+  CHECK(fixed.birth.printed == "760812");
+  CHECK(fixed.birth.year == 1976);
+  REQUIRE(fixed.corrections.size() == 1);
+  CHECK(fixed.corrections[0] == Correction{2, 15, 'G', '6', "birthDate"});
+}
+
+TEST_CASE("OCR correction: check digits, composite, names, codes", "[mrz][ocr]") {
+  std::string l2 = kTd3[1];
+  l2[19] = 'Z';  // birth date check digit 2
+  l2[43] = 'O';  // composite 0
+  std::string l1 = kTd3[0];
+  l1[10] = '5';  // ERIKS5ON
+  l1[3] = '7';   // UTO -> U7O
+  const MrzResult r = ParseOk({l1, l2});
+  CHECK(r.valid);
+  CHECK(r.surname == "ERIKSSON");
+  CHECK(r.issuing_state == "UTO");
+  CHECK(r.corrections == std::vector<Correction>{{1, 4, '7', 'T', "issuingState"},
+                                                 {1, 11, '5', 'S', "name"},
+                                                 {2, 20, 'Z', '2', "birthDate"},
+                                                 {2, 44, 'O', '0', "composite"}});
+
+  // TD1: a digit in the document code, an I in the expiry date, a G in the composite.
+  std::vector<std::string> td1 = kTd1;
+  td1[0][0] = '1';
+  td1[1][8] = 'I';   // expiry 120415
+  td1[1][29] = 'G';  // composite 6
+  const MrzResult t = ParseOk(td1);
+  CHECK(t.valid);
+  CHECK(t.document_code == "I");
+  CHECK(t.expiry.printed == "120415");
+  CHECK(t.corrections == std::vector<Correction>{{1, 1, '1', 'I', "documentCode"},
+                                                 {2, 9, 'I', '1', "expiryDate"},
+                                                 {2, 30, 'G', '6', "composite"}});
+
+  // French ID: "1DFRA" is recognised once the document code is corrected.
+  const std::string fl1 = Pad("IDFRADUPONT", 30) + "750123";
+  std::string fl2 = "880575012345";
+  fl2 += Cd(fl2);
+  fl2 += Pad("MARIE<<CLAIRE", 14) + "650412" + Cd("650412") + "F";
+  fl2 += Cd(fl1 + fl2);
+  std::string misread = fl1;
+  misread[0] = '1';
+  const MrzResult f = ParseOk({misread, fl2});
+  CHECK(f.format == MrzFormat::kFrenchId);
+  CHECK(f.valid);
+  CHECK(f.corrections == std::vector<Correction>{{1, 1, '1', 'I', "documentCode"}});
+  CHECK(ParseOk({misread, fl2}, AsRead()).format == MrzFormat::kTD2);
+}
+
+TEST_CASE("OCR correction: alphanumeric fields and digit-for-digit errors are not guessed",
+          "[mrz][ocr]") {
+  std::string l2 = kTd3[1];
+  l2[5] = 'O';  // L8989O2C3: the number may hold letters, so nothing can be said
+  const MrzResult number = ParseOk({kTd3[0], l2});
+  CHECK_FALSE(number.valid);
+  CHECK(number.corrections.empty());
+  CHECK(number.document_number == "L8989O2C3");
+  l2 = kTd3[1];
+  l2[14] = '3';  // 7308122: a digit for a digit
+  CHECK_FALSE(ParseOk({kTd3[0], l2}).valid);
+  CHECK(ParseOk({kTd3[0], l2}).corrections.empty());
+}
+
+TEST_CASE("OCR correction never makes a wrong reading valid", "[mrz][ocr]") {
+  // Every single-character misreading of every position of every sample: when the
+  // corrected document is valid, its fields are those of the true document.
+  const std::vector<std::vector<std::string>> samples = {kTd1, kTd2, kTd3, kMrvA, kMrvB};
+  std::size_t corrected = 0, trials = 0;
+  for (const auto& truth : samples) {
+    const MrzResult want = ParseOk(truth);
+    REQUIRE(want.valid);
+    for (std::size_t line = 0; line < truth.size(); ++line) {
+      for (std::size_t pos = 0; pos < truth[line].size(); ++pos) {
+        for (char c : std::string_view("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<")) {
+          if (c == truth[line][pos]) continue;
+          auto read = truth;
+          read[line][pos] = c;
+          ++trials;
+          const MrzResult r = ParseOk(read);
+          // Mod-10 check digits cannot see every letter-for-digit swap in an
+          // alphanumeric field (D = 13 weighs as 3): such readings are valid as read,
+          // and correction must not be what makes them so.
+          if (!r.valid || r.corrections.empty()) continue;
+          ++corrected;
+          CHECK(r.birth == want.birth);
+          CHECK(r.expiry == want.expiry);
+          CHECK(r.document_number == want.document_number);
+          CHECK(r.personal_number == want.personal_number);
+          CHECK(r.format == want.format);
+        }
+      }
+    }
+  }
+  CHECK(trials > 10000);
+  CHECK(corrected > 100);
 }

@@ -82,3 +82,36 @@ TEST_CASE("checkpointctl mrz reports failed checks and non-MRZ input", "[tools][
   CHECK(code3 == 0);
   CHECK(docs3.empty());
 }
+
+TEST_CASE("checkpointctl mrz lists OCR corrections; --no-correct reads as printed",
+          "[tools][mrz]") {
+  std::string misread = kTd3;
+  misread[45 + 19] = 'Z';  // birth date check digit 2 read as Z
+  misread[10] = '5';       // ERIKS5ON
+  auto [code, docs] = Run(misread);
+  CHECK(code == 0);
+  REQUIRE(docs.size() == 1);
+  CHECK(docs[0]["valid"] == true);
+  CHECK(docs[0]["surname"] == "ERIKSSON");
+  CHECK(docs[0]["corrections"] ==
+        json::parse(R"([{"line":1,"position":11,"from":"5","to":"S","field":"name"},
+                        {"line":2,"position":20,"from":"Z","to":"2","field":"birthDate"}])"));
+
+  auto [code2, docs2] = Run(misread, "--no-correct");
+  CHECK(code2 == 0);
+  REQUIRE(docs2.size() == 1);
+  CHECK(docs2[0]["valid"] == false);
+  CHECK(docs2[0]["surname"] == "ERIKS5ON");
+  CHECK(docs2[0]["corrections"].empty());
+}
+
+TEST_CASE("checkpointctl mrz: a million lines without a blank line is one clear error",
+          "[tools][mrz]") {
+  std::string input;
+  for (int i = 0; i < 1'000'000; ++i) input += "P<UTO\n";
+  auto [code, docs] = Run(input + "\n" + kTd3);
+  CHECK(code == 1);
+  REQUIRE(docs.size() == 2);
+  CHECK(docs[0]["errors"] == json::array({"1000000 lines is not an MRZ document"}));
+  CHECK(docs[1]["valid"] == true);
+}

@@ -58,7 +58,15 @@ json Document(const documents::MrzResult& r) {
   json warnings = json(r.warnings);
   for (const auto& e : r.field_errors) warnings.push_back(e);
   j["checks"] = std::move(checks);
-  j["corrections"] = json::array();
+  json corrections = json::array();
+  for (const auto& c : r.corrections) {
+    corrections.push_back({{"line", c.line},
+                           {"position", c.position},
+                           {"from", std::string(1, c.from)},
+                           {"to", std::string(1, c.to)},
+                           {"field", c.field}});
+  }
+  j["corrections"] = std::move(corrections);
   j["warnings"] = std::move(warnings);
   j["errors"] = std::move(errors);
   return j;
@@ -66,7 +74,9 @@ json Document(const documents::MrzResult& r) {
 
 class Runner {
  public:
-  Runner(std::FILE* out, const MrzCommandOptions& o) : out_(out), options_(o), today_(Today()) {}
+  Runner(std::FILE* out, const MrzCommandOptions& o) : out_(out), options_(o), today_(Today()) {
+    today_.correct = o.correct;
+  }
 
   void Line(std::string line) {
     if (line.empty()) return Flush();

@@ -8,7 +8,7 @@ namespace checkpoint::tools {
 
 struct MrzCommandOptions {
   bool pretty = false;
-  bool correct = true;  // OCR correction (issue 4 item 2; not yet implemented: no-op)
+  bool correct = true;  // OCR correction by field type (documents::ParseOptions::correct)
 };
 
 // Reads documents (lines separated by newlines, documents by a blank line) from

@@ -4,8 +4,13 @@
 #include <array>
 #include <cstddef>
 
+#include "mrz_chars.hpp"
+#include "mrz_correct.hpp"
+
 namespace checkpoint::documents {
 namespace {
+
+using namespace detail;
 
 // ISO 3166-1 alpha-3 codes and the ICAO 9303 Part 3 §5 special codes, sorted so that
 // lookups are a binary search. Germany is "D" in an MRZ (written "D<<"); "DEU" is kept
@@ -36,41 +41,6 @@ constexpr std::array<std::string_view, 277> kStateCodes = {
 };
 static_assert(std::is_sorted(kStateCodes.begin(), kStateCodes.end()));
 static_assert(std::adjacent_find(kStateCodes.begin(), kStateCodes.end()) == kStateCodes.end());
-
-constexpr bool IsDigit(char c) {
-  return c >= '0' && c <= '9';
-}
-constexpr bool IsLetter(char c) {
-  return c >= 'A' && c <= 'Z';
-}
-constexpr bool IsMrzChar(char c) {
-  return IsDigit(c) || IsLetter(c) || c == '<';
-}
-
-int CharValue(char c) {
-  if (IsDigit(c)) return c - '0';
-  if (IsLetter(c)) return c - 'A' + 10;
-  return 0;  // '<'
-}
-
-// A running 7-3-1 sum over several ranges, as composite check digits need.
-// Precondition: the data holds only MRZ characters (checked before parsing).
-class CheckSum {
- public:
-  CheckSum& Add(std::string_view data) {
-    static constexpr std::array<int, 3> kWeights = {7, 3, 1};
-    for (char c : data) {
-      sum_ += CharValue(c) * kWeights[pos_];
-      pos_ = (pos_ + 1) % 3;
-    }
-    return *this;
-  }
-  char Digit() const { return static_cast<char>('0' + sum_ % 10); }
-
- private:
-  int sum_ = 0;
-  std::size_t pos_ = 0;
-};
 
 // Positions are 1-based and inclusive of the first character, as in ICAO 9303.
 std::string_view Sub(std::string_view line, std::size_t first, std::size_t length) {
@@ -362,6 +332,15 @@ class Parser {
   const ParseOptions& o_;
 };
 
+// The shape (lines × length) is valid; line1 is the first line.
+MrzFormat DetectFormat(std::string_view line1, std::size_t lines) {
+  if (lines == 3) return MrzFormat::kTD1;
+  if (line1.size() == 44) return line1[0] == 'V' ? MrzFormat::kMRVA : MrzFormat::kTD3;
+  if (line1[0] == 'V') return MrzFormat::kMRVB;
+  if (line1.substr(0, 5) == "IDFRA") return MrzFormat::kFrenchId;
+  return MrzFormat::kTD2;
+}
+
 Error ParseError(std::string message) {
   return MakeError(CommonErrc::kParse, std::move(message));
 }
@@ -421,23 +400,31 @@ Expected<MrzResult> ParseMrz(std::span<const std::string_view> lines, const Pars
   }
 
   MrzResult r;
+  // Corrections work on a copy; without them the caller's lines are read directly.
+  MrzLines copy;
+  std::array<std::string_view, 3> view;
+  for (std::size_t i = 0; i < n; ++i) view[i] = lines[i];
+  if (options.correct) {
+    copy.count = n;
+    copy.width = expected;
+    for (std::size_t i = 0; i < n; ++i)
+      std::copy(lines[i].begin(), lines[i].end(), copy.text[i].begin());
+    CorrectHeader(copy, r.corrections);
+    CorrectFields(DetectFormat(copy.Line(0), n), copy, r.corrections);
+    for (std::size_t i = 0; i < n; ++i) view[i] = copy.Line(i);
+  }
+  r.format = DetectFormat(view[0], n);
   Parser p(r, options);
-  const std::string_view l1 = lines[0], l2 = lines[1];
-  if (n == 3) {
-    r.format = MrzFormat::kTD1;
-    p.Td1(l1, l2, lines[2]);
-  } else if (first == 44) {
-    r.format = l1[0] == 'V' ? MrzFormat::kMRVA : MrzFormat::kTD3;
-    p.Td2OrMrv(l1, l2);
-  } else if (l1[0] == 'V') {
-    r.format = MrzFormat::kMRVB;
-    p.Td2OrMrv(l1, l2);
-  } else if (l1.substr(0, 5) == "IDFRA") {
-    r.format = MrzFormat::kFrenchId;
-    p.FrenchId(l1, l2);
-  } else {
-    r.format = MrzFormat::kTD2;
-    p.Td2OrMrv(l1, l2);
+  const std::string_view l1 = view[0], l2 = view[1];
+  switch (r.format) {
+    case MrzFormat::kTD1:
+      p.Td1(l1, l2, view[2]);
+      break;
+    case MrzFormat::kFrenchId:
+      p.FrenchId(l1, l2);
+      break;
+    default:
+      p.Td2OrMrv(l1, l2);
   }
   p.StateWarnings();
   p.Expired();

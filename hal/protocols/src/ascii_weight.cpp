@@ -53,7 +53,8 @@ std::optional<Value> ParseValue(std::string_view s) {
   }
   bool point = false;
   bool any_digit = false;
-  std::size_t digits = 0;  // significant: zeros before the first other digit and the point are padding
+  std::size_t digits =
+      0;  // significant: zeros before the first other digit and the point are padding
   for (char c : s) {
     if (c == '.' && !point) {
       point = true;

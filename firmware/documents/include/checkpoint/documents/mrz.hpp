@@ -51,6 +51,18 @@ struct MrzDate {
   bool operator==(const MrzDate&) const = default;
 };
 
+// An OCR-B reading error corrected by field type: a digit read where only letters
+// belong (names, codes) or a letter where only digits belong (dates, check digits).
+// Corrections of a checked field are kept only when its check digit then verifies.
+struct Correction {
+  int line = 0;      // 1-based
+  int position = 0;  // 1-based, as in ICAO 9303
+  char from = 0;
+  char to = 0;
+  std::string field;  // "name", "birthDate", "composite", ...
+  bool operator==(const Correction&) const = default;
+};
+
 struct MrzResult {
   MrzFormat format = MrzFormat::kTD3;
   // Every present check digit verifies and every field has the right character
@@ -80,6 +92,9 @@ struct MrzResult {
   // Findings that do not make the document invalid: "expired", "unknown issuing
   // state XXX", "unknown nationality XXX", deviations accepted.
   std::vector<std::string> warnings;
+  // Corrections applied before the fields above were read (ParseOptions::correct),
+  // in the order made.
+  std::vector<Correction> corrections;
 };
 
 // The reference date: today's date at the checkpoint, as the caller knows it.
@@ -89,6 +104,8 @@ struct ParseOptions {
   int year = 0;
   int month = 0;
   int day = 0;
+  // Correct OCR-B reading errors by field type before parsing (see Correction).
+  bool correct = true;
 };
 
 // lines: the MRZ lines without terminators (3×30, 2×36 or 2×44).
