@@ -1,10 +1,52 @@
 #!/usr/bin/env bash
-# Runs every benchmark on a release build. Results go to stdout; the headline
-# figures are copied into bench/RESULTS.md with the date and this command.
+# Runs the benchmarks on a release build. Results go to stdout; the headline figures
+# are copied into bench/RESULTS.md with the date and this command.
+#   bench/run.sh              all
+#   bench/run.sh store [ARGS] the store write path (ARGS go to store_bench)
+#   bench/run.sh mrz [COUNT]  MRZ parse+validate vs the npm package mrz, same corpus
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh
+what=${1:-all}
+[ $# -gt 0 ] && shift
+scripts/deps.sh $([ "$what" != store ] && echo --bench)
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build/release --target store_bench
+cmake --build build/release --target store_bench mrz_bench
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $(uname -m)"
-build/release/bench/store_bench "$@"
+
+store() {
+  build/release/bench/store_bench "$@"
+}
+
+# Both parsers read the same generated corpus; each prints one JSON line per
+# variant (OCR correction on and off). The ratio is taken within this run.
+mrz() {
+  local count=${1:-200000} dir=build/release/bench corpus
+  corpus=$dir/mrz-common-$count.txt
+  # The peer is installed inside bench/mrz-js from its lock file, never as a
+  # project dependency.
+  [ -d bench/mrz-js/node_modules/mrz ] || npm ci --prefix bench/mrz-js --no-audit --no-fund >&2
+  "$dir/mrz_bench" write "$corpus" "$count" --common
+  "$dir/mrz_bench" write "$dir/mrz-all-$count.txt" "$count"
+  echo "## MRZ, $count documents (TD1, TD2, TD3, French ID: what both parsers read)"
+  local ours peer
+  ours=$("$dir/mrz_bench" run "$corpus")
+  peer=$(node bench/mrz-js/bench.mjs "$corpus")
+  printf '%s\n%s\n' "$ours" "$peer"
+  echo "## MRZ, $count documents, all formats (visas too), ours only"
+  "$dir/mrz_bench" run "$dir/mrz-all-$count.txt"
+  # Ratios of the medians, correction on and off.
+  paste <(echo "$ours") <(echo "$peer") | while IFS=$'\t' read -r a b; do
+    local c ra rb
+    c=$(sed -E 's/.*"correct":(true|false).*/\1/' <<<"$a")
+    ra=$(sed -E 's/.*"median_docs_per_s":([0-9]+).*/\1/' <<<"$a")
+    rb=$(sed -E 's/.*"median_docs_per_s":([0-9]+).*/\1/' <<<"$b")
+    echo "ratio (correction $c): $((ra / rb))x"
+  done
+}
+
+case "$what" in
+  store) store "$@" ;;
+  mrz) mrz "$@" ;;
+  all) store; mrz ;;
+  *) echo "usage: bench/run.sh [all | store [ARGS] | mrz [COUNT]]" >&2; exit 2 ;;
+esac

@@ -5,7 +5,8 @@
 #
 #   scripts/deps.sh                 install what building, testing and running need
 #   scripts/deps.sh --cross arm64   also the arm64 cross toolchain, libraries and qemu-user
-#   scripts/deps.sh --print SET     print one set (build|runtime|cross-arm64), one per line
+#   scripts/deps.sh --bench         also Node.js and npm, for the peer benchmarks in bench/
+#   scripts/deps.sh --print SET     print one set (build|runtime|cross-arm64|bench), one per line
 #
 # Idempotent: asks dpkg what is present and only calls apt-get for what is missing,
 # so a second run takes well under a second.
@@ -36,13 +37,18 @@ CROSS_ARM64=(
   libboost1.81-dev:arm64 libtomlplusplus-dev:arm64 libsystemd-dev:arm64
   libpugixml-dev:arm64 zlib1g-dev:arm64
 )
+# Benchmarks only (bench/run.sh): the peer parsers run on Node.js, installed with npm
+# inside bench/ (never a project dependency). A machine with Node.js from elsewhere
+# (e.g. NodeSource, which bundles npm) is left as it is.
+BENCH=(nodejs npm)
 
 print_set() {
   case "$1" in
     build) printf '%s\n' "${BUILD[@]}" ;;
     runtime) printf '%s\n' "${RUNTIME[@]}" ;;
     cross-arm64) printf '%s\n' "${CROSS_ARM64[@]}" ;;
-    *) echo "deps.sh: unknown set '$1' (build|runtime|cross-arm64)" >&2; exit 2 ;;
+    bench) printf '%s\n' "${BENCH[@]}" ;;
+    *) echo "deps.sh: unknown set '$1' (build|runtime|cross-arm64|bench)" >&2; exit 2 ;;
   esac
 }
 
@@ -89,6 +95,10 @@ case "${1:-}" in
     fi
     install "${CROSS_ARM64[@]}"
     ;;
+  --bench)
+    install "${BUILD[@]}"
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then install "${BENCH[@]}"; fi
+    ;;
   "") install "${BUILD[@]}" ;;
-  *) echo "usage: deps.sh [--cross arm64 | --print build|runtime|cross-arm64]" >&2; exit 2 ;;
+  *) echo "usage: deps.sh [--cross arm64 | --bench | --print build|runtime|cross-arm64|bench]" >&2; exit 2 ;;
 esac

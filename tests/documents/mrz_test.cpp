@@ -48,7 +48,7 @@ CheckState StateOf(const MrzResult& r, std::string_view field) {
 std::vector<std::string> InvalidChecks(const MrzResult& r) {
   std::vector<std::string> out;
   for (const auto& c : r.checks) {
-    if (c.state == CheckState::kInvalid) out.push_back(c.field);
+    if (c.state == CheckState::kInvalid) out.emplace_back(c.field);
   }
   return out;
 }
@@ -435,6 +435,39 @@ TEST_CASE("French national identity card 1988-2021", "[mrz]") {
   CHECK(InvalidChecks(ParseOk({l1, bad})) == std::vector<std::string>{"composite"});
 }
 
+TEST_CASE("French ID: the card number opens with the year and month of issue", "[mrz][ocr]") {
+  auto card = [](const std::string& number, const std::string& printed_number) {
+    const std::string l1 = Pad("IDFRADUPONT", 30) + "750123";
+    std::string l2 = number + Cd(number);
+    l2 += Pad("MARIE<<CLAIRE", 14) + "650412" + Cd("650412") + "F";
+    l2 += Cd(l1 + l2);
+    l2.replace(0, 12, printed_number);
+    return std::vector<std::string>{l1, l2};
+  };
+  const MrzResult ok = ParseOk(card("880575012345", "880575012345"));
+  CHECK(ok.valid);
+  CHECK(ok.issue == MrzDate{"8805", 1988, 5, std::nullopt});
+  const MrzResult recent = ParseOk(card("190375012345", "190375012345"));
+  CHECK(recent.issue.year == 2019);
+
+  const MrzResult month13 = ParseOk(card("881375012345", "881375012345"));
+  CHECK_FALSE(month13.valid);
+  CHECK(month13.field_errors == std::vector<std::string>{"issueDate: not a calendar month"});
+
+  // O for 0 in the month: a digit by layout, confirmed by the number's check digit.
+  const MrzResult fixed = ParseOk(card("880575012345", "88O575012345"));
+  CHECK(fixed.valid);
+  CHECK(fixed.document_number == "880575012345");
+  CHECK(fixed.corrections == std::vector<Correction>{{2, 3, 'O', '0', "issueDate"}});
+  const MrzResult as_read = ParseOk(card("880575012345", "88O575012345"), {2026, 0, 0, false});
+  CHECK_FALSE(as_read.valid);
+  CHECK(as_read.field_errors == std::vector<std::string>{"issueDate: not digits"});
+  // The same letter past the date (department, serial) is not the layout's to judge.
+  const MrzResult serial = ParseOk(card("880575012305", "8805750123O5"));
+  CHECK_FALSE(serial.valid);
+  CHECK(serial.corrections.empty());
+}
+
 TEST_CASE("text that is not an MRZ is a parse error without echoing the text", "[mrz]") {
   const std::vector<std::vector<std::string>> garbage = {
       {},
@@ -458,6 +491,31 @@ TEST_CASE("text that is not an MRZ is a parse error without echoing the text", "
     CHECK(r.error().Is(checkpoint::CommonErrc::kParse));
     CHECK(r.error().message().find("ERIKSSON") == std::string::npos);
     CHECK(r.error().message().find("L898902") == std::string::npos);
+  }
+}
+
+TEST_CASE("every byte value at every position is accepted exactly when it is A-Z 0-9 <", "[mrz]") {
+  for (const auto& sample : {kTd1, kTd2, kTd3}) {
+    for (std::size_t line = 0; line < sample.size(); ++line) {
+      for (std::size_t pos = 0; pos < sample[line].size(); ++pos) {
+        for (int b = 0; b < 256; ++b) {
+          const char c = static_cast<char>(b);
+          auto lines = sample;
+          lines[line][pos] = c;
+          const bool mrz_char = (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '<';
+          auto r = Parse(lines);
+          if (mrz_char) {
+            CHECK(r.has_value());
+            continue;
+          }
+          REQUIRE_FALSE(r.has_value());
+          const std::string want = "MRZ line " + std::to_string(line + 1) +
+                                   ": character at position " + std::to_string(pos + 1) +
+                                   " is not A-Z, 0-9 or '<'";
+          if (r.error().message() != want) FAIL(r.error().message() << " != " << want);
+        }
+      }
+    }
   }
 }
 

@@ -52,6 +52,10 @@ json Document(const documents::MrzResult& r) {
       j["optionalData1"] = r.optional_data1;
       j["optionalData2"] = r.optional_data2;
       break;
+    case documents::MrzFormat::kFrenchId:
+      j["optionalData"] = r.optional_data;
+      j["issueDate"] = r.issue.printed;
+      break;
     default:
       j["optionalData"] = r.optional_data;
   }

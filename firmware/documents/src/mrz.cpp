@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstdint>
 
 #include "mrz_chars.hpp"
 #include "mrz_correct.hpp"
@@ -42,6 +43,20 @@ constexpr std::array<std::string_view, 277> kStateCodes = {
 static_assert(std::is_sorted(kStateCodes.begin(), kStateCodes.end()));
 static_assert(std::adjacent_find(kStateCodes.begin(), kStateCodes.end()) == kStateCodes.end());
 
+// The three-letter codes as a bit set indexed by the letters (26^3 bits), so that a
+// lookup is one load; the table above stays the readable source.
+constexpr std::size_t kCodeSpace = 26 * 26 * 26;
+constexpr std::size_t CodeIndex(std::string_view code) {
+  return static_cast<std::size_t>(((code[0] - 'A') * 26 + (code[1] - 'A')) * 26 + (code[2] - 'A'));
+}
+constexpr auto kThreeLetterCodes = [] {
+  std::array<std::uint64_t, (kCodeSpace + 63) / 64> bits{};
+  for (std::string_view code : kStateCodes) {
+    if (code.size() == 3) bits[CodeIndex(code) / 64] |= std::uint64_t{1} << (CodeIndex(code) % 64);
+  }
+  return bits;
+}();
+
 // Positions are 1-based and inclusive of the first character, as in ICAO 9303.
 std::string_view Sub(std::string_view line, std::size_t first, std::size_t length) {
   return line.substr(first - 1, length);
@@ -54,28 +69,23 @@ std::string_view TrimFillers(std::string_view s) {
 
 // Runs of '<' become one space; leading and trailing fillers are dropped.
 std::string Words(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
+  std::string out(s.size(), ' ');
+  std::size_t n = 0;
   bool gap = false;
   for (char c : s) {
     if (c == '<') {
-      gap = !out.empty();
+      gap = n != 0;
       continue;
     }
-    if (gap) out += ' ';
+    if (gap) ++n;  // the space is already there
     gap = false;
-    out += c;
+    out[n++] = c;
   }
+  out.resize(n);
   return out;
 }
 
-bool AllOf(std::string_view s, bool (*pred)(char)) {
-  return std::all_of(s.begin(), s.end(), pred);
-}
-bool LetterOrFiller(char c) {
-  return IsLetter(c) || c == '<';
-}
-bool IsFiller(char c) {
+constexpr bool IsFiller(char c) {
   return c == '<';
 }
 
@@ -89,7 +99,9 @@ enum class DateKind { kBirth, kExpiry };
 
 class Parser {
  public:
-  Parser(MrzResult& r, const ParseOptions& o) : r_(r), o_(o) {}
+  Parser(MrzResult& r, const ParseOptions& o) : r_(r), o_(o) {
+    r_.checks.reserve(5);  // the most any format has
+  }
 
   void FieldError(std::string_view field, std::string_view what) {
     std::string e(field);
@@ -103,13 +115,12 @@ class Parser {
     VerifySum(field, CheckSum().Add(data), digit);
   }
   void VerifySum(std::string_view field, const CheckSum& sum, char digit) {
-    r_.checks.push_back(
-        {std::string(field), sum.Digit() == digit ? CheckState::kValid : CheckState::kInvalid});
+    r_.checks.push_back({field, sum.Digit() == digit ? CheckState::kValid : CheckState::kInvalid});
   }
 
   void DocumentCode(std::string_view code, std::string_view allowed_first) {
     r_.document_code = TrimFillers(code);
-    if (!IsLetter(code[0]) || !LetterOrFiller(code[1])) {
+    if (!IsLetter(code[0]) || !IsLetterOrFiller(code[1])) {
       FieldError("documentCode", "not letters");
     } else if (allowed_first.find(code[0]) == std::string_view::npos) {
       r_.warnings.push_back("unexpected document code for " + std::string(FormatName(r_.format)));
@@ -119,7 +130,7 @@ class Parser {
   // A three-letter code; Germany's "D<<" reads as "D".
   std::string StateCode(std::string_view field, std::string_view code) {
     std::string_view t = TrimFillers(code);
-    if (t.empty() || !AllOf(t, [](char c) { return IsLetter(c); })) {
+    if (t.empty() || !All<IsLetter>(t)) {
       FieldError(field, "not a state code");
     }
     return std::string(t);
@@ -127,11 +138,11 @@ class Parser {
 
   void StateWarnings() {
     if (!r_.issuing_state.empty() && !IsKnownStateCode(r_.issuing_state) &&
-        AllOf(r_.issuing_state, [](char c) { return IsLetter(c); })) {
+        All<IsLetter>(r_.issuing_state)) {
       r_.warnings.push_back("unknown issuing state " + r_.issuing_state);
     }
     if (!r_.nationality.empty() && !IsKnownStateCode(r_.nationality) &&
-        AllOf(r_.nationality, [](char c) { return IsLetter(c); })) {
+        All<IsLetter>(r_.nationality)) {
       r_.warnings.push_back("unknown nationality " + r_.nationality);
     }
   }
@@ -171,6 +182,20 @@ class Parser {
     return d;
   }
 
+  // YYMM, both digits (no unknown parts: the issuer printed its own date).
+  void IssueMonth(std::string_view printed) {
+    r_.issue.printed = printed;
+    if (!All<IsDigit>(printed)) {
+      FieldError("issueDate", "not digits");
+      return;
+    }
+    const int yy = (printed[0] - '0') * 10 + (printed[1] - '0');
+    const int month = (printed[2] - '0') * 10 + (printed[3] - '0');
+    r_.issue.year = 2000 + yy <= o_.year ? 2000 + yy : 1900 + yy;
+    r_.issue.month = month;
+    if (month < 1 || month > 12) FieldError("issueDate", "not a calendar month");
+  }
+
   void Sex(char c) {
     if (c == 'M' || c == 'F' || c == 'X') {
       r_.sex = std::string(1, c);
@@ -182,7 +207,7 @@ class Parser {
 
   // Primary and secondary identifiers separated by "<<".
   void Name(std::string_view field) {
-    if (!AllOf(field, LetterOrFiller)) FieldError("name", "characters other than letters");
+    if (!All<IsLetterOrFiller>(field)) FieldError("name", "characters other than letters");
     r_.name_truncated = field.back() != '<';
     const std::size_t split = field.find("<<");
     if (split == std::string_view::npos) {
@@ -280,7 +305,7 @@ class Parser {
       CommonLine2(l2, {}, false);
       const std::string_view personal = Sub(l2, 29, 14);
       r_.personal_number = TrimFillers(personal);
-      if (l2[42] == '<' && AllOf(personal, IsFiller)) {
+      if (l2[42] == '<' && All<IsFiller>(personal)) {
         r_.checks.push_back({"personalNumber", CheckState::kAbsent});
       } else {
         Verify("personalNumber", personal, l2[42]);
@@ -309,7 +334,7 @@ class Parser {
     r_.issuing_state = "FRA";
     r_.nationality = "FRA";  // the card is issued to French citizens only
     const std::string_view surname = Sub(l1, 6, 25), given = Sub(l2, 14, 14);
-    if (!AllOf(surname, LetterOrFiller) || !AllOf(given, LetterOrFiller)) {
+    if (!All<IsLetterOrFiller>(surname) || !All<IsLetterOrFiller>(given)) {
       FieldError("name", "characters other than letters");
     }
     r_.surname = Words(surname);
@@ -319,6 +344,7 @@ class Parser {
     const std::string_view number = Sub(l2, 1, 12);
     r_.document_number = TrimFillers(number);
     Verify("documentNumber", number, l2[12]);
+    IssueMonth(Sub(l2, 1, 4));
     r_.birth = Date("birthDate", Sub(l2, 28, 6), DateKind::kBirth);
     Verify("birthDate", Sub(l2, 28, 6), l2[33]);
     Sex(l2[34]);
@@ -371,7 +397,11 @@ std::optional<int> CheckDigit(std::string_view data) {
 }
 
 bool IsKnownStateCode(std::string_view code) {
-  return std::binary_search(kStateCodes.begin(), kStateCodes.end(), code);
+  if (code.size() == 3 && All<IsLetter>(code)) {
+    const std::size_t i = CodeIndex(code);
+    return (kThreeLetterCodes[i / 64] >> (i % 64)) & 1U;
+  }
+  return code == "D";
 }
 
 Expected<MrzResult> ParseMrz(std::span<const std::string_view> lines, const ParseOptions& options) {
@@ -382,43 +412,34 @@ Expected<MrzResult> ParseMrz(std::span<const std::string_view> lines, const Pars
   const std::size_t first = lines[0].size();
   const std::size_t expected = n == 3 ? 30 : (first == 36 || first == 44) ? first : 0;
   for (std::size_t i = 0; i < n; ++i) {
-    const std::string where = "MRZ line " + std::to_string(i + 1);
+    auto where = [i] { return "MRZ line " + std::to_string(i + 1); };
     if (expected == 0) {
-      return ParseError(where + " has " + std::to_string(first) +
+      return ParseError(where() + " has " + std::to_string(first) +
                         " characters (expected 36 or 44)");
     }
     if (lines[i].size() != expected) {
-      return ParseError(where + " has " + std::to_string(lines[i].size()) +
+      return ParseError(where() + " has " + std::to_string(lines[i].size()) +
                         " characters (expected " + std::to_string(expected) + ")");
     }
-    for (std::size_t p = 0; p < expected; ++p) {
-      if (!IsMrzChar(lines[i][p])) {
-        return ParseError(where + ": character at position " + std::to_string(p + 1) +
-                          " is not A-Z, 0-9 or '<'");
-      }
+    if (const std::size_t p = FirstNonMrzChar(lines[i]); p != expected) {
+      return ParseError(where() + ": character at position " + std::to_string(p + 1) +
+                        " is not A-Z, 0-9 or '<'");
     }
   }
 
   MrzResult r;
-  // Corrections work on a copy; without them the caller's lines are read directly.
-  MrzLines copy;
-  std::array<std::string_view, 3> view;
-  for (std::size_t i = 0; i < n; ++i) view[i] = lines[i];
+  // Corrections are made on a copy, taken only when there is something to correct.
+  MrzLines view(lines);
   if (options.correct) {
-    copy.count = n;
-    copy.width = expected;
-    for (std::size_t i = 0; i < n; ++i)
-      std::copy(lines[i].begin(), lines[i].end(), copy.text[i].begin());
-    CorrectHeader(copy, r.corrections);
-    CorrectFields(DetectFormat(copy.Line(0), n), copy, r.corrections);
-    for (std::size_t i = 0; i < n; ++i) view[i] = copy.Line(i);
+    CorrectHeader(view, r.corrections);
+    CorrectFields(DetectFormat(view.Line(0), n), view, r.corrections);
   }
-  r.format = DetectFormat(view[0], n);
+  r.format = DetectFormat(view.Line(0), n);
   Parser p(r, options);
-  const std::string_view l1 = view[0], l2 = view[1];
+  const std::string_view l1 = view.Line(0), l2 = view.Line(1);
   switch (r.format) {
     case MrzFormat::kTD1:
-      p.Td1(l1, l2, view[2]);
+      p.Td1(l1, l2, view.Line(2));
       break;
     case MrzFormat::kFrenchId:
       p.FrenchId(l1, l2);

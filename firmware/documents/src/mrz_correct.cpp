@@ -1,7 +1,10 @@
 #include "mrz_correct.hpp"
 
+#include <array>
 #include <initializer_list>
 #include <optional>
+#include <span>
+#include <string_view>
 
 #include "mrz_chars.hpp"
 
@@ -9,54 +12,28 @@ namespace checkpoint::documents::detail {
 namespace {
 
 // Letters OCR-B readers return for a digit, and digits for a letter. One answer
-// each: a character outside these maps is left alone.
-std::optional<char> AsDigit(char c) {
-  switch (c) {
-    case 'O':
-    case 'Q':
-    case 'D':
-      return '0';
-    case 'I':
-    case 'L':
-      return '1';
-    case 'Z':
-      return '2';
-    case 'A':
-      return '4';
-    case 'S':
-      return '5';
-    case 'G':
-      return '6';
-    case 'T':
-      return '7';
-    case 'B':
-      return '8';
-    default:
-      return std::nullopt;
-  }
-}
+// each: a character outside these maps is left alone. Tables indexed by byte, 0 for
+// "no reading", since every character of every field is looked up.
+constexpr std::string_view kLetterToDigit[] = {"OQD0", "IL1", "Z2", "A4", "S5", "G6", "T7", "B8"};
+constexpr std::string_view kDigitToLetter[] = {"0O", "1I", "2Z", "4A", "5S", "6G", "7T", "8B"};
 
-std::optional<char> AsLetter(char c) {
-  switch (c) {
-    case '0':
-      return 'O';
-    case '1':
-      return 'I';
-    case '2':
-      return 'Z';
-    case '4':
-      return 'A';
-    case '5':
-      return 'S';
-    case '6':
-      return 'G';
-    case '7':
-      return 'T';
-    case '8':
-      return 'B';
-    default:
-      return std::nullopt;
+constexpr std::array<char, 256> MakeMap(std::span<const std::string_view> groups) {
+  std::array<char, 256> map{};
+  for (std::string_view g : groups) {
+    for (char c : g.substr(0, g.size() - 1)) map[static_cast<unsigned char>(c)] = g.back();
   }
+  return map;
+}
+constexpr auto kAsDigit = MakeMap(kLetterToDigit);
+constexpr auto kAsLetter = MakeMap(kDigitToLetter);
+
+std::optional<char> AsDigit(char c) {
+  const char d = kAsDigit[static_cast<unsigned char>(c)];
+  return d != 0 ? std::optional<char>(d) : std::nullopt;
+}
+std::optional<char> AsLetter(char c) {
+  const char l = kAsLetter[static_cast<unsigned char>(c)];
+  return l != 0 ? std::optional<char>(l) : std::nullopt;
 }
 
 // A range of one line, 1-based as in ICAO 9303.
@@ -82,17 +59,24 @@ class Corrector {
   // in the check digit, and the corrections are kept only if the check digit then
   // verifies. A letter with no digit reading leaves the field as read.
   void Numeric(const char* field, Range data, int check_line, int check_pos) {
+    NumericPart(field, data, {data}, check_line, check_pos);
+  }
+
+  // Digits only in numeric, a part of the checked data (the French card number opens
+  // with its year and month of issue).
+  void NumericPart(const char* field, Range numeric, std::initializer_list<Range> checked,
+                   int check_line, int check_pos) {
     std::vector<Correction> proposed;
-    for (int p = data.first; p <= data.first + data.length; ++p) {
-      const int line = p < data.first + data.length ? data.line : check_line;
-      const int pos = p < data.first + data.length ? p : check_pos;
+    for (int p = numeric.first; p <= numeric.first + numeric.length; ++p) {
+      const int line = p < numeric.first + numeric.length ? numeric.line : check_line;
+      const int pos = p < numeric.first + numeric.length ? p : check_pos;
       const char c = At(line, pos);
       if (!IsLetter(c)) continue;
       auto to = AsDigit(c);
       if (!to) return;
       proposed.push_back({line, pos, c, *to, field});
     }
-    KeepIfChecked(proposed, {data}, check_line, check_pos);
+    KeepIfChecked(proposed, checked, check_line, check_pos);
   }
 
   // An alphanumeric field with a check digit (document and personal numbers): its
@@ -107,18 +91,17 @@ class Corrector {
   }
 
  private:
-  char& At(int line, int pos) { return lines_.At(line, pos); }
+  char At(int line, int pos) const { return lines_.At(line, pos); }
 
   void Apply(const char* field, int line, int pos, char to) {
-    char& c = At(line, pos);
-    out_.push_back({line, pos, c, to, field});
-    c = to;
+    out_.push_back({line, pos, At(line, pos), to, field});
+    lines_.Set(line, pos, to);
   }
 
   void KeepIfChecked(const std::vector<Correction>& proposed, std::initializer_list<Range> data,
                      int check_line, int check_pos) {
     if (proposed.empty()) return;
-    for (const auto& c : proposed) At(c.line, c.position) = c.to;
+    for (const auto& c : proposed) lines_.Set(c.line, c.position, c.to);
     CheckSum sum;
     for (const Range& r : data) {
       sum.Add(
@@ -129,7 +112,7 @@ class Corrector {
       out_.insert(out_.end(), proposed.begin(), proposed.end());
       return;
     }
-    for (const auto& c : proposed) At(c.line, c.position) = c.from;
+    for (const auto& c : proposed) lines_.Set(c.line, c.position, c.from);
   }
 
   MrzLines& lines_;
@@ -156,7 +139,7 @@ void CorrectHeader(MrzLines& lines, std::vector<Correction>& out) {
 
 void CorrectFields(MrzFormat format, MrzLines& lines, std::vector<Correction>& out) {
   Corrector c(lines, out);
-  const int width = static_cast<int>(lines.width);
+  const int width = static_cast<int>(lines.width());
   switch (format) {
     case MrzFormat::kTD1:
       c.CheckDigit("documentNumber", {{1, 6, 9}}, 1, 15);
@@ -184,6 +167,7 @@ void CorrectFields(MrzFormat format, MrzLines& lines, std::vector<Correction>& o
       break;
     case MrzFormat::kFrenchId:
       c.Alpha("name", {1, 6, 25});
+      c.NumericPart("issueDate", {2, 1, 4}, {{2, 1, 12}}, 2, 13);
       c.CheckDigit("documentNumber", {{2, 1, 12}}, 2, 13);
       c.Alpha("name", {2, 14, 14});
       c.Numeric("birthDate", {2, 28, 6}, 2, 34);

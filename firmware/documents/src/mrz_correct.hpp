@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstddef>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -12,16 +13,35 @@
 
 namespace checkpoint::documents::detail {
 
-// The lines of one MRZ, copied so that they can be corrected without allocating.
-struct MrzLines {
-  std::array<std::array<char, 44>, 3> text{};
-  std::size_t count = 0;
-  std::size_t width = 0;
-  std::string_view Line(std::size_t i) const { return {text[i].data(), width}; }
-  // 1-based, as in ICAO 9303.
-  char& At(int line, int pos) {
-    return text[static_cast<std::size_t>(line - 1)][static_cast<std::size_t>(pos - 1)];
+// The lines of one MRZ. They are read where the caller keeps them and copied into
+// a local buffer only when a first correction is made: most documents need none.
+class MrzLines {
+ public:
+  explicit MrzLines(std::span<const std::string_view> lines) : count_(lines.size()) {
+    for (std::size_t i = 0; i < count_; ++i) view_[i] = lines[i];
   }
+  std::size_t width() const { return view_[0].size(); }
+  std::string_view Line(std::size_t i) const { return view_[i]; }
+  // 1-based, as in ICAO 9303.
+  char At(int line, int pos) const {
+    return view_[static_cast<std::size_t>(line - 1)][static_cast<std::size_t>(pos - 1)];
+  }
+  void Set(int line, int pos, char c) {
+    if (!copied_) {
+      for (std::size_t i = 0; i < count_; ++i) {
+        view_[i].copy(text_[i].data(), view_[i].size());
+        view_[i] = std::string_view(text_[i].data(), view_[i].size());
+      }
+      copied_ = true;
+    }
+    text_[static_cast<std::size_t>(line - 1)][static_cast<std::size_t>(pos - 1)] = c;
+  }
+
+ private:
+  std::size_t count_;
+  bool copied_ = false;
+  std::array<std::string_view, 3> view_;
+  std::array<std::array<char, 44>, 3> text_;  // filled on the first Set
 };
 
 // Line 1 positions 1-5 (document code and issuing state) are letters or fillers in

@@ -33,7 +33,7 @@ enum class CheckState { kValid, kInvalid, kAbsent };
 // One check digit. field is "documentNumber", "birthDate", "expiryDate",
 // "personalNumber" or "composite".
 struct Check {
-  std::string field;
+  std::string_view field;  // a static string
   CheckState state = CheckState::kAbsent;
   bool operator==(const Check&) const = default;
 };
@@ -59,7 +59,7 @@ struct Correction {
   int position = 0;  // 1-based, as in ICAO 9303
   char from = 0;
   char to = 0;
-  std::string field;  // "name", "birthDate", "composite", ...
+  std::string_view field;  // a static string: "name", "birthDate", "composite", ...
   bool operator==(const Correction&) const = default;
 };
 
@@ -78,6 +78,9 @@ struct MrzResult {
   std::string sex;
   // The French ID card prints no expiry date: expiry is then empty.
   MrzDate birth, expiry;
+  // French ID only: the year and month of issue that open the card number (printed
+  // "YYMM", day absent; century as for a birth date: not in the future).
+  MrzDate issue;
   std::string personal_number;  // TD3
   std::string optional_data;    // TD2, MRV-A, MRV-B, French ID (department and office)
   std::string optional_data1;   // TD1 line 1 (after a long document number, if any)
