@@ -4,8 +4,8 @@
 // (a watchlist entry in Cyrillic, a name typed with diacritics) with what a document
 // prints in its machine readable zone.
 //
-// Pure: no I/O, no global mutable state, no allocation beyond the results; safe to
-// call from any thread. Work and memory are bounded by kMaxNameBytes and the form cap.
+// Pure: no I/O, no global mutable state (the tables are constants); safe to call from
+// any thread. Work and memory per call are bounded by kMaxNameBytes and the form cap.
 //
 // Errors (CommonErrc::kParse) name the byte offset and the kind of fault, never the
 // input: names are personal data and errors end up in logs.
