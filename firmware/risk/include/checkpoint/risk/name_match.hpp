@@ -1,0 +1,88 @@
+#pragma once
+// Name similarity for watchlist screening (docs/risk/screening.md).
+//
+// Names are compared as bags of MRZ tokens (A-Z words), so that swapped and
+// compound names, missing middle names, typos, OCR misreadings and different
+// romanisations of one name still meet:
+//  - a token's *skeleton* folds the spellings that romanisation systems and OCR
+//    disagree on (SHCH/SCH/SH → S, TSCH/TCH/CH/TS/CZ → C, KH → H, ZH → Z, Y/J → I,
+//    IE/YE/JE → E, IU/YU/JU → U, IA/YA/JA → A, AE/OE/UE → A/O/U, KS → X, W → V,
+//    PH → F, doubled letters once), so SHEVCHENKO, SCHEWTSCHENKO and SEVCENKO share
+//    one skeleton;
+//  - two tokens are as similar as their closest spelling: 1 - d / max length, d the
+//    optimal-string-alignment distance (one edit per typo, transpositions included),
+//    over the tokens as written and over their skeletons;
+//  - two names pair their tokens greedily, best pairs first, where a pair may also
+//    join two adjacent tokens of one side (GARCIA LOPEZ ~ GARCIALOPEZ); the score is
+//    the mean of the matched share of each side, weighted by token length.
+//
+// Pure and allocation-light: the scoring functions work on fixed-size buffers.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace checkpoint::risk {
+
+// Longest token compared; longer tokens are cut (no name word is this long).
+inline constexpr std::size_t kMaxTokenLength = 24;
+// Most tokens of one name taken into account (hostile input is cut, not slowed).
+inline constexpr std::size_t kMaxNameTokens = 8;
+
+// The skeleton of one token of A-Z letters (other bytes are dropped).
+std::string Skeleton(std::string_view token);
+
+// Optimal string alignment distance (Levenshtein with adjacent transpositions), or
+// limit + 1 when it exceeds limit (computation stops early).
+int OsaDistance(std::string_view a, std::string_view b, int limit);
+
+// 1 - d / max(len) over the tokens as written and over their skeletons, the better
+// of the two; 0 when either is empty.
+double TokenSimilarity(std::string_view a, std::string_view b, std::string_view skel_a,
+                       std::string_view skel_b);
+
+// One side of a comparison, as views: up to kMaxNameTokens tokens with their
+// skeletons. The viewed strings must outlive it.
+struct NameView {
+  std::array<std::string_view, kMaxNameTokens> tokens{};
+  std::array<std::string_view, kMaxNameTokens> skeletons{};
+  std::size_t size = 0;
+};
+
+// One side of a comparison that owns its strings.
+class NameTokens {
+ public:
+  NameTokens() = default;
+  // Splits MRZ-form text (A-Z words separated by '<', spaces or any other byte).
+  static NameTokens FromMrz(std::string_view text);
+  std::size_t size() const { return tokens_.size(); }
+  const std::vector<std::string>& tokens() const { return tokens_; }
+  const std::vector<std::string>& skeletons() const { return skeletons_; }
+  NameView View() const;
+
+ private:
+  std::vector<std::string> tokens_, skeletons_;
+};
+
+// One paired unit of a match, for the explanation: query and entry text (a joined
+// pair shows as "GARCIA LOPEZ") and their similarity.
+struct TokenPair {
+  std::string query, entry;
+  double similarity = 0;
+};
+
+struct NameScore {
+  double score = 0;  // 0..1
+  std::vector<TokenPair> pairs;
+};
+
+// Tokens below this similarity do not pair at all.
+inline constexpr double kMinTokenSimilarity = 0.6;
+
+// The similarity of a query name and one name form of a list entry. explain fills
+// pairs (otherwise left empty, which is faster).
+NameScore CompareNames(const NameView& query, const NameView& entry, bool explain);
+
+}  // namespace checkpoint::risk

@@ -1,0 +1,79 @@
+#include "checkpoint/risk/name_match.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace checkpoint::risk;
+
+namespace {
+double Compare(std::string_view q, std::string_view e) {
+  const NameTokens a = NameTokens::FromMrz(q), b = NameTokens::FromMrz(e);
+  return CompareNames(a.View(), b.View(), false).score;
+}
+}  // namespace
+
+TEST_CASE("skeletons fold romanisation systems together", "[risk][names]") {
+  // ICAO, German and Czech-style spellings of Шевченко.
+  CHECK(Skeleton("SHEVCHENKO") == "SEVCENKO");
+  CHECK(Skeleton("SCHEWTSCHENKO") == "SEVCENKO");
+  CHECK(Skeleton("SEVCENKO") == "SEVCENKO");
+  // German umlaut alternatives, doubled letters.
+  CHECK(Skeleton("MUELLER") == Skeleton("MULLER"));
+  // Й, Ю, Я and friends.
+  CHECK(Skeleton("IURII") == Skeleton("YURIY"));
+  CHECK(Skeleton("ALEKSANDR") == Skeleton("ALEXANDR"));
+  CHECK(Skeleton("KHARKIV") == Skeleton("HARKIV"));
+  CHECK(Skeleton("ZHUKOV") == Skeleton("ZUKOV"));
+  CHECK(Skeleton("") == "");
+  CHECK(Skeleton("A1B2<C") == "ABC");
+  CHECK(Skeleton("SMITH") != Skeleton("SMYTHE"));
+}
+
+TEST_CASE("optimal string alignment distance", "[risk][names]") {
+  CHECK(OsaDistance("KITTEN", "SITTING", 5) == 3);
+  CHECK(OsaDistance("ABCD", "ABDC", 3) == 1);  // one transposition
+  CHECK(OsaDistance("ABCD", "ABCD", 0) == 0);
+  CHECK(OsaDistance("", "ABC", 5) == 3);
+  CHECK(OsaDistance("ABCDEFGH", "A", 2) == 3);  // beyond the limit: limit + 1
+  CHECK(OsaDistance("KITTEN", "SITTING", 1) == 2);
+  const std::string longer(100, 'A');
+  CHECK(OsaDistance(longer, longer, 0) == 0);  // cut to kMaxTokenLength, no overflow
+}
+
+TEST_CASE("name comparison: order, compounds, middle names, typos, spellings", "[risk][names]") {
+  CHECK(Compare("ERIKSSON<<ANNA<MARIA", "ERIKSSON<<ANNA<MARIA") == Approx(1.0));
+  CHECK(Compare("ANNA<MARIA<ERIKSSON", "ERIKSSON<<ANNA<MARIA") == Approx(1.0));  // swapped
+  CHECK(Compare("GARCIALOPEZ<<JUAN", "GARCIA<LOPEZ<<JUAN") > 0.95);              // compound
+  CHECK(Compare("GARCIA<LOPEZ<<JUAN", "GARCIALOPEZ<<JUAN") > 0.95);
+  const double middle = Compare("ERIKSSON<<ANNA", "ERIKSSON<<ANNA<MARIA");
+  CHECK(middle > 0.8);
+  CHECK(middle < 1.0);
+  CHECK(Compare("ERIKSON<<ANNA<MARIA", "ERIKSSON<<ANNA<MARIA") > 0.9);  // typo
+  CHECK(Compare("SCHEWTSCHENKO<<TARAS", "SHEVCHENKO<<TARAS") > 0.9);    // German spelling
+  CHECK(Compare("MULLER<<HANS", "MUELLER<<HANS") > 0.9);
+  CHECK(Compare("SMITH<<JOHN", "ERIKSSON<<ANNA") == 0.0);
+  CHECK(Compare("SMITH<<JOHN", "SMITH<<ANNA") < 0.6);  // a shared surname is not a match
+  CHECK(Compare("", "SMITH") == 0.0);
+}
+
+TEST_CASE("name comparison explains its pairs", "[risk][names]") {
+  const NameTokens q = NameTokens::FromMrz("SEVCENKO<<TARAS"),
+                   e = NameTokens::FromMrz("SHEVCHENKO<<TARAS<HRYHOROVYCH");
+  const NameScore s = CompareNames(q.View(), e.View(), true);
+  REQUIRE(s.pairs.size() == 2);
+  CHECK(s.pairs[0].query == "TARAS");
+  CHECK(s.pairs[0].similarity == 1.0);
+  CHECK(s.pairs[1].query == "SEVCENKO");
+  CHECK(s.pairs[1].entry == "SHEVCHENKO");
+  CHECK(s.pairs[1].similarity == Approx(0.95));
+}
+
+TEST_CASE("hostile names are cut, not slow", "[risk][names]") {
+  std::string huge;
+  for (int i = 0; i < 10000; ++i) huge += "ABCDEFGHIJKLMNOPQRSTUVWXYZ<";
+  const NameTokens t = NameTokens::FromMrz(huge);
+  CHECK(t.size() == kMaxNameTokens);
+  for (const auto& tok : t.tokens()) CHECK(tok.size() <= kMaxTokenLength);
+  std::string control(1000, '\x01');
+  CHECK(NameTokens::FromMrz(control).size() == 0);
+  CHECK(Compare(huge, huge) == Approx(1.0));
+}
