@@ -19,6 +19,8 @@ constexpr Pinned kReleased[] = {
      "baea376b7c7accdd92411b140d8d4d89ac4939ebc77455f7fcc6bac528cb797d"},
     {2, "c30b7c4ac4e7d99c36c97906fb5825461aab26f9b295fefec7b52a91eb6a9b2a",
      "36f356d2dfdc386c761bd3f185fcb74f75857d0a908f940c41c6d8f8602f2afe"},
+    {3, "09569c23fc02f5f57f79332e594b347e4c3f1ffbb9a81a04e52269069e5c7f51",
+     "8991ee97c60239e726172038142a638e5ee6fc51f819cfebe683004b5fa54c7f"},
 };
 }  // namespace
 

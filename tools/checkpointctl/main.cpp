@@ -1,24 +1,36 @@
 // checkpointctl: the field technician's command line.
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "commands.hpp"
 #include "mrz_command.hpp"
+#include "trust_command.hpp"
 
 namespace {
 void Usage(std::FILE* out) {
   std::fprintf(out,
-               "usage: checkpointctl [--config FILE] [--json] COMMAND\n"
+               "usage: checkpointctl [--config FILE | --data-dir DIR] [--json] [--at TIME] "
+               "COMMAND\n"
                "commands:\n"
                "  status            daemon, store, outbox backlog and audit chain at a glance\n"
                "  verify            full database integrity check and audit chain verification\n"
                "  migrate [--to N]  bring the store schema to version N (default: newest)\n"
                "  mrz [--pretty] [--no-correct]\n"
                "                    parse MRZ text from stdin (documents separated by a blank\n"
-               "                    line) into JSON lines; needs no configuration\n");
+               "                    line) into JSON lines; needs no configuration\n"
+               "  trust list | add-csca FILE | add-crl FILE | import-masterlist FILE |\n"
+               "        remove FINGERPRINT\n"
+               "                    the CSCA trust store (certificates DER or PEM)\n"
+               "  pa --sod FILE --dg N=FILE... [--mrz FILE]\n"
+               "                    passive authentication of chip data, report as JSON\n"
+               "--data-dir DIR: the store is DIR/checkpoint.db, no configuration is read\n"
+               "--at TIME: judge certificates and CRLs at TIME (YYYY-MM-DD[THH:MM:SSZ], UTC)\n");
 }
 }  // namespace
 
@@ -26,6 +38,8 @@ int main(int argc, char** argv) {
   using namespace checkpoint;
   std::string config_path(config::kDefaultPath);
   bool json = false;
+  std::optional<std::string> data_dir;
+  std::optional<std::chrono::system_clock::time_point> at;
   std::vector<std::string> rest;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -33,6 +47,14 @@ int main(int argc, char** argv) {
       config_path = argv[++i];
     } else if (a == "--json") {
       json = true;
+    } else if (a == "--data-dir" && i + 1 < argc) {
+      data_dir = argv[++i];
+    } else if (a == "--at" && i + 1 < argc) {
+      at = tools::ParseUtcTime(argv[++i]);
+      if (!at) {
+        std::fprintf(stderr, "checkpointctl: --at takes YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ\n");
+        return 2;
+      }
     } else if (a == "--help" || a == "-h") {
       Usage(stdout);
       return 0;
@@ -58,6 +80,30 @@ int main(int argc, char** argv) {
       }
     }
     return tools::MrzCommand(stdin, stdout, o);
+  }
+  if (rest[0] == "trust" || rest[0] == "pa") {
+    tools::TrustContext tc;
+    tc.json = json || rest[0] == "pa";
+    tc.at = at;
+    if (data_dir) {
+      tc.database = std::filesystem::path(*data_dir) / "checkpoint.db";
+    } else {
+      auto cfg = config::LoadConfig(config_path);
+      if (!cfg) {
+        std::fprintf(stderr, "checkpointctl: invalid configuration:\n%s\n",
+                     cfg.error().message().c_str());
+        return 2;
+      }
+      tc.database = cfg->DatabasePath();
+      tc.device_id = cfg->device_id;
+    }
+    const std::vector<std::string> args(rest.begin() + 1, rest.end());
+    try {
+      return rest[0] == "trust" ? tools::TrustCommand(args, tc) : tools::PaCommand(args, tc);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "checkpointctl: %s\n", e.what());
+      return 1;
+    }
   }
   try {
     auto cfg = config::LoadConfig(config_path);

@@ -98,6 +98,41 @@ DROP INDEX device_events_by_time;
 DROP INDEX device_events_by_device;
 DROP TABLE device_events;
 )sql"},
+    {3, "trust_store",
+     R"sql(
+CREATE TABLE trust_csca (
+  id          INTEGER PRIMARY KEY,
+  fingerprint TEXT    NOT NULL UNIQUE CHECK (length(fingerprint) = 64),
+  subject     TEXT    NOT NULL,
+  issuer      TEXT    NOT NULL,
+  country     TEXT    NOT NULL,
+  serial      TEXT    NOT NULL,
+  not_before  INTEGER NOT NULL,
+  not_after   INTEGER NOT NULL,
+  kind        TEXT    NOT NULL CHECK (kind IN ('root', 'link')),
+  source      TEXT    NOT NULL,
+  added_at_ms INTEGER NOT NULL,
+  der         BLOB    NOT NULL
+);
+CREATE INDEX trust_csca_by_subject ON trust_csca(subject);
+CREATE TABLE trust_crl (
+  id            INTEGER PRIMARY KEY,
+  fingerprint   TEXT    NOT NULL UNIQUE CHECK (length(fingerprint) = 64),
+  issuer        TEXT    NOT NULL UNIQUE,
+  country       TEXT    NOT NULL,
+  this_update   INTEGER NOT NULL,
+  next_update   INTEGER NOT NULL,
+  revoked_count INTEGER NOT NULL,
+  source        TEXT    NOT NULL,
+  added_at_ms   INTEGER NOT NULL,
+  der           BLOB    NOT NULL
+);
+)sql",
+     R"sql(
+DROP TABLE trust_crl;
+DROP INDEX trust_csca_by_subject;
+DROP TABLE trust_csca;
+)sql"},
 };
 
 }  // namespace

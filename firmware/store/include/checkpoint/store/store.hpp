@@ -17,6 +17,7 @@
 #include "checkpoint/store/inspections.hpp"
 #include "checkpoint/store/migrations.hpp"
 #include "checkpoint/store/outbox.hpp"
+#include "checkpoint/store/trust_store.hpp"
 
 namespace checkpoint::store {
 
@@ -53,6 +54,7 @@ class Store {
   AuditChain audit() { return AuditChain(*db_); }
   DeviceState state() { return DeviceState(*db_); }
   DeviceEventLog device_events() { return DeviceEventLog(*db_); }
+  TrustStore trust() { return TrustStore(*db_); }
   const MigrationReport& migration() const noexcept { return migration_; }
   const std::string& device_id() const noexcept { return device_id_; }
 
