@@ -1,6 +1,7 @@
 #include "checkpoint/risk/name_match.hpp"
 
 #include <algorithm>
+#include <bit>
 
 namespace checkpoint::risk {
 namespace {
@@ -62,39 +63,69 @@ int OsaDistance(std::string_view a, std::string_view b, int limit) {
   const int n = static_cast<int>(a.size()), m = static_cast<int>(b.size());
   if (std::abs(n - m) > limit) return limit + 1;
   if (n == 0 || m == 0) return std::max(n, m);
-  std::array<int, kMaxTokenLength + 1> prev2{}, prev{}, cur{};
-  for (int j = 0; j <= m; ++j) prev[static_cast<std::size_t>(j)] = j;
+  // Three rows, rotated: the one two back (transpositions), the last, the current.
+  std::array<std::array<int, kMaxTokenLength + 1>, 3> rows;
+  int* prev2 = rows[0].data();
+  int* prev = rows[1].data();
+  int* cur = rows[2].data();
+  for (int j = 0; j <= m; ++j) prev[j] = j;
   for (int i = 1; i <= n; ++i) {
     cur[0] = i;
     int row_min = i;
+    const char ai = a[static_cast<std::size_t>(i - 1)];
     for (int j = 1; j <= m; ++j) {
-      const auto ju = static_cast<std::size_t>(j);
-      const int cost = a[static_cast<std::size_t>(i - 1)] == b[ju - 1] ? 0 : 1;
-      int v = std::min({prev[ju] + 1, cur[ju - 1] + 1, prev[ju - 1] + cost});
-      if (i > 1 && j > 1 && a[static_cast<std::size_t>(i - 1)] == b[ju - 2] &&
-          a[static_cast<std::size_t>(i - 2)] == b[ju - 1]) {
-        v = std::min(v, prev2[ju - 2] + 1);
+      const char bj = b[static_cast<std::size_t>(j - 1)];
+      int v = std::min(std::min(prev[j], cur[j - 1]) + 1, prev[j - 1] + (ai == bj ? 0 : 1));
+      if (i > 1 && j > 1 && ai == b[static_cast<std::size_t>(j - 2)] &&
+          a[static_cast<std::size_t>(i - 2)] == bj) {
+        v = std::min(v, prev2[j - 2] + 1);
       }
-      cur[ju] = v;
+      cur[j] = v;
       row_min = std::min(row_min, v);
     }
     if (row_min > limit) return limit + 1;
+    int* const old = prev2;
     prev2 = prev;
     prev = cur;
+    cur = old;
   }
-  return std::min(prev[static_cast<std::size_t>(m)], limit + 1);
+  return std::min(prev[m], limit + 1);
 }
 
 namespace {
 
-// Similarity of two spellings, 0 below kMinTokenSimilarity.
-double Similarity(std::string_view a, std::string_view b) {
+std::uint32_t Letters(std::string_view s) {
+  std::uint32_t m = 0;
+  for (char c : s) {
+    if (IsLetter(c)) m |= 1U << (c - 'A');
+  }
+  return m;
+}
+
+// Similarity of two spellings, 0 below kMinTokenSimilarity. A substitution changes
+// at most two letters of the letter sets, an insertion or deletion one, a
+// transposition none: half the letters in one set only is a lower bound on the
+// distance, which rules most pairs out without the dynamic programme.
+double Similarity(std::string_view a, std::string_view b, std::uint32_t la, std::uint32_t lb) {
   const std::size_t longest = std::max(TokenLength(a), TokenLength(b));
   if (longest == 0) return 0;
   const auto limit = static_cast<int>((1.0 - kMinTokenSimilarity) * static_cast<double>(longest));
+  if ((std::popcount(la ^ lb) + 1) / 2 > limit) return 0;
   const int d = OsaDistance(a, b, limit);
   if (d > limit) return 0;
   return 1.0 - static_cast<double>(d) / static_cast<double>(longest);
+}
+
+double UnitSimilarity(const PreparedName::Unit& a, const PreparedName::Unit& b) {
+  if (a.text == b.text) return 1;
+  // A shared skeleton is a romanisation variant, not a typo: worth a little less
+  // than the same spelling.
+  const double folded = a.skeleton == b.skeleton && !a.skeleton.empty()
+                            ? 0.95
+                            : std::min(0.95, Similarity(a.skeleton, b.skeleton, a.skeleton_letters,
+                                                        b.skeleton_letters));
+  if (folded >= 0.95) return folded;
+  return std::max(folded, Similarity(a.text, b.text, a.letters, b.letters));
 }
 
 }  // namespace
@@ -102,12 +133,16 @@ double Similarity(std::string_view a, std::string_view b) {
 double TokenSimilarity(std::string_view a, std::string_view b, std::string_view skel_a,
                        std::string_view skel_b) {
   if (a.empty() || b.empty()) return 0;
-  if (a == b) return 1;
-  const double written = Similarity(a, b);
-  // A shared skeleton is a romanisation variant, not a typo: worth a little less
-  // than the same spelling.
-  const double folded = skel_a == skel_b && !skel_a.empty() ? 0.95 : Similarity(skel_a, skel_b);
-  return std::max(written, std::min(folded, 0.95));
+  PreparedName::Unit ua, ub;
+  ua.text = a;
+  ub.text = b;
+  ua.skeleton = skel_a;
+  ub.skeleton = skel_b;
+  ua.letters = Letters(a);
+  ub.letters = Letters(b);
+  ua.skeleton_letters = Letters(skel_a);
+  ub.skeleton_letters = Letters(skel_b);
+  return UnitSimilarity(ua, ub);
 }
 
 NameTokens NameTokens::FromMrz(std::string_view text) {
@@ -142,59 +177,48 @@ NameView NameTokens::View() const {
   return v;
 }
 
-namespace {
-
-// A unit of one side: a token, or two adjacent tokens joined.
-struct Unit {
-  std::uint8_t mask = 0;
-  std::uint8_t first = 0, count = 0;
-  std::size_t length = 0;
-  std::string_view text, skeleton;
-};
-
-// Joined texts live in fixed buffers: no allocation per comparison.
-struct Units {
-  std::array<Unit, 2 * kMaxNameTokens> unit{};
-  std::size_t size = 0;
-  std::size_t total_length = 0;
-  std::array<std::array<char, 2 * kMaxTokenLength>, kMaxNameTokens> joined{}, joined_skel{};
-
-  explicit Units(const NameView& v) {
-    const std::size_t n = std::min(v.size, kMaxNameTokens);
-    for (std::size_t i = 0; i < n; ++i) {
-      const auto t = v.tokens[i].substr(0, kMaxTokenLength);
-      total_length += t.size();
-      unit[size++] = {
-          static_cast<std::uint8_t>(1U << i),       static_cast<std::uint8_t>(i), 1, t.size(), t,
-          v.skeletons[i].substr(0, kMaxTokenLength)};
-    }
-    for (std::size_t i = 0; i + 1 < n; ++i) {
-      unit[size++] = {static_cast<std::uint8_t>(3U << i),
-                      static_cast<std::uint8_t>(i),
-                      2,
-                      0,
-                      Join(joined[i], v.tokens[i], v.tokens[i + 1]),
-                      Join(joined_skel[i], v.skeletons[i], v.skeletons[i + 1])};
-      unit[size - 1].length = unit[size - 1].text.size();
-    }
-  }
-
-  static std::string_view Join(std::array<char, 2 * kMaxTokenLength>& buf, std::string_view a,
-                               std::string_view b) {
+PreparedName::PreparedName(const NameView& name) : name_(name) {
+  const std::size_t n = std::min(name.size, kMaxNameTokens);
+  name_.size = n;
+  auto join = [](std::array<char, 2 * kMaxTokenLength>& buf, std::string_view a,
+                 std::string_view b) {
     a = a.substr(0, kMaxTokenLength);
     b = b.substr(0, kMaxTokenLength);
     std::copy(a.begin(), a.end(), buf.begin());
     std::copy(b.begin(), b.end(), buf.begin() + static_cast<std::ptrdiff_t>(a.size()));
-    return {buf.data(), a.size() + b.size()};
+    return std::string_view(buf.data(), a.size() + b.size());
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    Unit& u = unit_[size_++];
+    u.text = name.tokens[i].substr(0, kMaxTokenLength);
+    u.skeleton = name.skeletons[i].substr(0, kMaxTokenLength);
+    u.tokens = static_cast<std::uint8_t>(1U << i);
+    u.first = static_cast<std::uint8_t>(i);
+    u.count = 1;
+    total_length_ += u.text.size();
   }
-};
+  for (std::size_t i = 0; i + 1 < n; ++i) {
+    Unit& u = unit_[size_++];
+    u.text = join(joined_[i], name.tokens[i], name.tokens[i + 1]);
+    u.skeleton = join(joined_skeleton_[i], name.skeletons[i], name.skeletons[i + 1]);
+    u.tokens = static_cast<std::uint8_t>(3U << i);
+    u.first = static_cast<std::uint8_t>(i);
+    u.count = 2;
+  }
+  for (std::size_t i = 0; i < size_; ++i) {
+    unit_[i].letters = Letters(unit_[i].text);
+    unit_[i].skeleton_letters = Letters(unit_[i].skeleton);
+  }
+}
+
+namespace {
 
 struct Candidate {
   double similarity;
   std::uint8_t q, e;
 };
 
-std::string UnitText(const NameView& v, const Unit& u) {
+std::string UnitText(const NameView& v, const PreparedName::Unit& u) {
   std::string s(v.tokens[u.first]);
   if (u.count == 2) {
     s += ' ';
@@ -205,46 +229,54 @@ std::string UnitText(const NameView& v, const Unit& u) {
 
 }  // namespace
 
-NameScore CompareNames(const NameView& query, const NameView& entry, bool explain) {
+NameScore CompareNames(const PreparedName& q, const PreparedName& e, bool explain) {
   NameScore result;
-  if (query.size == 0 || entry.size == 0) return result;
-  const Units q(query), e(entry);
+  if (q.size() == 0 || e.size() == 0 || q.total_length() == 0 || e.total_length() == 0) {
+    return result;
+  }
   std::array<Candidate, 4 * kMaxNameTokens * kMaxNameTokens> cands;
   std::size_t n = 0;
-  for (std::uint8_t i = 0; i < q.size; ++i) {
-    for (std::uint8_t j = 0; j < e.size; ++j) {
-      const Unit &a = q.unit[i], &b = e.unit[j];
+  for (std::uint8_t i = 0; i < q.size(); ++i) {
+    for (std::uint8_t j = 0; j < e.size(); ++j) {
+      const auto &a = q.unit(i), &b = e.unit(j);
       if (a.count == 2 && b.count == 2) continue;
       // Lengths too far apart cannot reach kMinTokenSimilarity.
-      const std::size_t lo = std::min(a.length, b.length), hi = std::max(a.length, b.length);
+      const std::size_t la = a.text.size(), lb = b.text.size();
+      const std::size_t lo = std::min(la, lb), hi = std::max(la, lb);
       if (static_cast<double>(hi - lo) > (1.0 - kMinTokenSimilarity) * static_cast<double>(hi)) {
         continue;
       }
-      const double s = TokenSimilarity(a.text, b.text, a.skeleton, b.skeleton);
+      const double s = UnitSimilarity(a, b);
       if (s >= kMinTokenSimilarity) cands[n++] = {s, i, j};
     }
   }
   std::sort(cands.begin(), cands.begin() + static_cast<std::ptrdiff_t>(n),
             [&](const Candidate& x, const Candidate& y) {
               if (x.similarity != y.similarity) return x.similarity > y.similarity;
-              return q.unit[x.q].length + e.unit[x.e].length >
-                     q.unit[y.q].length + e.unit[y.e].length;
+              return q.unit(x.q).text.size() + e.unit(x.e).text.size() >
+                     q.unit(y.q).text.size() + e.unit(y.e).text.size();
             });
   std::uint8_t used_q = 0, used_e = 0;
   double matched_q = 0, matched_e = 0;
   for (std::size_t k = 0; k < n; ++k) {
-    const Unit &a = q.unit[cands[k].q], &b = e.unit[cands[k].e];
-    if ((a.mask & used_q) != 0 || (b.mask & used_e) != 0) continue;
-    used_q |= a.mask;
-    used_e |= b.mask;
-    matched_q += cands[k].similarity * static_cast<double>(a.length);
-    matched_e += cands[k].similarity * static_cast<double>(b.length);
-    if (explain)
-      result.pairs.push_back({UnitText(query, a), UnitText(entry, b), cands[k].similarity});
+    const auto &a = q.unit(cands[k].q), &b = e.unit(cands[k].e);
+    if ((a.tokens & used_q) != 0 || (b.tokens & used_e) != 0) continue;
+    used_q |= a.tokens;
+    used_e |= b.tokens;
+    matched_q += cands[k].similarity * static_cast<double>(a.text.size());
+    matched_e += cands[k].similarity * static_cast<double>(b.text.size());
+    if (explain) {
+      result.pairs.push_back({UnitText(q.name(), a), UnitText(e.name(), b), cands[k].similarity});
+    }
   }
-  result.score = 0.5 * (matched_q / static_cast<double>(q.total_length) +
-                        matched_e / static_cast<double>(e.total_length));
+  result.score = 0.5 * (matched_q / static_cast<double>(q.total_length()) +
+                        matched_e / static_cast<double>(e.total_length()));
   return result;
+}
+
+NameScore CompareNames(const NameView& query, const NameView& entry, bool explain) {
+  const PreparedName q(query), e(entry);
+  return CompareNames(q, e, explain);
 }
 
 }  // namespace checkpoint::risk

@@ -1,6 +1,7 @@
 #include "checkpoint/risk/person_index.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -97,18 +98,24 @@ class Arena {
   std::vector<std::uint32_t> offsets_{0};
 };
 
+// Heterogeneous lookup: find by string_view without building a std::string.
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
 // Interns strings: equal strings get one id.
 class Interner {
  public:
   std::uint32_t Intern(std::string_view s) {
-    auto it = ids_.find(std::string(s));
+    auto it = ids_.find(s);
     if (it != ids_.end()) return it->second;
     const std::uint32_t id = arena_.Add(s);
     ids_.emplace(std::string(s), id);
     return id;
   }
   std::optional<std::uint32_t> Find(std::string_view s) const {
-    auto it = ids_.find(std::string(s));
+    auto it = ids_.find(s);
     if (it == ids_.end()) return std::nullopt;
     return it->second;
   }
@@ -118,7 +125,97 @@ class Interner {
 
  private:
   Arena arena_;
-  std::unordered_map<std::string, std::uint32_t> ids_;
+  std::unordered_map<std::string, std::uint32_t, StringHash, std::equal_to<>> ids_;
+};
+
+// Deletion variants of a dictionary's strings (SymSpell): two strings within d
+// edits share a variant with at most d deletions from each. One deletion for every
+// string of kMinFuzzyLength letters or more; two for those of kMinTwoEditLength or
+// more. Two edits are switched off (the length is beyond any token): measured on
+// 200,000 listed persons, two-edit variants from 7 letters on multiplied the
+// deletion keys by 7 and the query time by 2.5 for 0.7 points of recall against
+// brute force (bench/RESULTS.md). A second edit is left to the other words of the
+// name, which the vote also counts.
+constexpr std::size_t kMinTwoEditLength = kMaxTokenLength + 1;
+
+// The variants of s with one deletion, and with two when s is long enough, each once.
+void DeletionVariants(std::string_view s, std::vector<std::string>& out) {
+  out.clear();
+  if (s.size() < kMinFuzzyLength) return;
+  for (std::size_t k = 0; k < s.size(); ++k) {
+    if (k > 0 && s[k] == s[k - 1]) continue;  // the same variant as the last one
+    out.emplace_back(std::string(s.substr(0, k)).append(s.substr(k + 1)));
+  }
+  if (s.size() < kMinTwoEditLength) return;
+  const std::size_t ones = out.size();
+  for (std::size_t a = 0; a < ones; ++a) {
+    const std::string one = out[a];
+    for (std::size_t k = 0; k < one.size(); ++k) {
+      if (k > 0 && one[k] == one[k - 1]) continue;
+      out.emplace_back(std::string(std::string_view(one).substr(0, k))
+                           .append(std::string_view(one).substr(k + 1)));
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+}
+
+// The most edits accepted between two strings of these lengths.
+int MaxEdits(std::size_t a, std::size_t b) {
+  return std::max(a, b) >= kMinTwoEditLength ? 2 : 1;
+}
+
+struct DeletionIndex {
+  std::vector<std::uint64_t> hash;
+  std::vector<std::uint32_t> id;
+
+  void Build(const Arena& strings) {
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> dels;
+    std::vector<std::string> variants;
+    for (std::uint32_t i = 0; i < strings.size(); ++i) {
+      DeletionVariants(strings[i], variants);
+      for (const auto& v : variants) dels.emplace_back(Hash(v), i);
+    }
+    std::sort(dels.begin(), dels.end());
+    dels.erase(std::unique(dels.begin(), dels.end()), dels.end());
+    hash.reserve(dels.size());
+    id.reserve(dels.size());
+    for (const auto& [h, i] : dels) {
+      hash.push_back(h);
+      id.push_back(i);
+    }
+  }
+
+  // Ids of the dictionary's strings within MaxEdits of s (exact included), with the
+  // distance, each once.
+  void Lookup(std::string_view s, const Interner& dict, std::vector<std::string>& variants,
+              std::vector<std::pair<std::uint32_t, int>>& out) const {
+    out.clear();
+    if (s.empty()) return;
+    auto add = [&](std::uint32_t i) {
+      for (const auto& [seen, d] : out) {
+        if (seen == i) return;
+      }
+      const std::string_view t = dict.arena()[i];
+      const int limit = MaxEdits(s.size(), t.size());
+      const int d = OsaDistance(s, t, limit);
+      if (d <= limit) out.emplace_back(i, d);
+    };
+    auto by_hash = [&](std::uint64_t h) {
+      auto [lo, hi] = std::equal_range(hash.begin(), hash.end(), h);
+      for (auto it = lo; it != hi; ++it) add(id[static_cast<std::size_t>(it - hash.begin())]);
+    };
+    if (auto i = dict.Find(s)) add(*i);
+    if (s.size() + 2 < kMinFuzzyLength) return;
+    by_hash(Hash(s));  // strings one or two letters longer
+    DeletionVariants(s, variants);
+    for (const auto& v : variants) {
+      if (auto i = dict.Find(v)) add(*i);  // strings one or two letters shorter
+      by_hash(Hash(v));                    // letters different, or swapped
+    }
+  }
+
+  std::size_t bytes() const { return hash.capacity() * 8 + id.capacity() * 4; }
 };
 
 struct CompactDate {
@@ -221,9 +318,15 @@ struct PersonIndex::Impl {
   std::vector<float> idf;
   // Postings: skeleton → entries (CSR).
   std::vector<std::uint32_t> post_start, postings;
-  // Deletion index: hashes of one-deletion variants → skeleton ids, sorted by hash.
-  std::vector<std::uint64_t> del_hash;
-  std::vector<std::uint32_t> del_skel;
+  // The birth date of each posting's entry, beside it: the vote weighs birth dates
+  // while it walks, without a random access to the entries per candidate.
+  std::vector<CompactDate> posting_birth;
+  // Letters of each entry's shortest name form, per entry and beside each posting.
+  std::vector<std::uint8_t> name_length, posting_length;
+  // Deletion indexes (hashes of one-deletion variants → ids, sorted by hash) of the
+  // skeletons and of the tokens as written: a typo can change a skeleton by more
+  // than one letter (LHCH for SHCH), and a romanisation a word by more than one.
+  DeletionIndex skeleton_deletions, token_deletions;
   PersonIndexStats stats;
 
   std::uint32_t Entries() const { return static_cast<std::uint32_t>(birth.size()); }
@@ -248,14 +351,15 @@ struct PersonIndex::Impl {
   }
 
   // The full score of one entry: the best name form, then corroboration.
-  PersonHit Score(const NameView& q, const PersonQuery& query, std::uint32_t e,
+  PersonHit Score(const PreparedName& q, const PersonQuery& query, std::uint32_t e,
                   const ScreeningOptions& o, bool explain) const {
     PersonHit hit;
     hit.entry = e;
     NameScore best;
     std::uint32_t best_form = entry_forms[e];
     for (std::uint32_t f = entry_forms[e]; f < entry_forms[e + 1]; ++f) {
-      NameScore s = CompareNames(q, FormView(f), false);
+      const PreparedName form(FormView(f));
+      NameScore s = CompareNames(q, form, false);
       if (s.score > best.score) {
         best = s;
         best_form = f;
@@ -289,10 +393,12 @@ struct PersonIndex::Impl {
         sex_reason = std::string("sex differs (listed ") + sex[e] + ")";
       }
     }
+    hit.rank = hit.score;
     hit.score = std::clamp(hit.score, 0.0, 1.0);
     if (!explain) return hit;
     hit.id = ids[e];
-    const NameScore why = CompareNames(q, FormView(best_form), true);
+    const PreparedName form(FormView(best_form));
+    const NameScore why = CompareNames(q, form, true);
     std::string name =
         "name " + std::to_string(static_cast<int>(std::lround(why.score * 100))) + "%:";
     for (const auto& p : why.pairs) {
@@ -312,7 +418,7 @@ struct PersonIndex::Impl {
   }
 
   // Scores entry e and keeps it when it is a hit (explained only then).
-  void Consider(const NameView& q, const PersonQuery& query, std::uint32_t e,
+  void Consider(const PreparedName& q, const PersonQuery& query, std::uint32_t e,
                 const ScreeningOptions& o, std::vector<PersonHit>& hits) const {
     const PersonHit h = Score(q, query, e, o, false);
     if (h.score >= o.threshold && h.name_score >= o.min_name_score) {
@@ -320,38 +426,36 @@ struct PersonIndex::Impl {
     }
   }
 
-  // Skeleton ids within one edit of s, with their similarity, best first.
-  void Lookup(std::string_view s, std::vector<std::pair<std::uint32_t, float>>& out) const {
+  // Skeleton ids whose skeleton is within one edit of the unit's skeleton, or one of
+  // whose words is within one edit of the unit as written, with the similarity of
+  // the closer of the two, best first.
+  void Lookup(std::string_view raw, std::string_view skeleton, std::vector<std::string>& variants,
+              std::vector<std::pair<std::uint32_t, int>>& near,
+              std::vector<std::pair<std::uint32_t, float>>& out) const {
     out.clear();
-    if (s.empty()) return;
-    auto add = [&](std::uint32_t sid) {
-      for (const auto& [id, sim] : out) {
-        if (id == sid) return;
+    auto keep = [&](std::uint32_t sid, float sim) {
+      for (auto& [seen, best] : out) {
+        if (seen == sid) {
+          best = std::max(best, sim);
+          return;
+        }
       }
-      const std::string_view t = skeletons.arena()[sid];
-      const int d = OsaDistance(s, t, 1);
-      if (d > 1) return;
-      const auto longest = static_cast<float>(std::max(s.size(), t.size()));
-      out.emplace_back(sid, 1.0F - static_cast<float>(d) / longest);
+      out.emplace_back(sid, sim);
     };
-    if (auto sid = skeletons.Find(s)) add(*sid);
-    if (s.size() + 1 >= kMinFuzzyLength) {
-      auto by_hash = [&](std::uint64_t h) {
-        auto [lo, hi] = std::equal_range(del_hash.begin(), del_hash.end(), h);
-        for (auto it = lo; it != hi; ++it) {
-          add(del_skel[static_cast<std::size_t>(it - del_hash.begin())]);
-        }
-      };
-      by_hash(Hash(s));  // listed tokens one letter longer
-      if (s.size() >= kMinFuzzyLength) {
-        std::string v;
-        for (std::size_t i = 0; i < s.size(); ++i) {
-          if (i > 0 && s[i] == s[i - 1]) continue;  // same variant as the last one
-          v.assign(s.substr(0, i)).append(s.substr(i + 1));
-          if (auto sid = skeletons.Find(v)) add(*sid);  // listed tokens one letter shorter
-          by_hash(Hash(v));                             // one letter different or swapped
-        }
-      }
+    auto similarity = [](int d, std::size_t a, std::size_t b) {
+      return 1.0F -
+             static_cast<float>(d) / static_cast<float>(std::max<std::size_t>(1, std::max(a, b)));
+    };
+    // Neighbours too short to reach kMinTokenSimilarity cannot pair when scored.
+    skeleton_deletions.Lookup(skeleton, skeletons, variants, near);
+    for (const auto& [sid, d] : near) {
+      const float sim = similarity(d, skeleton.size(), skeletons.arena()[sid].size());
+      if (static_cast<double>(sim) >= kMinTokenSimilarity) keep(sid, sim);
+    }
+    token_deletions.Lookup(raw, tokens, variants, near);
+    for (const auto& [t, d] : near) {
+      const float sim = similarity(d, raw.size(), tokens.arena()[t].size());
+      if (static_cast<double>(sim) >= kMinTokenSimilarity) keep(tok_skel[t], sim);
     }
     std::sort(out.begin(), out.end(),
               [](const auto& a, const auto& b) { return a.second > b.second; });
@@ -410,21 +514,23 @@ Expected<std::shared_ptr<const PersonIndex>> PersonIndex::Build(std::vector<Pers
                             x.meta.Intern(r.reason.empty() ? "" : "reason: " + r.reason),
                             x.meta.Intern(r.action.empty() ? "" : "action: " + r.action)});
     sk.clear();
+    std::size_t shortest = 255;
     for (const auto& form : forms) {
       const auto words = Split(form);
       if (words.empty()) continue;
+      std::size_t letters = 0;
+      for (auto w : words) letters += w.size();
+      shortest = std::min(shortest, letters);
       for (std::size_t i = 0; i < words.size(); ++i) {
         const std::uint32_t t = x.tokens.Intern(words[i]);
         if (t == x.tok_skel.size()) x.tok_skel.push_back(x.skeletons.Intern(Skeleton(words[i])));
         x.form_tokens.push_back(t);
         sk.push_back(x.tok_skel[t]);
-        if (i + 1 < words.size()) {
-          sk.push_back(x.skeletons.Intern(Skeleton(std::string(words[i]).append(words[i + 1]))));
-        }
       }
       x.form_tokens_start.push_back(static_cast<std::uint32_t>(x.form_tokens.size()));
     }
     x.entry_forms.push_back(static_cast<std::uint32_t>(x.form_tokens_start.size() - 1));
+    x.name_length.push_back(static_cast<std::uint8_t>(std::max<std::size_t>(1, shortest)));
     std::sort(sk.begin(), sk.end());
     sk.erase(std::unique(sk.begin(), sk.end()), sk.end());
     entry_skels.insert(entry_skels.end(), sk.begin(), sk.end());
@@ -437,10 +543,14 @@ Expected<std::shared_ptr<const PersonIndex>> PersonIndex::Build(std::vector<Pers
   for (std::uint32_t s : entry_skels) ++x.post_start[s + 1];
   for (std::size_t i = 1; i <= nskel; ++i) x.post_start[i] += x.post_start[i - 1];
   x.postings.resize(entry_skels.size());
+  x.posting_birth.resize(entry_skels.size());
+  x.posting_length.resize(entry_skels.size());
   {
     std::vector<std::uint32_t> fill(x.post_start.begin(), x.post_start.end() - 1);
     for (std::uint32_t e = 0; e + 1 < entry_skel_start.size(); ++e) {
       for (std::uint32_t k = entry_skel_start[e]; k < entry_skel_start[e + 1]; ++k) {
+        x.posting_birth[fill[entry_skels[k]]] = x.birth[e];
+        x.posting_length[fill[entry_skels[k]]] = x.name_length[e];
         x.postings[fill[entry_skels[k]]++] = e;
       }
     }
@@ -452,26 +562,8 @@ Expected<std::shared_ptr<const PersonIndex>> PersonIndex::Build(std::vector<Pers
     const double df = x.post_start[s + 1] - x.post_start[s];
     x.idf[s] = static_cast<float>(std::log(1.0 + n / std::max(1.0, df)));
   }
-  // Deletion index over the dictionary of skeletons.
-  std::vector<std::pair<std::uint64_t, std::uint32_t>> dels;
-  std::string v;
-  for (std::uint32_t s = 0; s < nskel; ++s) {
-    const std::string_view t = x.skeletons.arena()[s];
-    if (t.size() < kMinFuzzyLength) continue;
-    for (std::size_t i = 0; i < t.size(); ++i) {
-      if (i > 0 && t[i] == t[i - 1]) continue;
-      v.assign(t.substr(0, i)).append(t.substr(i + 1));
-      dels.emplace_back(Hash(v), s);
-    }
-  }
-  std::sort(dels.begin(), dels.end());
-  x.del_hash.reserve(dels.size());
-  x.del_skel.reserve(dels.size());
-  for (const auto& [h, s] : dels) {
-    x.del_hash.push_back(h);
-    x.del_skel.push_back(s);
-  }
-  dels = {};
+  x.skeleton_deletions.Build(x.skeletons.arena());
+  x.token_deletions.Build(x.tokens.arena());
   x.ids.Shrink();
   x.form_tokens.shrink_to_fit();
   x.stats.entries = x.Entries();
@@ -479,50 +571,75 @@ Expected<std::shared_ptr<const PersonIndex>> PersonIndex::Build(std::vector<Pers
   x.stats.tokens = x.tokens.arena().size();
   x.stats.skeletons = nskel;
   x.stats.postings = x.postings.size();
-  x.stats.deletion_keys = x.del_hash.size();
-  x.stats.bytes = x.ids.bytes() + x.birth.capacity() * sizeof(CompactDate) +
-                  x.nationality.capacity() * 3 + x.sex.capacity() + x.entry_meta.capacity() * 12 +
-                  (x.entry_forms.capacity() + x.form_tokens_start.capacity() +
-                   x.form_tokens.capacity() + x.tok_skel.capacity() + x.post_start.capacity() +
-                   x.postings.capacity() + x.del_skel.capacity() + x.idf.capacity()) *
-                      4 +
-                  x.del_hash.capacity() * 8 + x.tokens.bytes() + x.skeletons.bytes() +
-                  x.meta.bytes();
+  x.stats.deletion_keys = x.skeleton_deletions.hash.size() + x.token_deletions.hash.size();
+  x.stats.bytes =
+      x.ids.bytes() + x.birth.capacity() * sizeof(CompactDate) + x.nationality.capacity() * 3 +
+      x.sex.capacity() + x.entry_meta.capacity() * 12 +
+      (x.entry_forms.capacity() + x.form_tokens_start.capacity() + x.form_tokens.capacity() +
+       x.tok_skel.capacity() + x.post_start.capacity() + x.postings.capacity() + x.idf.capacity()) *
+          4 +
+      x.skeleton_deletions.bytes() + x.token_deletions.bytes() + x.tokens.bytes() +
+      x.skeletons.bytes() + x.meta.bytes();
   return std::shared_ptr<const PersonIndex>(new PersonIndex(std::move(impl)));
 }
 
 namespace {
 
-// Per-thread scratch for the vote, reused across queries (no per-query clearing of
-// a million counters: a generation number says which values are current).
+// The vote of one query, in per-thread scratch reused across queries.
+//  - slot[e]: where entry e's tally is in `tally`, valid when stamp[e] says this
+//    query (the generation) — no clearing of a million counters per query;
+//  - seen: one bit per entry, set when an entry is brought in, cleared after the
+//    query through the tally: 128 KiB for a million entries, so the boosts' walks
+//    through long posting lists test membership in cache;
+//  - tally: the candidates' sums side by side, read in order when ranking.
+struct Tally {
+  float acc;
+  float birth;  // how far the birth dates agree (BirthFactor)
+  std::uint32_t entry;
+  std::uint32_t last_unit;  // a unit votes once per entry, with its best match
+};
+
 struct Scratch {
-  std::vector<float> acc;
-  std::vector<std::uint32_t> seen, voted;
-  std::vector<std::uint32_t> touched;
+  std::vector<std::uint32_t> slot, stamp;
+  std::vector<std::uint64_t> seen;
+  std::vector<Tally> tally;
   std::uint32_t generation = 0;
   std::vector<std::pair<std::uint32_t, float>> matches;
+  std::vector<std::pair<std::uint32_t, int>> near;
+  std::vector<std::string> variants;
 
   void Prepare(std::size_t n) {
-    if (acc.size() < n) {
-      acc.resize(n);
-      seen.resize(n, 0);
-      voted.resize(n, 0);
+    if (slot.size() < n) {
+      slot.resize(n, 0);
+      stamp.resize(n, 0);
+      seen.resize((n + 63) / 64, 0);
     }
-    touched.clear();
-    if (++generation > (1U << 26)) {  // voted packs generation and unit: restart cleanly
-      std::fill(seen.begin(), seen.end(), 0);
-      std::fill(voted.begin(), voted.end(), 0);
+    for (const Tally& t : tally) seen[t.entry / 64] &= ~(std::uint64_t{1} << (t.entry % 64));
+    tally.clear();
+    if (++generation == 0) {  // wrapped: no stamp may look current
+      std::fill(stamp.begin(), stamp.end(), 0);
       generation = 1;
     }
   }
+  bool In(std::uint32_t e) const { return (seen[e / 64] >> (e % 64)) & 1U; }
 };
 
 thread_local Scratch scratch;
 
+float BirthFactor(const PartialDate& q, const CompactDate& e) {
+  if (q.year == 0 || e.year == 0) return 1.0F;
+  if (q.year % 100 != e.year % 100)
+    return std::abs(q.year % 100 - e.year % 100) == 1 ? 0.95F : 0.8F;
+  if (q.month == 0 || e.month == 0) return 1.2F;
+  if (q.month != e.month) return 1.05F;
+  if (q.day == 0 || e.day == 0) return 1.3F;
+  return q.day == e.day ? 1.5F : 1.1F;
+}
+
 // Best first (ties by id, so results are deterministic), at most max_hits.
 std::vector<PersonHit> Best(std::vector<PersonHit> hits, const ScreeningOptions& o) {
   std::sort(hits.begin(), hits.end(), [](const PersonHit& a, const PersonHit& b) {
-    return a.score > b.score || (a.score == b.score && a.id < b.id);
+    return a.rank > b.rank || (a.rank == b.rank && a.id < b.id);
   });
   if (hits.size() > o.max_hits) hits.resize(o.max_hits);
   return hits;
@@ -551,57 +668,162 @@ std::vector<PersonHit> PersonIndex::Screen(const PersonQuery& query,
   if (qv.size == 0 || x.Entries() == 0) return hits;
   Scratch& s = scratch;
   s.Prepare(x.Entries());
-  // Units: each token, and each adjacent pair joined (compound names).
-  std::vector<std::string> units;
+  // Units: each token; each adjacent pair joined (listed GARCIALOPEZ, read GARCIA
+  // LOPEZ); and each token split where both halves are listed tokens (listed GARCIA
+  // LOPEZ, read GARCIALOPEZ). Compounds are handled here, on the query side, so that
+  // the index holds single tokens only.
+  struct Unit {
+    std::string raw, skeleton;
+  };
+  std::vector<Unit> units;
+  std::size_t query_length = 0;
   for (std::size_t i = 0; i < qv.size; ++i) {
-    units.emplace_back(qv.skeletons[i]);
+    query_length += qv.tokens[i].size();
+    units.push_back({std::string(qv.tokens[i]), std::string(qv.skeletons[i])});
     if (i + 1 < qv.size) {
-      units.push_back(Skeleton(std::string(qv.tokens[i]).append(qv.tokens[i + 1])));
+      std::string joined = std::string(qv.tokens[i]).append(qv.tokens[i + 1]);
+      std::string skeleton = Skeleton(joined);
+      units.push_back({std::move(joined), std::move(skeleton)});
     }
-  }
-  for (std::uint32_t u = 0; u < units.size(); ++u) {
-    x.Lookup(units[u], s.matches);
-    const std::uint32_t mark = (s.generation << 5) | (u & 31U);
-    for (const auto& [sid, sim] : s.matches) {
-      const float w = x.idf[sid] * sim;
-      for (std::uint32_t k = x.post_start[sid]; k < x.post_start[sid + 1]; ++k) {
-        const std::uint32_t e = x.postings[k];
-        if (s.seen[e] != s.generation) {
-          s.seen[e] = s.generation;
-          s.acc[e] = 0;
-          s.touched.push_back(e);
-        }
-        if (s.voted[e] == mark) continue;  // this unit already voted for e (better match)
-        s.voted[e] = mark;
-        s.acc[e] += w;
+    const std::string_view t = qv.tokens[i];
+    if (x.skeletons.Find(qv.skeletons[i])) continue;  // a listed word as it is: no split
+    for (std::size_t cut = 3; t.size() >= 6 && cut + 3 <= t.size(); ++cut) {
+      std::string head = Skeleton(t.substr(0, cut)), tail = Skeleton(t.substr(cut));
+      if (x.skeletons.Find(head) && x.skeletons.Find(tail)) {
+        units.push_back({std::string(t.substr(0, cut)), std::move(head)});
+        units.push_back({std::string(t.substr(cut)), std::move(tail)});
+        break;
       }
     }
   }
-  if (s.touched.empty()) return hits;
-  // Rank by vote, nudged by the birth year when both are known.
-  std::vector<std::pair<float, std::uint32_t>> ranked;
-  ranked.reserve(s.touched.size());
-  for (std::uint32_t e : s.touched) {
-    float r = s.acc[e];
-    if (query.birth.year != 0 && x.birth[e].year != 0) {
-      const int qy = query.birth.year % 100, ey = x.birth[e].year % 100;
-      r *= qy == ey ? 1.25F : 0.9F;
+  // The matches of every unit, then the vote. An entry that matches only units
+  // covering less than 40 % of the query's letters cannot reach a name score of 0.7
+  // (half the query's matched share plus at most all of the entry's), so the most
+  // expensive such units need not be walked: their matches only add to the entries
+  // the other units brought in, by lookup in their sorted postings or by a walk when
+  // that is cheaper. A common short given name then costs a lookup per candidate,
+  // not a walk through a tenth of the list.
+  struct Match {
+    std::uint32_t unit, sid;
+    float weight;
+    bool walk;  // may bring entries in (fuzzy matches of short words only add)
+  };
+  std::vector<Match> matches;
+  units.resize(std::min<std::size_t>(units.size(), 63));
+  std::vector<std::size_t> cost(units.size(), 0);
+  for (std::uint32_t u = 0; u < units.size(); ++u) {
+    x.Lookup(units[u].raw, units[u].skeleton, s.variants, s.near, s.matches);
+    for (const auto& [sid, sim] : s.matches) {
+      // Short words have many neighbours one letter away: those only add.
+      const bool walk = sim >= 1.0F || units[u].raw.size() > 3;
+      matches.push_back({u, sid, x.idf[sid] * sim, walk});
+      if (walk) cost[u] += x.post_start[sid + 1] - x.post_start[sid];
     }
-    ranked.emplace_back(r, e);
   }
-  const std::size_t k = std::min(std::max<std::size_t>(o.shortlist, 1), ranked.size());
+  std::vector<bool> skipped(units.size(), false);
+  {
+    std::vector<std::uint32_t> by_cost(units.size());
+    for (std::uint32_t u = 0; u < units.size(); ++u) by_cost[u] = u;
+    std::sort(by_cost.begin(), by_cost.end(), [&](auto a, auto b) { return cost[a] > cost[b]; });
+    const double bound =
+        (2 * std::max(o.min_name_score, 0.5) - 1) * static_cast<double>(query_length);
+    double skipped_length = 0;
+    for (std::uint32_t u : by_cost) {
+      const double len = static_cast<double>(units[u].raw.size());
+      if (cost[u] == 0 || skipped_length + len >= bound) continue;
+      skipped[u] = true;
+      skipped_length += len;
+    }
+  }
+  const bool born = query.birth.year != 0;
+  constexpr std::uint32_t kNoUnit = ~0U;
+  // Brings posting k's entry in (walked units) or adds to it if it is in (boosts).
+  auto vote = [&](std::uint32_t k, const Match& m, bool bring_in) {
+    const std::uint32_t e = x.postings[k];
+    Tally* t;
+    if (s.stamp[e] != s.generation) {
+      if (!bring_in) return;
+      s.stamp[e] = s.generation;
+      s.slot[e] = static_cast<std::uint32_t>(s.tally.size());
+      s.seen[e / 64] |= std::uint64_t{1} << (e % 64);
+      t = &s.tally.emplace_back(
+          Tally{0, born ? BirthFactor(query.birth, x.posting_birth[k]) : 1.0F, e, kNoUnit});
+    } else {
+      t = &s.tally[s.slot[e]];
+      if (t->last_unit == m.unit) return;  // this unit voted already, with a better match
+    }
+    t->last_unit = m.unit;
+    t->acc += m.weight;
+  };
+  // Walk the units rarest first. An entry first met in unit u can match only u and
+  // the units after it: with R their letters, its name score is at most
+  // 0.5 × (R / query letters + R / 0.6 / its own letters) (a word pairs with one at
+  // most 1/0.6 times its length). Entries below the threshold by that bound are not
+  // brought in — most entries met only through a common given name, which are
+  // longer than what that name could cover.
+  std::vector<std::uint32_t> order;
+  for (std::uint32_t u = 0; u < units.size(); ++u) {
+    if (!skipped[u]) order.push_back(u);
+  }
+  std::sort(order.begin(), order.end(), [&](auto a, auto b) { return cost[a] < cost[b]; });
+  double rest = 0;
+  for (std::uint32_t u = 0; u < units.size(); ++u) rest += static_cast<double>(units[u].raw.size());
+  const double qlen = static_cast<double>(std::max<std::size_t>(query_length, 1));
+  for (std::uint32_t u : order) {
+    const double query_share = std::min(1.0, rest / qlen);
+    const double covers = rest / kMinTokenSimilarity;
+    for (const Match& m : matches) {
+      if (m.unit != u || !m.walk) continue;
+      for (std::uint32_t k = x.post_start[m.sid]; k < x.post_start[m.sid + 1]; ++k) {
+        const double entry_share = std::min(1.0, covers / x.posting_length[k]);
+        vote(k, m, 0.5 * (query_share + entry_share) >= o.min_name_score);
+      }
+    }
+    rest -= static_cast<double>(units[u].raw.size());
+  }
+  if (s.tally.empty()) return hits;
+  // Boosts from the skipped units: walk a posting list testing the membership bits,
+  // or look each candidate up in it (postings are sorted by entry), whichever costs
+  // fewer steps.
+  const std::size_t in = s.tally.size();
+  for (const Match& m : matches) {
+    if (!skipped[m.unit] && m.walk) continue;
+    const auto first = x.postings.begin() + x.post_start[m.sid];
+    const auto last = x.postings.begin() + x.post_start[m.sid + 1];
+    const auto df = static_cast<std::size_t>(last - first);
+    if (df <= in * static_cast<std::size_t>(std::bit_width(df))) {
+      for (auto it = first; it != last; ++it) {
+        if (s.In(*it)) vote(static_cast<std::uint32_t>(it - x.postings.begin()), m, false);
+      }
+    } else {
+      for (std::size_t c = 0; c < in; ++c) {
+        const std::uint32_t e = s.tally[c].entry;
+        const auto it = std::lower_bound(first, last, e);
+        if (it != last && *it == e) {
+          vote(static_cast<std::uint32_t>(it - x.postings.begin()), m, false);
+        }
+      }
+    }
+  }
+  // Rank by vote, weighed by how far the birth dates agree, so that among many
+  // namesakes the ones born that day are scored first.
+  std::vector<std::pair<float, std::uint32_t>> ranked;
+  ranked.reserve(s.tally.size());
+  for (const Tally& t : s.tally) ranked.emplace_back(t.acc * t.birth, t.entry);
   auto by_rank = [](const auto& a, const auto& b) {
     return a.first > b.first || (a.first == b.first && a.second < b.second);
   };
+  const std::size_t k = std::min(std::max<std::size_t>(o.shortlist, 1), ranked.size());
   std::nth_element(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(k - 1),
                    ranked.end(), by_rank);
-  // Ties with the last shortlisted entry are scored too (namesakes), up to 4×.
+  // Ties with the last shortlisted entry are scored too (namesakes), up to 2×.
   const float cut = ranked[k - 1].first;
   std::size_t end = k;
-  for (std::size_t i = k; i < ranked.size() && end < 4 * k; ++i) {
+  for (std::size_t i = k; i < ranked.size() && end < 2 * k; ++i) {
     if (ranked[i].first >= cut) std::swap(ranked[end++], ranked[i]);
   }
-  for (std::size_t i = 0; i < end; ++i) x.Consider(qv, query, ranked[i].second, o, hits);
+  const PreparedName prepared(qv);
+  for (std::size_t i = 0; i < end; ++i) x.Consider(prepared, query, ranked[i].second, o, hits);
   return Best(std::move(hits), o);
 }
 
@@ -612,7 +834,8 @@ std::vector<PersonHit> PersonIndex::ScreenBruteForce(const PersonQuery& query,
   const NameView qv = qt.View();
   std::vector<PersonHit> hits;
   if (qv.size == 0) return hits;
-  for (std::uint32_t e = 0; e < x.Entries(); ++e) x.Consider(qv, query, e, o, hits);
+  const PreparedName prepared(qv);
+  for (std::uint32_t e = 0; e < x.Entries(); ++e) x.Consider(prepared, query, e, o, hits);
   return Best(std::move(hits), o);
 }
 

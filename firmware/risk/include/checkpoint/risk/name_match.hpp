@@ -79,10 +79,40 @@ struct NameScore {
 };
 
 // Tokens below this similarity do not pair at all.
-inline constexpr double kMinTokenSimilarity = 0.6;
+inline constexpr double kMinTokenSimilarity = 0.75;
 
 // The similarity of a query name and one name form of a list entry. explain fills
 // pairs (otherwise left empty, which is faster).
 NameScore CompareNames(const NameView& query, const NameView& entry, bool explain);
+
+// A name made ready for many comparisons: its units (each token, and each adjacent
+// pair joined) with lengths and letter sets, so that most pairs of units are ruled
+// out without computing a distance. Holds views into the NameView's strings and its
+// own buffers for the joined pairs: not copyable.
+class PreparedName {
+ public:
+  explicit PreparedName(const NameView& name);
+  PreparedName(const PreparedName&) = delete;
+  PreparedName& operator=(const PreparedName&) = delete;
+
+  struct Unit {
+    std::string_view text, skeleton;
+    std::uint32_t letters = 0, skeleton_letters = 0;  // bit i: letter 'A' + i occurs
+    std::uint8_t tokens = 0;                          // bit i: covers token i
+    std::uint8_t first = 0, count = 0;
+  };
+  const NameView& name() const { return name_; }
+  std::size_t size() const { return size_; }
+  const Unit& unit(std::size_t i) const { return unit_[i]; }
+  std::size_t total_length() const { return total_length_; }
+
+ private:
+  NameView name_;
+  std::array<Unit, 2 * kMaxNameTokens> unit_;
+  std::size_t size_ = 0, total_length_ = 0;
+  std::array<std::array<char, 2 * kMaxTokenLength>, kMaxNameTokens> joined_, joined_skeleton_;
+};
+
+NameScore CompareNames(const PreparedName& query, const PreparedName& entry, bool explain);
 
 }  // namespace checkpoint::risk
