@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "container_command.hpp"
 #include "mrz_command.hpp"
 
 namespace {
@@ -18,7 +19,10 @@ void Usage(std::FILE* out) {
                "  migrate [--to N]  bring the store schema to version N (default: newest)\n"
                "  mrz [--pretty] [--no-correct]\n"
                "                    parse MRZ text from stdin (documents separated by a blank\n"
-               "                    line) into JSON lines; needs no configuration\n");
+               "                    line) into JSON lines; needs no configuration\n"
+               "  container [--pretty] [CODE...]\n"
+               "                    check ISO 6346 container codes (arguments, else stdin one\n"
+               "                    a line) into JSON lines; needs no configuration\n");
 }
 }  // namespace
 
@@ -58,6 +62,22 @@ int main(int argc, char** argv) {
       }
     }
     return tools::MrzCommand(stdin, stdout, o);
+  }
+  if (rest[0] == "container") {
+    tools::ContainerCommandOptions o;
+    o.pretty = json;
+    std::vector<std::string> codes;
+    for (std::size_t i = 1; i < rest.size(); ++i) {
+      if (rest[i] == "--pretty") {
+        o.pretty = true;
+      } else if (rest[i].starts_with("--")) {
+        Usage(stderr);
+        return 2;
+      } else {
+        codes.push_back(rest[i]);
+      }
+    }
+    return tools::ContainerCommand(codes, stdin, stdout, o);
   }
   try {
     auto cfg = config::LoadConfig(config_path);
