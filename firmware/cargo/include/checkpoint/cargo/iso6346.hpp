@@ -26,8 +26,10 @@ std::optional<int> Iso6346Value(char c) noexcept;
 
 // The check digit of the first 10 characters (owner code, category, serial): the
 // sum of value × 2^position (position 0 … 9, left to right) mod 11, remainder 10
-// written 0. nullopt unless positions 1-4 are letters A-Z and 5-10 digits. The
-// category letter is not checked here (any letter has a value).
+// written 0 (ISO 6346 recommends not issuing serials with remainder 10, which then
+// share the digit 0 with remainder 0; they still occur and verify). nullopt unless
+// positions 1-4 are letters A-Z and 5-10 digits. The category letter is not checked
+// here (any letter has a value).
 std::optional<int> Iso6346CheckDigit(std::string_view first10) noexcept;
 
 // The equipment category identifier (position 4).
