@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "container_command.hpp"
 #include "mrz_command.hpp"
 #include "trust_command.hpp"
 
@@ -29,6 +30,9 @@ void Usage(std::FILE* out) {
                "                    the CSCA trust store (certificates DER or PEM)\n"
                "  pa --sod FILE --dg N=FILE... [--mrz FILE]\n"
                "                    passive authentication of chip data, report as JSON\n"
+               "  container [--pretty] [CODE...]\n"
+               "                    check ISO 6346 container codes (arguments, else stdin one\n"
+               "                    a line) into JSON lines; needs no configuration\n"
                "--data-dir DIR: the store is DIR/checkpoint.db, no configuration is read\n"
                "--at TIME: judge certificates and CRLs at TIME (YYYY-MM-DD[THH:MM:SSZ], UTC)\n");
 }
@@ -104,6 +108,22 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "checkpointctl: %s\n", e.what());
       return 1;
     }
+  }
+  if (rest[0] == "container") {
+    tools::ContainerCommandOptions o;
+    o.pretty = json;
+    std::vector<std::string> codes;
+    for (std::size_t i = 1; i < rest.size(); ++i) {
+      if (rest[i] == "--pretty") {
+        o.pretty = true;
+      } else if (rest[i].starts_with("--")) {
+        Usage(stderr);
+        return 2;
+      } else {
+        codes.push_back(rest[i]);
+      }
+    }
+    return tools::ContainerCommand(codes, stdin, stdout, o);
   }
   try {
     auto cfg = config::LoadConfig(config_path);
