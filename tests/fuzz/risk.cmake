@@ -1,0 +1,3 @@
+# Fuzz targets of the risk module (firmware/risk).
+checkpoint_fuzz_target(NAME rule_bundle
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_rule_bundle.cpp LINKS checkpoint::risk)
