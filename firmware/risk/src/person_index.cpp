@@ -305,6 +305,8 @@ struct PersonIndex::Impl {
   // Entries.
   Arena ids;
   std::vector<CompactDate> birth;
+  std::vector<std::int64_t> valid_from, valid_until;  // ms, 0: open
+  std::vector<std::uint32_t> by_id;                   // entries sorted by id
   std::vector<std::array<char, 3>> nationality;
   std::vector<char> sex;
   Interner meta;  // agency, reason, action
@@ -418,8 +420,16 @@ struct PersonIndex::Impl {
   }
 
   // Scores entry e and keeps it when it is a hit (explained only then).
+  bool Active(std::uint32_t e, const ScreeningOptions& o) const {
+    if (o.hidden != nullptr && e < o.hidden->size() && (*o.hidden)[e]) return false;
+    if (o.now_ms == 0) return true;
+    return (valid_from[e] == 0 || valid_from[e] <= o.now_ms) &&
+           (valid_until[e] == 0 || o.now_ms < valid_until[e]);
+  }
+
   void Consider(const PreparedName& q, const PersonQuery& query, std::uint32_t e,
                 const ScreeningOptions& o, std::vector<PersonHit>& hits) const {
+    if (!Active(e, o)) return;
     const PersonHit h = Score(q, query, e, o, false);
     if (h.score >= o.threshold && h.name_score >= o.min_name_score) {
       hits.push_back(Score(q, query, e, o, true));
@@ -471,6 +481,14 @@ std::size_t PersonIndex::size() const {
 std::string_view PersonIndex::Id(std::uint32_t entry) const {
   return impl_->ids[entry];
 }
+std::optional<std::uint32_t> PersonIndex::Find(std::string_view id) const {
+  const Impl& x = *impl_;
+  auto it = std::lower_bound(x.by_id.begin(), x.by_id.end(), id,
+                             [&](std::uint32_t e, std::string_view v) { return x.ids[e] < v; });
+  if (it == x.by_id.end() || x.ids[*it] != id) return std::nullopt;
+  return *it;
+}
+
 const PersonIndexStats& PersonIndex::stats() const {
   return impl_->stats;
 }
@@ -510,6 +528,8 @@ Expected<std::shared_ptr<const PersonIndex>> PersonIndex::Build(std::vector<Pers
     std::copy_n(r.nationality.begin(), std::min<std::size_t>(3, r.nationality.size()), nat.begin());
     x.nationality.push_back(nat);
     x.sex.push_back(r.sex);
+    x.valid_from.push_back(r.valid_from_ms);
+    x.valid_until.push_back(r.valid_until_ms);
     x.entry_meta.push_back({x.meta.Intern(r.agency.empty() ? "" : "listed by " + r.agency),
                             x.meta.Intern(r.reason.empty() ? "" : "reason: " + r.reason),
                             x.meta.Intern(r.action.empty() ? "" : "action: " + r.action)});
@@ -564,6 +584,10 @@ Expected<std::shared_ptr<const PersonIndex>> PersonIndex::Build(std::vector<Pers
   }
   x.skeleton_deletions.Build(x.skeletons.arena());
   x.token_deletions.Build(x.tokens.arena());
+  x.by_id.resize(x.Entries());
+  for (std::uint32_t e = 0; e < x.Entries(); ++e) x.by_id[e] = e;
+  std::sort(x.by_id.begin(), x.by_id.end(),
+            [&](std::uint32_t a, std::uint32_t b) { return x.ids[a] < x.ids[b]; });
   x.ids.Shrink();
   x.form_tokens.shrink_to_fit();
   x.stats.entries = x.Entries();

@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +48,7 @@ struct PersonRecord {
   std::string nationality;  // ISO 3166-1 alpha-3 (or ICAO code), or empty
   char sex = 0;             // 'M', 'F', 'X' or 0 when not listed
   std::string agency, reason, action;
+  std::int64_t valid_from_ms = 0, valid_until_ms = 0;  // 0: open
 };
 
 struct PersonQuery {
@@ -62,6 +64,11 @@ struct ScreeningOptions {
   double min_name_score = 0.70;  // the name alone must reach this, whatever corroborates
   std::size_t max_hits = 10;
   std::size_t shortlist = 64;  // entries scored in full per query (ties may add more)
+  // The reference time for validity (entries outside theirs are skipped); 0: ignore.
+  std::int64_t now_ms = 0;
+  // Entries to skip (removed or replaced by a later delta), indexed by entry; may be
+  // null or shorter than the index.
+  const std::vector<bool>* hidden = nullptr;
 };
 
 struct PersonHit {
@@ -94,6 +101,8 @@ class PersonIndex {
 
   std::size_t size() const;
   std::string_view Id(std::uint32_t entry) const;
+  // The entry with this id, if any.
+  std::optional<std::uint32_t> Find(std::string_view id) const;
   const PersonIndexStats& stats() const;
 
   ~PersonIndex();
