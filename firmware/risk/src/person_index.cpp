@@ -114,18 +114,53 @@ class Interner {
     ids_.emplace(std::string(s), id);
     return id;
   }
+  // Once built: the map gives way to hashes sorted behind a directory by their top
+  // bits (a lookup is about two memory accesses, and no node per string is kept).
+  void Freeze() {
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> by_hash;
+    by_hash.reserve(arena_.size());
+    for (std::uint32_t i = 0; i < arena_.size(); ++i) by_hash.emplace_back(Hash(arena_[i]), i);
+    std::sort(by_hash.begin(), by_hash.end());
+    hash_.clear();
+    id_.clear();
+    for (const auto& [h, i] : by_hash) {
+      hash_.push_back(h);
+      id_.push_back(i);
+    }
+    bits_ = std::clamp(static_cast<int>(std::bit_width(hash_.size())), 1, 24);
+    directory_.assign((std::size_t{1} << bits_) + 1, 0);
+    for (std::uint64_t h : hash_) ++directory_[(h >> (64 - bits_)) + 1];
+    for (std::size_t b = 1; b < directory_.size(); ++b) directory_[b] += directory_[b - 1];
+    ids_ = {};
+    frozen_ = true;
+  }
   std::optional<std::uint32_t> Find(std::string_view s) const {
-    auto it = ids_.find(s);
-    if (it == ids_.end()) return std::nullopt;
-    return it->second;
+    if (!frozen_) {
+      auto it = ids_.find(s);
+      if (it == ids_.end()) return std::nullopt;
+      return it->second;
+    }
+    const std::uint64_t h = Hash(s);
+    const std::size_t b = h >> (64 - bits_);
+    for (std::uint32_t k = directory_[b]; k < directory_[b + 1]; ++k) {
+      if (hash_[k] == h && arena_[id_[k]] == s) return id_[k];
+    }
+    return std::nullopt;
   }
   const Arena& arena() const { return arena_; }
   Arena& arena() { return arena_; }
-  std::size_t bytes() const { return arena_.bytes() + ids_.size() * 64; }
+  std::size_t bytes() const {
+    return arena_.bytes() + ids_.size() * 64 + hash_.capacity() * 8 +
+           (id_.capacity() + directory_.capacity()) * 4;
+  }
 
  private:
   Arena arena_;
   std::unordered_map<std::string, std::uint32_t, StringHash, std::equal_to<>> ids_;
+  std::vector<std::uint64_t> hash_;
+  std::vector<std::uint32_t> id_, directory_;
+  int bits_ = 1;
+  bool frozen_ = false;
 };
 
 // Deletion variants of a dictionary's strings (SymSpell): two strings within d
@@ -184,6 +219,20 @@ struct DeletionIndex {
       hash.push_back(h);
       id.push_back(i);
     }
+    // A directory by the top bits of the hash, about one bucket per entry: a lookup
+    // is two memory accesses instead of a binary search's twenty.
+    bits = std::clamp(static_cast<int>(std::bit_width(hash.size())), 1, 24);
+    directory.assign((std::size_t{1} << bits) + 1, 0);
+    for (std::uint64_t h : hash) ++directory[(h >> (64 - bits)) + 1];
+    for (std::size_t b = 1; b < directory.size(); ++b) directory[b] += directory[b - 1];
+  }
+
+  template <typename F>
+  void ForEach(std::uint64_t h, F&& f) const {
+    const std::size_t b = h >> (64 - bits);
+    for (std::uint32_t k = directory[b]; k < directory[b + 1]; ++k) {
+      if (hash[k] == h) f(id[k]);
+    }
   }
 
   // Ids of the dictionary's strings within MaxEdits of s (exact included), with the
@@ -201,10 +250,7 @@ struct DeletionIndex {
       const int d = OsaDistance(s, t, limit);
       if (d <= limit) out.emplace_back(i, d);
     };
-    auto by_hash = [&](std::uint64_t h) {
-      auto [lo, hi] = std::equal_range(hash.begin(), hash.end(), h);
-      for (auto it = lo; it != hi; ++it) add(id[static_cast<std::size_t>(it - hash.begin())]);
-    };
+    auto by_hash = [&](std::uint64_t h) { ForEach(h, add); };
     if (auto i = dict.Find(s)) add(*i);
     if (s.size() + 2 < kMinFuzzyLength) return;
     by_hash(Hash(s));  // strings one or two letters longer
@@ -215,7 +261,12 @@ struct DeletionIndex {
     }
   }
 
-  std::size_t bytes() const { return hash.capacity() * 8 + id.capacity() * 4; }
+  std::size_t bytes() const {
+    return hash.capacity() * 8 + id.capacity() * 4 + directory.capacity() * 4;
+  }
+
+  std::vector<std::uint32_t> directory;
+  int bits = 1;
 };
 
 struct CompactDate {
@@ -584,6 +635,9 @@ Expected<std::shared_ptr<const PersonIndex>> PersonIndex::Build(std::vector<Pers
   }
   x.skeleton_deletions.Build(x.skeletons.arena());
   x.token_deletions.Build(x.tokens.arena());
+  x.tokens.Freeze();
+  x.skeletons.Freeze();
+  x.meta.Freeze();
   x.by_id.resize(x.Entries());
   for (std::uint32_t e = 0; e < x.Entries(); ++e) x.by_id[e] = e;
   std::sort(x.by_id.begin(), x.by_id.end(),
@@ -617,10 +671,12 @@ namespace {
 //    through long posting lists test membership in cache;
 //  - tally: the candidates' sums side by side, read in order when ranking.
 struct Tally {
-  float acc;
-  float birth;  // how far the birth dates agree (BirthFactor)
+  float acc;      // rarity-weighted vote (IDF × similarity): breaks ties
+  float letters;  // query letters matched, weighted by similarity
+  float birth;    // how far the birth dates agree (BirthFactor)
   std::uint32_t entry;
   std::uint32_t last_unit;  // a unit votes once per entry, with its best match
+  std::uint8_t length;      // the entry's letters (shortest form)
 };
 
 struct Scratch {
@@ -631,6 +687,7 @@ struct Scratch {
   std::vector<std::pair<std::uint32_t, float>> matches;
   std::vector<std::pair<std::uint32_t, int>> near;
   std::vector<std::string> variants;
+  std::vector<std::pair<float, std::uint32_t>> ranked;
 
   void Prepare(std::size_t n) {
     if (slot.size() < n) {
@@ -730,9 +787,11 @@ std::vector<PersonHit> PersonIndex::Screen(const PersonQuery& query,
   struct Match {
     std::uint32_t unit, sid;
     float weight;
-    bool walk;  // may bring entries in (fuzzy matches of short words only add)
+    float letters;  // the unit's letters × similarity
+    bool walk;      // may bring entries in (fuzzy matches of short words only add)
   };
   std::vector<Match> matches;
+  matches.reserve(64);
   units.resize(std::min<std::size_t>(units.size(), 63));
   std::vector<std::size_t> cost(units.size(), 0);
   for (std::uint32_t u = 0; u < units.size(); ++u) {
@@ -740,7 +799,8 @@ std::vector<PersonHit> PersonIndex::Screen(const PersonQuery& query,
     for (const auto& [sid, sim] : s.matches) {
       // Short words have many neighbours one letter away: those only add.
       const bool walk = sim >= 1.0F || units[u].raw.size() > 3;
-      matches.push_back({u, sid, x.idf[sid] * sim, walk});
+      matches.push_back(
+          {u, sid, x.idf[sid] * sim, static_cast<float>(units[u].raw.size()) * sim, walk});
       if (walk) cost[u] += x.post_start[sid + 1] - x.post_start[sid];
     }
   }
@@ -770,14 +830,16 @@ std::vector<PersonHit> PersonIndex::Screen(const PersonQuery& query,
       s.stamp[e] = s.generation;
       s.slot[e] = static_cast<std::uint32_t>(s.tally.size());
       s.seen[e / 64] |= std::uint64_t{1} << (e % 64);
-      t = &s.tally.emplace_back(
-          Tally{0, born ? BirthFactor(query.birth, x.posting_birth[k]) : 1.0F, e, kNoUnit});
+      t = &s.tally.emplace_back(Tally{0, 0,
+                                      born ? BirthFactor(query.birth, x.posting_birth[k]) : 1.0F, e,
+                                      kNoUnit, x.posting_length[k]});
     } else {
       t = &s.tally[s.slot[e]];
       if (t->last_unit == m.unit) return;  // this unit voted already, with a better match
     }
     t->last_unit = m.unit;
     t->acc += m.weight;
+    t->letters += m.letters;
   };
   // Walk the units rarest first. An entry first met in unit u can match only u and
   // the units after it: with R their letters, its name score is at most
@@ -831,9 +893,18 @@ std::vector<PersonHit> PersonIndex::Screen(const PersonQuery& query,
   }
   // Rank by vote, weighed by how far the birth dates agree, so that among many
   // namesakes the ones born that day are scored first.
-  std::vector<std::pair<float, std::uint32_t>> ranked;
-  ranked.reserve(s.tally.size());
-  for (const Tally& t : s.tally) ranked.emplace_back(t.acc * t.birth, t.entry);
+  std::vector<std::pair<float, std::uint32_t>>& ranked = s.ranked;
+  ranked.clear();
+  // The rank estimates what the full score measures: the share of the query's and of
+  // the entry's letters that matched, weighed by the birth dates; the rarity-weighted
+  // vote breaks ties (rarer words first).
+  const float qletters = static_cast<float>(std::max<std::size_t>(query_length, 1));
+  for (const Tally& t : s.tally) {
+    const float matched = std::min(t.letters, qletters);
+    const float estimate =
+        0.5F * (matched / qletters + std::min(1.0F, matched / static_cast<float>(t.length)));
+    ranked.emplace_back(estimate * t.birth + 1e-4F * t.acc, t.entry);
+  }
   auto by_rank = [](const auto& a, const auto& b) {
     return a.first > b.first || (a.first == b.first && a.second < b.second);
   };

@@ -1,5 +1,7 @@
 #include "checkpoint/risk/watchlist.hpp"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <functional>
 #include <map>
@@ -84,8 +86,17 @@ class KeyIndex {
     id_len_.push_back(static_cast<std::uint8_t>(id.size()));
     ids_.append(id);
     listing_.push_back(listing);
-    from_.push_back(FromDay(l.valid_from_ms));
-    until_.push_back(UntilDay(l.valid_until_ms));
+    // Validity arrays only once some entry has one: most lists have none.
+    const std::uint16_t from = FromDay(l.valid_from_ms), until = UntilDay(l.valid_until_ms);
+    if ((from != 0 || until != 0) && !validity_) {
+      validity_ = true;
+      from_.assign(hash_.size() - 1, 0);
+      until_.assign(hash_.size() - 1, 0);
+    }
+    if (validity_) {
+      from_.push_back(from);
+      until_.push_back(until);
+    }
     return {};
   }
 
@@ -98,8 +109,10 @@ class KeyIndex {
     Permute(id_at_, order);
     Permute(id_len_, order);
     Permute(listing_, order);
-    Permute(from_, order);
-    Permute(until_, order);
+    if (validity_) {
+      Permute(from_, order);
+      Permute(until_, order);
+    }
     ids_.shrink_to_fit();
   }
 
@@ -111,7 +124,7 @@ class KeyIndex {
     for (auto it = lo; it != hi; ++it) {
       const auto i = static_cast<std::size_t>(it - hash_.begin());
       f(std::string_view(ids_).substr(id_at_[i], id_len_[i]), listing_[i],
-        ActiveOn(from_[i], until_[i], now_ms));
+        !validity_ || ActiveOn(from_[i], until_[i], now_ms));
     }
   }
 
@@ -135,6 +148,7 @@ class KeyIndex {
   std::vector<std::uint8_t> id_len_;
   std::string ids_;
   std::vector<std::uint16_t> listing_, from_, until_;
+  bool validity_ = false;  // from_ and until_ exist once an entry has a validity
 };
 
 std::string DocumentKey(std::string_view number, std::string_view state) {
@@ -302,6 +316,9 @@ Status WatchlistBuilder::Publish(Watchlist& watchlist) {
   next->hidden_persons = std::make_shared<const std::vector<bool>>();
   impl_ = std::make_unique<Impl>();
   watchlist.Publish(std::move(next));
+  // Building freed far more than the indexes keep (records, sort orders): hand it
+  // back to the system so that the resident size is the indexes' (glibc).
+  malloc_trim(0);
   return {};
 }
 
