@@ -4,13 +4,15 @@
 #   bench/run.sh              all
 #   bench/run.sh store [ARGS] the store write path (ARGS go to store_bench)
 #   bench/run.sh mrz [COUNT]  MRZ parse+validate vs the npm package mrz, same corpus
+#   bench/run.sh screen       watchlist screening: 1M persons and 10M documents; index
+#                             vs brute force with the same scoring, in one run
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
 [ $# -gt 0 ] && shift
 scripts/deps.sh $([ "$what" != store ] && echo --bench)
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build/release --target store_bench mrz_bench
+cmake --build build/release --target store_bench mrz_bench screen_bench risk_bench cargo_bench
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $(uname -m)"
 
 store() {
@@ -44,9 +46,19 @@ mrz() {
   done
 }
 
+# Persons alone (index vs brute force: latency, recall), then the whole list as the
+# appliance holds it (resident memory, per-traveller latency).
+screen() {
+  echo "## Screening: 1,000,000 persons, 20,000 queries, 100 of them also by brute force"
+  build/release/bench/screen_bench 1000000 20000 100
+  echo "## Whole list: 1,000,000 persons and 10,000,000 documents"
+  build/release/bench/screen_bench full 1000000 10000000 10000
+}
+
 case "$what" in
   store) store "$@" ;;
   mrz) mrz "$@" ;;
-  all) store; mrz ;;
-  *) echo "usage: bench/run.sh [all | store [ARGS] | mrz [COUNT]]" >&2; exit 2 ;;
+  screen) screen ;;
+  all) store; mrz; screen ;;
+  *) echo "usage: bench/run.sh [all | store [ARGS] | mrz [COUNT] | screen]" >&2; exit 2 ;;
 esac
