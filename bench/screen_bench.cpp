@@ -19,9 +19,11 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "checkpoint/risk/person_index.hpp"
+#include "checkpoint/risk/watchlist.hpp"
 
 using namespace checkpoint::risk;
 using Clock = std::chrono::steady_clock;
@@ -288,7 +290,77 @@ double Percentile(std::vector<double> v, double p) {
 
 }  // namespace
 
+// The whole local list as the appliance holds it: persons and the stolen and lost
+// documents, built entry by entry through WatchlistBuilder; resident memory, and the
+// time to screen one traveller (name and document).
+int FullList(std::size_t persons, std::size_t documents, std::size_t nqueries) {
+  Generator g(20261129);
+  constexpr const char* kStates[] = {"UTO", "D",   "FRA", "GBR", "ITA", "ESP", "POL",
+                                     "UKR", "RUS", "NLD", "BEL", "AUT", "CHE", "SWE",
+                                     "NOR", "TUR", "USA", "CAN", "BRA", "IND"};
+  auto doc_number = [](std::size_t i) {
+    std::string n(1, static_cast<char>('A' + i % 26));
+    const std::string digits = std::to_string(10'000'000 + (i * 7'919) % 90'000'000);
+    return n + digits;
+  };
+  const auto t0 = Clock::now();
+  WatchlistBuilder b;
+  std::vector<Query> queries;
+  std::vector<std::string> latin;
+  for (std::size_t i = 0; i < persons; ++i) {
+    auto [r, l] = g.Person(i);
+    if (queries.size() < nqueries && i % std::max<std::size_t>(1, persons / nqueries) == 0) {
+      queries.push_back(Variant(g, r, l));
+    }
+    if (!b.AddPerson(std::move(r))) return 1;
+  }
+  for (std::size_t i = 0; i < documents; ++i) {
+    DocumentRecord d;
+    d.id = "S" + std::to_string(i);
+    d.number = doc_number(i);
+    d.issuing_state = kStates[i % 20];
+    d.type = "P";
+    d.listing = {"interpol", i % 3 ? "stolen" : "lost", "seize", 0, 0};
+    if (auto st = b.AddDocument(d); !st) {
+      std::fprintf(stderr, "%s\n", st.error().String().c_str());
+      return 1;
+    }
+  }
+  Watchlist w;
+  if (!b.Publish(w)) return 1;
+  const auto t1 = Clock::now();
+  const auto [rss, hwm] = MemoryMiB();
+  // One traveller: the name screened and the document checked (half the documents
+  // are listed ones, read with O for 0 where the number has a 0).
+  std::vector<double> lat;
+  std::size_t doc_hits = 0, person_hits = 0;
+  const ScreeningOptions o;
+  for (std::size_t i = 0; i < queries.size(); ++i) {
+    std::string number = doc_number((i * 104'729) % std::max<std::size_t>(documents, 1));
+    if (i % 2 == 1) number[0] = static_cast<char>('A' + (number[0] - 'A' + 1) % 26);
+    std::replace(number.begin(), number.end(), '0', 'O');
+    const char* state = kStates[((i * 104'729) % std::max<std::size_t>(documents, 1)) % 20];
+    const auto a = Clock::now();
+    person_hits += w.ScreenPerson(queries[i].q, o, 0).empty() ? 0U : 1U;
+    doc_hits += w.CheckDocument(number, state, 0).size();
+    lat.push_back(std::chrono::duration<double, std::micro>(Clock::now() - a).count());
+  }
+  const auto st = w.stats();
+  std::printf(
+      "{\"persons\":%zu,\"documents\":%zu,\"build_s\":%.1f,\"index_mib\":%.0f,"
+      "\"rss_mib\":%.0f,\"peak_rss_mib\":%.0f,\"travellers\":%zu,\"p50_us\":%.1f,"
+      "\"p99_us\":%.1f,\"document_hits\":%zu,\"person_hits\":%zu}\n",
+      st.persons, st.documents, Seconds(t0, t1), static_cast<double>(st.bytes) / 1048576.0, rss,
+      hwm, lat.size(), Percentile(lat, 0.5), Percentile(lat, 0.99), doc_hits, person_hits);
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "full") {
+    return FullList(argc > 2 ? std::strtoul(argv[2], nullptr, 10) : 1'000'000,
+                    argc > 3 ? std::strtoul(argv[3], nullptr, 10) : 10'000'000,
+                    argc > 4 ? std::strtoul(argv[4], nullptr, 10) : 10'000);
+  }
   const std::size_t persons = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 1'000'000;
   const std::size_t nqueries = argc > 2 ? std::strtoul(argv[2], nullptr, 10) : 20'000;
   const std::size_t nbrute = argc > 3 ? std::strtoul(argv[3], nullptr, 10) : 100;

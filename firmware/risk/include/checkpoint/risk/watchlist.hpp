@@ -86,6 +86,32 @@ struct WatchlistStats {
   std::size_t bytes = 0;      // approximate heap held by the indexes
 };
 
+class Watchlist;
+
+// Builds the indexes of a full list entry by entry, so that a list far larger than
+// its records' in-memory form (ten million documents) can be loaded from the store
+// without holding every record at once. Publish() swaps the result in.
+class WatchlistBuilder {
+ public:
+  WatchlistBuilder();
+  ~WatchlistBuilder();
+  WatchlistBuilder(const WatchlistBuilder&) = delete;
+  WatchlistBuilder& operator=(const WatchlistBuilder&) = delete;
+
+  // Errors (kParse) name the entry's id.
+  Status AddPerson(PersonRecord person);
+  Status AddDocument(const DocumentRecord& document);
+  Status AddVehicle(const VehicleRecord& vehicle);
+  Status AddContainer(const ContainerRecord& container);
+  // Builds and replaces watchlist's current list; the builder is spent.
+  Status Publish(Watchlist& watchlist);
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
 class Watchlist {
  public:
   Watchlist();
@@ -111,6 +137,8 @@ class Watchlist {
   struct Snapshot;
 
  private:
+  friend class WatchlistBuilder;
+  void Publish(std::shared_ptr<const Snapshot> next);
   std::atomic<std::shared_ptr<const Snapshot>> current_;
   std::mutex writer_;  // writers only: one Replace or Apply at a time
 };
