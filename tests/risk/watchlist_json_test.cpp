@@ -164,6 +164,8 @@ TEST_CASE("watchlist line: refusals name the line and the field, exactly",
        "line 17: \"validFrom\" must be YYYY-MM-DD or RFC 3339 (YYYY-MM-DDTHH:MM:SSZ), from 1970"},
       {R"({"id":"P","kind":"person","names":["A"],"validUntil":"1969-12-31"})",
        "line 17: \"validUntil\" must be YYYY-MM-DD or RFC 3339 (YYYY-MM-DDTHH:MM:SSZ), from 1970"},
+      {R"({"id":"P","kind":"person","names":["A"],"validUntil":"9999-12-31"})",
+       "line 17: \"validUntil\" must be YYYY-MM-DD or RFC 3339 (YYYY-MM-DDTHH:MM:SSZ), from 1970"},
       {R"({"id":"P","kind":"person","names":["A"],"validFrom":"2025-01-01",)"
        R"("validUntil":"2024-12-31T23:59:59Z"})",
        "line 17: \"validUntil\" is not after \"validFrom\""},

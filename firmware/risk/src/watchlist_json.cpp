@@ -132,6 +132,8 @@ bool Digits(std::string_view s, std::size_t at, std::size_t n, int& out) {
 }
 
 constexpr std::int64_t kMsPerDay = 86'400'000;
+// 10000-01-01T00:00:00Z: instants are written with four-digit years.
+constexpr std::int64_t kEndOfYear9999 = 253'402'300'800'000;
 
 // "YYYY-MM-DD" (start of that UTC day, or of the next when end_of_day) or RFC 3339
 // "YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)", years 1970-9999. Milliseconds since
@@ -144,7 +146,12 @@ std::optional<std::int64_t> ParseInstant(std::string_view t, bool end_of_day) {
   }
   if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > DaysInMonth(y, mo)) return std::nullopt;
   const std::int64_t day_ms = DaysFromCivil(y, mo, d) * kMsPerDay;
-  if (t.size() == 10) return end_of_day ? day_ms + kMsPerDay : day_ms;
+  if (t.size() == 10) {
+    const std::int64_t v = end_of_day ? day_ms + kMsPerDay : day_ms;
+    // The canonical form writes four-digit years: 9999-12-31 ends a day too late.
+    if (v >= kEndOfYear9999) return std::nullopt;
+    return v;
+  }
   int h = 0, mi = 0, s = 0;
   if (t.size() < 20 || (t[10] != 'T' && t[10] != 't') || !Digits(t, 11, 2, h) || t[13] != ':' ||
       !Digits(t, 14, 2, mi) || t[16] != ':' || !Digits(t, 17, 2, s)) {
@@ -177,7 +184,7 @@ std::optional<std::int64_t> ParseInstant(std::string_view t, bool end_of_day) {
     offset_min = (zone[0] == '+' ? 1 : -1) * (oh * 60 + om);
   }
   const std::int64_t v = day_ms + ((h * 60 + mi - offset_min) * 60 + s) * 1000 + ms;
-  if (v < 0) return std::nullopt;
+  if (v < 0 || v >= kEndOfYear9999) return std::nullopt;
   return v;
 }
 
