@@ -11,7 +11,9 @@
 #include "commands.hpp"
 #include "container_command.hpp"
 #include "mrz_command.hpp"
+#include "screen_command.hpp"
 #include "trust_command.hpp"
+#include "watchlist_command.hpp"
 
 namespace {
 void Usage(std::FILE* out) {
@@ -33,6 +35,11 @@ void Usage(std::FILE* out) {
                "  container [--pretty] [CODE...]\n"
                "                    check ISO 6346 container codes (arguments, else stdin one\n"
                "                    a line) into JSON lines; needs no configuration\n"
+               "  watchlist import FILE [--delta] | watchlist status\n"
+               "                    load a watchlist (JSON lines) into the store, or show it\n"
+               "  screen [--watchlist FILE] [--pretty]\n"
+               "                    screen queries (JSON lines on stdin) against FILE or the\n"
+               "                    store's watchlist into JSON lines\n"
                "--data-dir DIR: the store is DIR/checkpoint.db, no configuration is read\n"
                "--at TIME: judge certificates and CRLs at TIME (YYYY-MM-DD[THH:MM:SSZ], UTC)\n");
 }
@@ -104,6 +111,57 @@ int main(int argc, char** argv) {
     const std::vector<std::string> args(rest.begin() + 1, rest.end());
     try {
       return rest[0] == "trust" ? tools::TrustCommand(args, tc) : tools::PaCommand(args, tc);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "checkpointctl: %s\n", e.what());
+      return 1;
+    }
+  }
+  // The store for commands that need one: DIR/checkpoint.db, or the configured one.
+  const auto database = [&](std::filesystem::path& path, std::string& device_id) -> bool {
+    if (data_dir) {
+      path = std::filesystem::path(*data_dir) / "checkpoint.db";
+      return true;
+    }
+    auto cfg = config::LoadConfig(config_path);
+    if (!cfg) {
+      std::fprintf(stderr, "checkpointctl: invalid configuration:\n%s\n",
+                   cfg.error().message().c_str());
+      return false;
+    }
+    path = cfg->DatabasePath();
+    device_id = cfg->device_id;
+    return true;
+  };
+  if (rest[0] == "watchlist") {
+    tools::WatchlistContext wc;
+    wc.json = json;
+    if (!database(wc.database, wc.device_id)) return 2;
+    try {
+      return tools::WatchlistCommand({rest.begin() + 1, rest.end()}, wc);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "checkpointctl: %s\n", e.what());
+      return 1;
+    }
+  }
+  if (rest[0] == "screen") {
+    tools::ScreenOptions o;
+    o.pretty = json;
+    for (std::size_t i = 1; i < rest.size(); ++i) {
+      if (rest[i] == "--pretty") {
+        o.pretty = true;
+      } else if (rest[i] == "--watchlist" && i + 1 < rest.size()) {
+        o.watchlist_file = rest[++i];
+      } else {
+        Usage(stderr);
+        return 2;
+      }
+    }
+    if (!o.watchlist_file && !database(o.database, o.device_id)) return 2;
+    o.now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   at.value_or(std::chrono::system_clock::now()).time_since_epoch())
+                   .count();
+    try {
+      return tools::ScreenCommand(o);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "checkpointctl: %s\n", e.what());
       return 1;

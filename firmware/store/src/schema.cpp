@@ -133,6 +133,37 @@ DROP TABLE trust_crl;
 DROP INDEX trust_csca_by_subject;
 DROP TABLE trust_csca;
 )sql"},
+    {4, "watchlists",
+     R"sql(
+CREATE TABLE watchlist_versions (
+  version        INTEGER PRIMARY KEY CHECK (version > 0),
+  kind           TEXT    NOT NULL CHECK (kind IN ('full', 'delta')),
+  imported_at_ms INTEGER NOT NULL,
+  source         TEXT    NOT NULL,
+  sha256         TEXT    NOT NULL CHECK (length(sha256) = 64),
+  upserts        INTEGER NOT NULL CHECK (upserts >= 0),
+  removals       INTEGER NOT NULL CHECK (removals >= 0),
+  removed        INTEGER NOT NULL CHECK (removed >= 0),
+  persons        INTEGER NOT NULL CHECK (persons >= 0),
+  documents      INTEGER NOT NULL CHECK (documents >= 0),
+  vehicles       INTEGER NOT NULL CHECK (vehicles >= 0),
+  containers     INTEGER NOT NULL CHECK (containers >= 0)
+);
+CREATE TABLE watchlist_entries (
+  id             TEXT    NOT NULL PRIMARY KEY,
+  kind           TEXT    NOT NULL
+                 CHECK (kind IN ('person', 'document', 'vehicle', 'container')),
+  agency         TEXT    NOT NULL,
+  valid_from_ms  INTEGER NOT NULL,
+  valid_until_ms INTEGER NOT NULL,
+  version        INTEGER NOT NULL,
+  entry          TEXT    NOT NULL CHECK (json_valid(entry))
+);
+)sql",
+     R"sql(
+DROP TABLE watchlist_entries;
+DROP TABLE watchlist_versions;
+)sql"},
 };
 
 }  // namespace

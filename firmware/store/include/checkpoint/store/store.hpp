@@ -18,6 +18,7 @@
 #include "checkpoint/store/migrations.hpp"
 #include "checkpoint/store/outbox.hpp"
 #include "checkpoint/store/trust_store.hpp"
+#include "checkpoint/store/watchlist_store.hpp"
 
 namespace checkpoint::store {
 
@@ -55,6 +56,7 @@ class Store {
   DeviceState state() { return DeviceState(*db_); }
   DeviceEventLog device_events() { return DeviceEventLog(*db_); }
   TrustStore trust() { return TrustStore(*db_); }
+  WatchlistStore watchlist() { return WatchlistStore(*db_); }
   const MigrationReport& migration() const noexcept { return migration_; }
   const std::string& device_id() const noexcept { return device_id_; }
 
