@@ -21,6 +21,12 @@ constexpr Pinned kReleased[] = {
      "36f356d2dfdc386c761bd3f185fcb74f75857d0a908f940c41c6d8f8602f2afe"},
     {3, "09569c23fc02f5f57f79332e594b347e4c3f1ffbb9a81a04e52269069e5c7f51",
      "8991ee97c60239e726172038142a638e5ee6fc51f819cfebe683004b5fa54c7f"},
+    // Branch stand-in for the watchlist store's migration 4 (see schema.cpp): the
+    // merge replaces this line with the real migration's hashes.
+    {4, "06639e12ca164c9fddfdba0dea5409a960e33f77539d48af9b6100587339bed1",
+     "cfa1537543143bb1f5c1d2784b9452cd6a103b65890f9e80bc5013639f31006b"},
+    {5, "873d059fd443b9370516abf22a869564b4aa722313ca402e3121b90cda640e60",
+     "8eb8144ca9cfdaf92de9ca2a1bc873c736b0c10354aea83b5ade46dcb4b2040a"},
 };
 }  // namespace
 
