@@ -41,8 +41,9 @@ json DateJson(const documents::MrzDate& d) {
   return j;
 }
 
-// Whole years from birth to the reference date; a birth month (or day) not known
-// counts as not yet reached only when the reference is in the birth year's month.
+// Whole years from birth to the reference date. With the birth month unknown the
+// year difference is taken; with the day unknown, the birthday counts as reached in
+// its month.
 std::optional<double> AgeAt(const documents::MrzDate& birth, const detail::Ymd& ref) {
   if (!birth.year) return std::nullopt;
   int age = ref.year - *birth.year;
