@@ -170,3 +170,36 @@ TEST_CASE("devices are validated against the driver catalogue", "[config][device
   CHECK(msg3.find("unknown driver 'nope'") != std::string::npos);
   CHECK(msg3.find("exactly one of serial, tcp or listen") != std::string::npos);
 }
+
+TEST_CASE("[risk]: defaults, values, relative rules path, ranges", "[config][risk]") {
+  auto c = ParseConfig(kValid, "/etc/checkpoint/checkpoint.toml");
+  REQUIRE(c);
+  CHECK(c->risk.rules == std::filesystem::path(kDefaultRulesPath));
+  CHECK(c->risk.person_match_threshold == 0.80);
+  CHECK(c->risk.chip_window == std::chrono::seconds(10));
+  CHECK(c->risk.passage_window == std::chrono::seconds(60));
+
+  std::string text(kValid);
+  text += R"(
+[risk]
+rules = "rules/mine.json"
+person_match_threshold = 0.9
+chip_window_s = 5
+passage_window_s = 90
+plate_candidate_min_confidence = 0.3
+)";
+  c = ParseConfig(text, "/etc/checkpoint/checkpoint.toml");
+  REQUIRE(c);
+  CHECK(c->risk.rules == "/etc/checkpoint/rules/mine.json");
+  CHECK(c->risk.person_match_threshold == 0.9);
+  CHECK(c->risk.chip_window == std::chrono::seconds(5));
+  CHECK(c->risk.passage_window == std::chrono::seconds(90));
+  CHECK(c->risk.plate_candidate_min_confidence == 0.3);
+
+  std::string bad(kValid);
+  bad += "\n[risk]\nchip_window_s = 0\n";
+  CHECK(ErrorOf(bad) == "test.toml:18: risk.chip_window_s: must be between 1 and 120");
+  std::string typo(kValid);
+  typo += "\n[risk]\npasage_window_s = 60\n";
+  CHECK(ErrorOf(typo) == "test.toml:18: risk.pasage_window_s: unknown key");
+}

@@ -524,6 +524,33 @@ Expected<Config> ParseConfig(std::string_view toml_text, std::string_view source
     }
     r.Finish();
   }
+  if (const toml::table* t = top.Table("risk", false)) {
+    TableReader r(*t, "risk", d);
+    if (auto rules = r.String("rules", false)) {
+      if (rules->empty()) {
+        r.Error("rules", "must be a path to a rule bundle");
+      } else {
+        std::filesystem::path path(*rules);
+        if (path.is_relative()) {
+          path = std::filesystem::path(source_name).parent_path() / path;
+        }
+        c.risk.rules = path.lexically_normal();
+      }
+    }
+    if (auto v = r.Number("person_match_threshold", false, 0.5, 1.0)) {
+      c.risk.person_match_threshold = *v;
+    }
+    if (auto v = r.Int("chip_window_s", false, 1, 120)) {
+      c.risk.chip_window = std::chrono::seconds(*v);
+    }
+    if (auto v = r.Int("passage_window_s", false, 5, 1800)) {
+      c.risk.passage_window = std::chrono::seconds(*v);
+    }
+    if (auto v = r.Number("plate_candidate_min_confidence", false, 0.0, 1.0)) {
+      c.risk.plate_candidate_min_confidence = *v;
+    }
+    r.Finish();
+  }
   ReadBooths(top, d, c);
   ReadDevices(top, d, c);
   top.Finish();

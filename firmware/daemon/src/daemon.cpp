@@ -14,9 +14,14 @@
 #include "checkpoint/common/fs.hpp"
 #include "checkpoint/common/systemd.hpp"
 #include "checkpoint/daemon/event_journal.hpp"
+#include "checkpoint/daemon/inspections.hpp"
 #include "checkpoint/daemon/store_worker.hpp"
 #include "checkpoint/hal/drivers/registry.hpp"
 #include "checkpoint/hal/sim/simulator.hpp"
+#include "checkpoint/inspection/declarations.hpp"
+#include "checkpoint/inspection/sources.hpp"
+#include "checkpoint/risk/rules.hpp"
+#include "checkpoint/risk/watchlist.hpp"
 #include "checkpoint/store/store.hpp"
 
 namespace checkpoint::daemon {
@@ -74,6 +79,51 @@ std::string HealthJson(const std::vector<hal::DeviceHealth>& all) {
                  {"last_fault", h.last_fault}});
   }
   return a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// Reads and compiles the rule bundle at `path` and makes it the active one. Any
+// version is accepted: the file is the operator's choice (HQ's signed bundles, with
+// their version rule, come through the downlink).
+Expected<risk::BundleInfo> LoadRules(risk::RuleEngine& engine, const std::filesystem::path& path) {
+  auto text = common::ReadFile(path, risk::kMaxBundleBytes);
+  if (!text) return std::move(text).error();
+  return engine.Load(*text, risk::RuleEngine::LoadOptions{.allow_older = true});
+}
+
+// What the inspection pipeline reads, loaded at start and on SIGHUP (on the store's
+// thread then). Logs counts and versions, never list contents.
+void LoadRiskInputs(store::Store& st, const config::Config& cfg, risk::RuleEngine& rules,
+                    risk::Watchlist& watchlist, inspection::WatchlistSource& source,
+                    inspection::SharedAnchors& anchors, const log::Logger& log) {
+  if (auto info = LoadRules(rules, cfg.risk.rules)) {
+    log.Info("risk rules loaded", {{"path", cfg.risk.rules.string()},
+                                   {"version", info->version},
+                                   {"rules", static_cast<std::int64_t>(info->enabled_rules)}});
+  } else {
+    log.Error(rules.Active() ? "risk rules not reloaded; the bundle in force stays"
+                             : "risk rules not loaded; every inspection is referred until a "
+                               "bundle loads",
+              {{"path", cfg.risk.rules.string()}, {"error", info.error().message()}});
+  }
+  if (auto s = source.Load(st, watchlist); s) {
+    const auto w = watchlist.stats();
+    log.Info("watchlist loaded", {{"source", source.name()},
+                                  {"persons", static_cast<std::int64_t>(w.persons)},
+                                  {"documents", static_cast<std::int64_t>(w.documents)},
+                                  {"vehicles", static_cast<std::int64_t>(w.vehicles)},
+                                  {"containers", static_cast<std::int64_t>(w.containers)}});
+  } else {
+    log.Error("watchlist not loaded; the list in force stays",
+              {{"source", source.name()}, {"error", s.error().message()}});
+  }
+  if (auto set = inspection::LoadTrustAnchors(st)) {
+    log.Info("trust anchors loaded", {{"cscas", static_cast<std::int64_t>((*set)->csca_count())},
+                                      {"crls", static_cast<std::int64_t>((*set)->crl_count())}});
+    anchors.Set(std::move(*set));
+  } else {
+    log.Error("trust anchors not loaded; the set in force stays",
+              {{"error", set.error().message()}});
+  }
 }
 
 }  // namespace
@@ -135,10 +185,36 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
     }
   }
 
+  // The inspection pipeline's inputs, loaded before the devices start.
+  const log::Logger risk_log = logger.Child("risk");
+  risk::RuleEngine rules;
+  risk::Watchlist watchlist;
+  inspection::SharedAnchors anchors;
+  // The customs declaration feed comes later: no declarations yet.
+  inspection::InMemoryDeclarations declarations;
+  std::unique_ptr<inspection::WatchlistSource> watchlist_source =
+      std::make_unique<inspection::EmptyWatchlistSource>();
+  LoadRiskInputs(*opened, cfg, rules, watchlist, *watchlist_source, anchors, risk_log);
+  auto trust_generation = std::make_shared<std::string>();  // store thread only
+  if (auto g = inspection::TrustGeneration(*opened)) *trust_generation = *g;
+
   asio::io_context io(1);
   StoreWorker worker(std::move(*opened));
   auto ex = io.get_executor();
   EventJournal journal(worker, ex, logger.Child("journal"));
+
+  inspection::TravellerOptions traveller_options;
+  traveller_options.chip_window = cfg.risk.chip_window;
+  traveller_options.screening.threshold = cfg.risk.person_match_threshold;
+  for (const auto& d : cfg.devices) {
+    if (d.driver == "chip_reader") traveller_options.chip_booths.insert(d.booth);
+  }
+  InspectionService inspections(
+      worker, ex, clock, logger.Child("inspection"), std::move(traveller_options),
+      inspection::VehicleOptions{
+          .passage_window = cfg.risk.passage_window,
+          .plate_candidate_min_confidence = cfg.risk.plate_candidate_min_confidence},
+      InspectionService::Shared{rules, watchlist, anchors, declarations});
 
   // Devices: the configured hardware, or the same drivers against simulated peers.
   std::vector<hal::DeviceConfig> devices = cfg.devices;
@@ -163,6 +239,7 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
           hal_log.Debug("device event", {{"device", e.device_id}, {"kind", EventKind(e.payload)}});
         }
         journal.Record(e);
+        inspections.OnEvent(e);
       });
   for (const auto& d : devices) {
     if (auto s = registry.Add(d); !s) {
@@ -184,8 +261,32 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
           if (!s) log.Error("heartbeat not stored", {{"error", s.error().message()}});
         });
   };
-  Ticker heartbeat(io, cfg.heartbeat_interval,
-                   [&] { write_health(HealthJson(registry.Health())); });
+  // The trust store is changed by checkpointctl (another process): its generation is
+  // polled with the heartbeat and the anchors rebuilt when it moved.
+  auto refresh_anchors = [&] {
+    worker.Post(
+        [&, trust_generation](store::Store& st) -> std::string {
+          auto g = inspection::TrustGeneration(st);
+          if (!g || *g == *trust_generation) return {};
+          auto set = inspection::LoadTrustAnchors(st);
+          if (!set) return "error: " + set.error().message();
+          *trust_generation = *g;
+          anchors.Set(std::move(*set));
+          return "reloaded";
+        },
+        ex,
+        [&risk_log](std::string what) {
+          if (what == "reloaded") {
+            risk_log.Info("trust anchors reloaded: the trust store changed");
+          } else if (!what.empty()) {
+            risk_log.Error("trust anchors not reloaded", {{"error", what}});
+          }
+        });
+  };
+  Ticker heartbeat(io, cfg.heartbeat_interval, [&] {
+    write_health(HealthJson(registry.Health()));
+    refresh_anchors();
+  });
   heartbeat.Start();
 
   // The watchdog is fed only after a round trip through the store thread, so a
@@ -202,6 +303,22 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
   }
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
+  // SIGHUP: reload the rule bundle, the watchlist and the trust anchors.
+  asio::signal_set reload(io, SIGHUP);
+  std::function<void()> await_reload = [&] {
+    reload.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      log.Notice("reloading risk rules, watchlist and trust anchors");
+      worker.Post(
+          [&](store::Store& st) {
+            LoadRiskInputs(st, cfg, rules, watchlist, *watchlist_source, anchors, risk_log);
+            return 0;
+          },
+          ex, [](int) {});
+      await_reload();
+    });
+  };
+  await_reload();
   asio::steady_timer drain_deadline(io);
   bool stopping = false;
   auto shutdown = [&](std::string_view why) {
@@ -210,10 +327,12 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
     log.Notice("stopping", {{"reason", why}});
     (void)notifier.Stopping("stopping");
     signals.cancel();
+    reload.cancel();
     if (simulator) simulator->Stop();
     // The devices' last health as they were working, not as stopped.
     auto last_health = std::make_shared<std::string>(HealthJson(registry.Health()));
-    registry.StopAll();  // no event after this
+    registry.StopAll();   // no event after this
+    inspections.Flush();  // what was waiting for a partner read is inspected as it is
     heartbeat.Cancel();
     if (watchdog) watchdog->Cancel();
     auto finish = std::make_shared<bool>(false);
@@ -225,7 +344,9 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
       worker.Post(
           [&](store::Store& st) -> Status {
             nlohmann::json d{{"events_written", journal.written()},
-                             {"events_dropped", journal.dropped()}};
+                             {"events_dropped", journal.dropped()},
+                             {"inspections_recorded", inspections.stats().recorded},
+                             {"inspections_dropped", inspections.stats().dropped}};
             auto e =
                 st.audit().Append(DaemonEvent(clock, "daemon.stopped", cfg.device_id, d.dump()));
             if (!e) return std::move(e).error();
@@ -243,7 +364,7 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
       log.Error("device events still unwritten at shutdown; giving up on them");
       final_write();
     });
-    journal.Drain(final_write);
+    journal.Drain([&, final_write] { inspections.Drain(final_write); });
   };
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
@@ -278,8 +399,13 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
   // Completions of the last jobs were posted to `io` after run() returned.
   io.restart();
   io.poll();
+  const auto& is = inspections.stats();
   log.Notice("stopped", {{"events_written", static_cast<std::int64_t>(journal.written())},
-                         {"events_dropped", static_cast<std::int64_t>(journal.dropped())}});
+                         {"events_dropped", static_cast<std::int64_t>(journal.dropped())},
+                         {"inspections_recorded", static_cast<std::int64_t>(is.recorded)},
+                         {"inspection_alerts", static_cast<std::int64_t>(is.alerts)},
+                         {"inspection_decode_max_us", is.max_decode_us},
+                         {"inspection_decode_total_us", is.total_decode_us}});
   return kExitOk;
 }
 

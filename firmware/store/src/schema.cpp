@@ -164,6 +164,26 @@ CREATE TABLE watchlist_entries (
 DROP TABLE watchlist_entries;
 DROP TABLE watchlist_versions;
 )sql"},
+    // Traveller history for the risk rules' counts (crossings and refusals by
+    // document number in the last N days): one row per traveller inspection and per
+    // refusal decision, written in the inspection's own transaction.
+    {5, "traveller_history",
+     R"sql(
+CREATE TABLE traveller_history (
+  id              INTEGER PRIMARY KEY,
+  kind            TEXT    NOT NULL CHECK (kind IN ('crossing', 'refusal')),
+  document_number TEXT    NOT NULL,
+  ts_ms           INTEGER NOT NULL,
+  record_uuid     TEXT    NOT NULL
+);
+CREATE INDEX traveller_history_by_document ON traveller_history(kind, document_number, ts_ms);
+CREATE INDEX traveller_history_by_record ON traveller_history(record_uuid);
+)sql",
+     R"sql(
+DROP INDEX traveller_history_by_record;
+DROP INDEX traveller_history_by_document;
+DROP TABLE traveller_history;
+)sql"},
 };
 
 }  // namespace

@@ -34,21 +34,20 @@ Expected<Store> Store::Open(const Options& options) {
 
 Expected<StoredRecord> Store::RecordInspection(const InspectionRecord& record,
                                                const AuditEvent& audit, Lane lane) {
-  auto tx = Transaction::Begin(*db_);
-  if (!tx) return std::move(tx).error();
-  StoredRecord out;
-  auto id = inspections().Insert(record);
-  if (!id) return std::move(id).error().WithContext("while recording an inspection");
-  out.record_id = *id;
-  auto entry = this->audit().Append(audit);
-  if (!entry) return std::move(entry).error().WithContext("while recording an inspection");
-  out.audit_id = entry->id;
-  auto seq =
-      outbox().Enqueue(lane, record.kind, record.uuid, record.payload_json, record.created_at_ms);
-  if (!seq) return std::move(seq).error().WithContext("while recording an inspection");
-  out.seq = *seq;
-  if (auto s = tx->Commit(); !s) return std::move(s).error().WithContext("while recording");
-  return out;
+  return InTransaction(*db_, [&]() -> Expected<StoredRecord> {
+    StoredRecord out;
+    auto id = inspections().Insert(record);
+    if (!id) return std::move(id).error().WithContext("while recording an inspection");
+    out.record_id = *id;
+    auto entry = this->audit().Append(audit);
+    if (!entry) return std::move(entry).error().WithContext("while recording an inspection");
+    out.audit_id = entry->id;
+    auto seq =
+        outbox().Enqueue(lane, record.kind, record.uuid, record.payload_json, record.created_at_ms);
+    if (!seq) return std::move(seq).error().WithContext("while recording an inspection");
+    out.seq = *seq;
+    return out;
+  });
 }
 
 Expected<std::string> Store::IntegrityCheck() {

@@ -33,6 +33,21 @@ struct Booth {
   std::vector<Agency> agencies;  // who works there
 };
 
+// Where the default rule bundle is installed (packaging/CMakeLists.txt).
+inline constexpr std::string_view kDefaultRulesPath = "/usr/share/checkpoint/rules/default.json";
+
+// [risk]: the rule bundle and the inspection pipeline's thresholds and windows
+// (docs/inspection.md).
+struct RiskConfig {
+  // The rule bundle loaded at start (a relative path is taken from the config
+  // file's directory). HQ's signed bundles replace it later.
+  std::filesystem::path rules = std::string(kDefaultRulesPath);
+  double person_match_threshold = 0.80;              // watchlist person hit at or above
+  std::chrono::milliseconds chip_window{10'000};     // MRZ ↔ chip pairing per booth
+  std::chrono::milliseconds passage_window{60'000};  // vehicle events per lane passage
+  double plate_candidate_min_confidence = 0.5;       // ANPR alternatives screened too
+};
+
 struct Config {
   std::filesystem::path source;  // the file it was read from
 
@@ -52,6 +67,9 @@ struct Config {
 
   // [daemon]
   std::chrono::seconds heartbeat_interval{10};
+
+  // [risk]
+  RiskConfig risk;
 
   // [[booths]]
   std::vector<Booth> booths;

@@ -14,6 +14,7 @@
 #include "checkpoint/store/database.hpp"
 #include "checkpoint/store/device_events.hpp"
 #include "checkpoint/store/device_state.hpp"
+#include "checkpoint/store/history.hpp"
 #include "checkpoint/store/inspections.hpp"
 #include "checkpoint/store/migrations.hpp"
 #include "checkpoint/store/outbox.hpp"
@@ -45,7 +46,8 @@ class Store {
 
   // The one-transaction guarantee: the record, its audit entry and its outbox entry
   // are written together. When this returns a value all three are durable; when it
-  // returns an Error none of them was written.
+  // returns an Error none of them was written. Runs in the caller's transaction if
+  // one is open (so that side rows, e.g. traveller_history, join it), else in its own.
   Expected<StoredRecord> RecordInspection(const InspectionRecord& record, const AuditEvent& audit,
                                           Lane lane);
 
@@ -57,6 +59,7 @@ class Store {
   DeviceEventLog device_events() { return DeviceEventLog(*db_); }
   TrustStore trust() { return TrustStore(*db_); }
   WatchlistStore watchlist() { return WatchlistStore(*db_); }
+  TravellerHistory history() { return TravellerHistory(*db_); }
   const MigrationReport& migration() const noexcept { return migration_; }
   const std::string& device_id() const noexcept { return device_id_; }
 
