@@ -5,7 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include "checkpoint/common/random.hpp"
+#include "checkpoint/inspection/sources.hpp"
 #include "checkpoint/inspection/traveller.hpp"
+#include "checkpoint/risk/watchlist_json.hpp"
 #include "inspection_test_support.hpp"
 #include "support/temp_dir.hpp"
 
@@ -199,4 +201,41 @@ TEST_CASE("a failed write leaves nothing behind", "[inspection][recording]") {
   auto audits = st.audit().Count();
   REQUIRE(audits);
   CHECK(*audits == 1);
+}
+
+TEST_CASE("the daemon's watchlist comes from the store's list, streamed entry by entry",
+          "[inspection][watchlist]") {
+  TempDir tmp;
+  store::Store st = Open(tmp);
+  risk::Watchlist w;
+  StoreWatchlistSource source;
+  CHECK(source.name() == "store");
+  // No list imported yet: an empty list, not an error.
+  REQUIRE(source.Load(st, w));
+  CHECK(w.stats().persons == 0);
+  const std::string list =
+      R"({"id":"P-1","kind":"person","names":["Шевченко Тарас"],"birthDate":"1961-03-09","nationality":"UKR","sex":"M"})"
+      "\n"
+      R"({"id":"D-1","kind":"document","number":"L898902C3","issuingState":"UTO"})"
+      "\n"
+      R"({"id":"V-1","kind":"vehicle","plate":"B-MW 1234","country":"DE"})"
+      "\n"
+      R"({"id":"C-1","kind":"container","code":"CSQU3054383"})"
+      "\n";
+  REQUIRE(st.watchlist().ImportFull(
+      store::WatchlistSource{.name = "list.jsonl", .read = risk::ReadFromString(list)}, kJune2026));
+  REQUIRE(source.Load(st, w));
+  const auto stats = w.stats();
+  CHECK(stats.persons == 1);
+  CHECK(stats.documents == 1);
+  CHECK(stats.vehicles == 1);
+  CHECK(stats.containers == 1);
+  risk::PersonQuery q;
+  q.surname = "SHEVCHENKO";
+  q.given_names = "TARAS";
+  const auto hits = w.ScreenPerson(q, {}, kJune2026);
+  REQUIRE(hits.size() == 1);
+  CHECK(hits[0].id == "P-1");
+  CHECK(w.CheckDocument("L898902C3", "UTO", kJune2026).size() == 1);
+  CHECK(w.CheckContainer("CSQU 305438 3", kJune2026).size() == 1);
 }

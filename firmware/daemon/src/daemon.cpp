@@ -193,7 +193,7 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
   // The customs declaration feed comes later: no declarations yet.
   inspection::InMemoryDeclarations declarations;
   std::unique_ptr<inspection::WatchlistSource> watchlist_source =
-      std::make_unique<inspection::EmptyWatchlistSource>();
+      std::make_unique<inspection::StoreWatchlistSource>();
   LoadRiskInputs(*opened, cfg, rules, watchlist, *watchlist_source, anchors, risk_log);
   auto trust_generation = std::make_shared<std::string>();  // store thread only
   if (auto g = inspection::TrustGeneration(*opened)) *trust_generation = *g;

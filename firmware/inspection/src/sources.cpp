@@ -1,5 +1,8 @@
 #include "checkpoint/inspection/sources.hpp"
 
+#include <type_traits>
+#include <variant>
+
 namespace checkpoint::inspection {
 
 Expected<std::shared_ptr<const documents::TrustAnchorSet>> LoadTrustAnchors(store::Store& store) {
@@ -20,6 +23,30 @@ Expected<std::string> TrustGeneration(store::Store& store) {
   if (!*row) return std::string();
   return std::to_string(st->Int(0)) + ":" + std::to_string(st->Int(1)) + "/" +
          std::to_string(st->Int(2)) + ":" + std::to_string(st->Int(3));
+}
+
+Status StoreWatchlistSource::Load(store::Store& store, risk::Watchlist& into) {
+  risk::WatchlistBuilder builder;
+  auto s = store.watchlist().ForEach([&](risk::WatchlistEntry&& e) -> Status {
+    return std::visit(
+        [&](auto&& r) -> Status {
+          using T = std::decay_t<decltype(r)>;
+          if constexpr (std::is_same_v<T, risk::PersonRecord>) {
+            return builder.AddPerson(std::move(r));
+          } else if constexpr (std::is_same_v<T, risk::DocumentRecord>) {
+            return builder.AddDocument(r);
+          } else if constexpr (std::is_same_v<T, risk::VehicleRecord>) {
+            return builder.AddVehicle(r);
+          } else if constexpr (std::is_same_v<T, risk::ContainerRecord>) {
+            return builder.AddContainer(r);
+          } else {
+            return {};  // a removal: the store holds none
+          }
+        },
+        std::move(e.record));
+  });
+  if (!s) return s;
+  return builder.Publish(into);
 }
 
 }  // namespace checkpoint::inspection

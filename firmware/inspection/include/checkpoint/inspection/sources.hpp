@@ -50,8 +50,16 @@ class WatchlistSource {
   virtual Status Load(store::Store& store, risk::Watchlist& into) = 0;
 };
 
-// No listed entries at all: the source until the watchlist store (HQ's lists and
-// technicians' imports, kept in SQLite) provides the real one.
+// The lists kept in the store (`checkpointctl watchlist import`, HQ's bundles),
+// streamed entry by entry into the indexes: the records are never all in memory.
+class StoreWatchlistSource final : public WatchlistSource {
+ public:
+  std::string_view name() const override { return "store"; }
+  Status Load(store::Store& store, risk::Watchlist& into) override;
+};
+
+// No listed entries at all (tests, and a box with no store list yet behaves the same
+// through StoreWatchlistSource).
 class EmptyWatchlistSource final : public WatchlistSource {
  public:
   std::string_view name() const override { return "empty"; }
