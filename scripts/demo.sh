@@ -19,8 +19,14 @@ mkdir -p "$demo"
 cfg=$demo/checkpoint.toml
 sed -e "s|^data_dir = .*|data_dir = \"$demo/data\"|" \
     -e "s|^heartbeat_interval_s = .*|heartbeat_interval_s = 1|" \
+    -e "s|^rules = .*|rules = \"$PWD/config/rules/default.json\"|" \
     config/checkpoint.example.toml >"$cfg"
 ctl() { "$bin/tools/checkpointctl" --config "$cfg" "$@"; }
+
+echo
+echo "== the local watchlist (a person, a lost ID card, a stolen truck)"
+install -d -m 0700 "$demo/data"  # personal data: the owner only, as checkpointd makes it
+ctl watchlist import scenarios/demo-watchlist.jsonl
 
 echo
 echo "== checkpointd with simulated devices, scenario $scenario (log: $demo/checkpointd.log)"
@@ -42,6 +48,12 @@ trap - EXIT
 echo
 echo "== what the drivers reported (faults; readings are never logged)"
 grep -E 'level=(warning|error)' "$demo/checkpointd.log" | sed -E 's/^ts=[^ ]+ //; s/^/   /' || true
+echo
+echo "== inspections (kind, booth or lane, level, reasons of the rules; the records hold the rest)"
+sqlite3 -separator '  ' "$demo/data/checkpoint.db" \
+  "SELECT kind, booth, level, coalesce((SELECT group_concat(json_extract(r.value, '$.rule'), ', ')
+     FROM json_each(payload, '$.assessment.reasons') AS r), '') FROM inspections ORDER BY id" |
+  sed 's/^/   /'
 echo
 echo "== store after the run"
 ctl status
