@@ -102,14 +102,14 @@ std::uint32_t Letters(std::string_view s) {
   return m;
 }
 
-// Similarity of two spellings, 0 below kMinTokenSimilarity. A substitution changes
+// Similarity of two spellings, 0 beyond MaxWordEdits. A substitution changes
 // at most two letters of the letter sets, an insertion or deletion one, a
 // transposition none: half the letters in one set only is a lower bound on the
 // distance, which rules most pairs out without the dynamic programme.
 double Similarity(std::string_view a, std::string_view b, std::uint32_t la, std::uint32_t lb) {
   const std::size_t longest = std::max(TokenLength(a), TokenLength(b));
   if (longest == 0) return 0;
-  const auto limit = static_cast<int>((1.0 - kMinTokenSimilarity) * static_cast<double>(longest));
+  const int limit = MaxWordEdits(longest);
   if ((std::popcount(la ^ lb) + 1) / 2 > limit) return 0;
   const int d = OsaDistance(a, b, limit);
   if (d > limit) return 0;

@@ -81,6 +81,13 @@ struct NameScore {
 // Tokens below this similarity do not pair at all.
 inline constexpr double kMinTokenSimilarity = 0.75;
 
+// Edits two spellings of a word may differ by and still pair: none up to three
+// letters, one up to nine, two from ten. Bounded so that the index (which looks words
+// up within one edit, two from ten letters) and brute force see the same pairs.
+constexpr int MaxWordEdits(std::size_t longest) {
+  return longest < 4 ? 0 : longest < 10 ? 1 : 2;
+}
+
 // The similarity of a query name and one name form of a list entry. explain fills
 // pairs (otherwise left empty, which is faster).
 NameScore CompareNames(const NameView& query, const NameView& entry, bool explain);
