@@ -4,42 +4,13 @@
 #include <string_view>
 
 #include "checkpoint/cargo/iso6346.hpp"
+#include "checkpoint/common/text.hpp"
 
 namespace checkpoint::tools {
 
 namespace {
 
 using nlohmann::json;
-
-bool ValidUtf8(std::string_view s) {
-  for (std::size_t i = 0; i < s.size();) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    std::size_t len = 0;
-    char32_t cp = 0;
-    char32_t min = 0;
-    if (b < 0x80) {
-      ++i;
-      continue;
-    } else if ((b & 0xE0) == 0xC0) {
-      len = 2, cp = b & 0x1Fu, min = 0x80;
-    } else if ((b & 0xF0) == 0xE0) {
-      len = 3, cp = b & 0x0Fu, min = 0x800;
-    } else if ((b & 0xF8) == 0xF0) {
-      len = 4, cp = b & 0x07u, min = 0x10000;
-    } else {
-      return false;
-    }
-    if (i + len > s.size()) return false;
-    for (std::size_t k = 1; k < len; ++k) {
-      const auto c = static_cast<unsigned char>(s[i + k]);
-      if ((c & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (c & 0x3Fu);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += len;
-  }
-  return true;
-}
 
 json Unreadable(const std::string& why) {
   return json{{"code", ""},
@@ -75,7 +46,7 @@ class Writer {
       return Write(
           Unreadable("unreadable: longer than " + std::to_string(kMaxContainerLine) + " bytes"));
     }
-    if (!ValidUtf8(text)) {
+    if (common::FirstInvalidUtf8(text)) {
       failed_ = true;
       return Write(Unreadable("unreadable: not valid UTF-8"));
     }

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "checkpoint/common/text.hpp"
 #include "checkpoint/documents/mrz.hpp"
 #include "checkpoint/documents/transliterate.hpp"
 #include "checkpoint/risk/watchlist.hpp"
@@ -91,29 +92,6 @@ struct Query {
 struct QueryError {
   std::string message;  // without the "line N: " prefix
 };
-
-// The first '[' or '{' deeper than max_depth, on any bytes.
-bool NestedBeyond(std::string_view text, std::size_t max_depth) {
-  std::size_t depth = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > max_depth) return true;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return false;
-}
 
 // Control characters become spaces: they mean nothing in a name, and the name
 // matcher need not see them.
@@ -208,7 +186,7 @@ class Screener {
       return Refuse(number, "longer than " + std::to_string(kMaxQueryLine) + " bytes");
     }
     if (line.find_first_not_of(" \t") == std::string_view::npos) return;
-    if (NestedBeyond(line, kMaxQueryDepth)) {
+    if (common::JsonNestingBeyond(line, kMaxQueryDepth)) {
       return Refuse(number,
                     "JSON nested deeper than " + std::to_string(kMaxQueryDepth) + " levels");
     }

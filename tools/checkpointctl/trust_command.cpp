@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "checkpoint/common/fs.hpp"
+#include "checkpoint/common/text.hpp"
 #include "checkpoint/documents/csca.hpp"
 #include "checkpoint/documents/passive_auth.hpp"
 #include "checkpoint/store/store.hpp"
@@ -14,15 +15,6 @@ namespace {
 
 using documents::Bytes;
 using nlohmann::json;
-
-std::string Iso(std::int64_t epoch) {
-  const std::time_t t = static_cast<std::time_t>(epoch);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::chrono::system_clock::time_point When(const TrustContext& ctx) {
   return ctx.at.value_or(std::chrono::system_clock::now());
@@ -78,8 +70,8 @@ int List(store::TrustStore& trust, const TrustContext& ctx) {
                     {"issuer", c.issuer},
                     {"country", c.country},
                     {"serial", c.serial},
-                    {"notBefore", Iso(c.not_before)},
-                    {"notAfter", Iso(c.not_after)},
+                    {"notBefore", common::FormatUtc(c.not_before)},
+                    {"notAfter", common::FormatUtc(c.not_after)},
                     {"kind", c.kind},
                     {"source", c.source},
                     {"addedAtMs", c.added_at_ms}});
@@ -88,8 +80,8 @@ int List(store::TrustStore& trust, const TrustContext& ctx) {
       jr.push_back({{"fingerprint", c.fingerprint},
                     {"issuer", c.issuer},
                     {"country", c.country},
-                    {"thisUpdate", Iso(c.this_update)},
-                    {"nextUpdate", Iso(c.next_update)},
+                    {"thisUpdate", common::FormatUtc(c.this_update)},
+                    {"nextUpdate", common::FormatUtc(c.next_update)},
                     {"revoked", c.revoked_count},
                     {"source", c.source},
                     {"addedAtMs", c.added_at_ms}});
@@ -100,13 +92,15 @@ int List(store::TrustStore& trust, const TrustContext& ctx) {
   std::fprintf(ctx.out, "%zu CSCA certificate(s)\n", cscas->size());
   for (const auto& c : *cscas) {
     std::fprintf(ctx.out, "  %-3s %-4s %s .. %s  %s  %s  (%s)\n", c.country.c_str(), c.kind.c_str(),
-                 Iso(c.not_before).substr(0, 10).c_str(), Iso(c.not_after).substr(0, 10).c_str(),
+                 common::FormatUtc(c.not_before).substr(0, 10).c_str(),
+                 common::FormatUtc(c.not_after).substr(0, 10).c_str(),
                  c.fingerprint.substr(0, 16).c_str(), c.subject.c_str(), c.source.c_str());
   }
   std::fprintf(ctx.out, "%zu CRL(s)\n", crls->size());
   for (const auto& c : *crls) {
     std::fprintf(ctx.out, "  %-3s %s .. %s  %s  %lld revoked  %s  (%s)\n", c.country.c_str(),
-                 Iso(c.this_update).substr(0, 10).c_str(), Iso(c.next_update).substr(0, 10).c_str(),
+                 common::FormatUtc(c.this_update).substr(0, 10).c_str(),
+                 common::FormatUtc(c.next_update).substr(0, 10).c_str(),
                  c.fingerprint.substr(0, 16).c_str(), static_cast<long long>(c.revoked_count),
                  c.issuer.c_str(), c.source.c_str());
   }

@@ -8,6 +8,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "checkpoint/common/text.hpp"
 #include "checkpoint/store/store.hpp"
 
 namespace checkpoint::tools {
@@ -18,12 +19,7 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 std::string IsoMs(std::int64_t ms) {
-  const std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return common::FormatUtc(ms / 1000);
 }
 
 std::int64_t NowMs() {

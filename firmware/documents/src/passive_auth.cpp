@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "checkpoint/common/sha256.hpp"
+#include "checkpoint/common/text.hpp"
 #include "sod_internal.hpp"
 
 namespace checkpoint::documents {
@@ -20,13 +21,7 @@ namespace {
 using namespace detail;
 
 std::string FormatTime(std::int64_t epoch) {
-  if (epoch == INT64_MIN) return "?";
-  const std::time_t t = static_cast<std::time_t>(epoch);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return epoch == INT64_MIN ? "?" : common::FormatUtc(epoch);
 }
 
 std::string SerialHex(const ASN1_INTEGER* serial) {

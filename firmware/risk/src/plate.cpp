@@ -7,6 +7,8 @@
 #include <optional>
 #include <span>
 
+#include "checkpoint/common/text.hpp"
+
 namespace checkpoint::risk {
 
 namespace {
@@ -186,35 +188,6 @@ std::optional<std::string> Positional(const Format& f, std::string_view folded) 
 
 // ---- UTF-8 and transliteration --------------------------------------------------
 
-// Decodes one code point at s[i]; returns its length, 0 when the bytes are not
-// well-formed UTF-8 (overlong forms, surrogates and values over U+10FFFF included).
-std::size_t DecodeUtf8(std::string_view s, std::size_t i, char32_t& cp) noexcept {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  if (b0 < 0x80) {
-    cp = b0;
-    return 1;
-  }
-  std::size_t len;
-  char32_t min;
-  if ((b0 & 0xE0) == 0xC0) {
-    len = 2, cp = b0 & 0x1Fu, min = 0x80;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    len = 3, cp = b0 & 0x0Fu, min = 0x800;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    len = 4, cp = b0 & 0x07u, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  for (std::size_t k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (b & 0x3Fu);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return len;
-}
-
 constexpr char kSeparator = ' ';
 
 // What a code point becomes on a plate: an ASCII letter or digit, kSeparator, or 0
@@ -366,7 +339,7 @@ NormalisedPlate NormalisePlate(std::string_view utf8, std::string_view country) 
   std::size_t dropped = 0;
   for (std::size_t i = 0; i < utf8.size();) {
     char32_t cp = 0;
-    const std::size_t n = DecodeUtf8(utf8, i, cp);
+    const std::size_t n = common::DecodeUtf8(utf8, i, cp);
     if (n == 0) {
       r.errors.push_back("not valid UTF-8 (byte " + std::to_string(i + 1) + ")");
       r.text.clear();

@@ -7,6 +7,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "checkpoint/common/text.hpp"
 #include "checkpoint/risk/rules.hpp"
 #include "rules_json_text.hpp"
 #include "rules_program.hpp"
@@ -637,7 +638,7 @@ Expected<std::shared_ptr<const CompiledBundle>> CompileBundle(std::string_view t
                  "bundle of " + std::to_string(text.size()) + " bytes exceeds the limit of " +
                      std::to_string(kMaxBundleBytes));
   }
-  if (const auto deep = json_text::NestingBeyond(text, kMaxJsonDepth)) {
+  if (const auto deep = common::JsonNestingBeyond(text, kMaxJsonDepth)) {
     return Located(RulesErrc::kTooLarge, text, *deep, "", "",
                    "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
   }

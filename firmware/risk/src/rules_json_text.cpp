@@ -162,28 +162,6 @@ Position PositionOf(std::string_view text, std::size_t offset) {
   return p;
 }
 
-std::optional<std::size_t> NestingBeyond(std::string_view text, std::size_t max_depth) {
-  std::size_t depth = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > max_depth) return i;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return std::nullopt;
-}
-
 std::optional<std::size_t> Locate(std::string_view text, std::string_view pointer) {
   Scanner s(text);
   s.SkipSpace();

@@ -1,7 +1,8 @@
 #pragma once
 // Positions in the raw text of a rule bundle, for error messages that name a line:
 // nlohmann::json keeps no source positions, so these small scanners walk the text
-// again. All but NestingBeyond assume text that nlohmann has already accepted as JSON.
+// again. They assume text that nlohmann has already accepted as JSON (the depth check
+// before parsing is common::JsonNestingBeyond).
 
 #include <cstddef>
 #include <optional>
@@ -17,10 +18,6 @@ struct Position {
 
 // The position of byte offset (0-based; clamped to the text).
 Position PositionOf(std::string_view text, std::size_t offset);
-
-// The offset of the first '[' or '{' that opens a level deeper than max_depth, if any.
-// Works on any bytes (strings and escapes are skipped), valid JSON or not.
-std::optional<std::size_t> NestingBeyond(std::string_view text, std::size_t max_depth);
 
 // The start of the value a JSON pointer (RFC 6901, e.g. "/rules/3/when") designates;
 // nullopt when the path does not exist.

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "checkpoint/common/text.hpp"
 #include "checkpoint/documents/transliterate.hpp"
 #include "checkpoint/risk/document_key.hpp"
 #include "checkpoint/risk/plate.hpp"
@@ -35,36 +36,6 @@ Error LineError(std::size_t line, std::string_view message) {
   std::string m = "line " + std::to_string(line) + ": ";
   m.append(message);
   return MakeError(CommonErrc::kParse, std::move(m));
-}
-
-// Byte offset (0-based) of the first byte that does not belong to well-formed UTF-8.
-std::optional<std::size_t> FirstInvalidUtf8(std::string_view s) {
-  for (std::size_t i = 0; i < s.size();) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    std::size_t len = 0;
-    char32_t cp = 0, min = 0;
-    if (b < 0x80) {
-      ++i;
-      continue;
-    } else if ((b & 0xE0) == 0xC0) {
-      len = 2, cp = b & 0x1Fu, min = 0x80;
-    } else if ((b & 0xF0) == 0xE0) {
-      len = 3, cp = b & 0x0Fu, min = 0x800;
-    } else if ((b & 0xF8) == 0xF0) {
-      len = 4, cp = b & 0x07u, min = 0x10000;
-    } else {
-      return i;
-    }
-    if (i + len > s.size()) return i;
-    for (std::size_t k = 1; k < len; ++k) {
-      const auto c = static_cast<unsigned char>(s[i + k]);
-      if ((c & 0xC0) != 0x80) return i;
-      cp = (cp << 6) | (c & 0x3Fu);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
-    i += len;
-  }
-  return std::nullopt;
 }
 
 // C0 controls, DEL and the C1 controls (U+0080..U+009F, encoded C2 80..C2 9F).
@@ -529,10 +500,10 @@ Expected<WatchlistEntry> ParseWatchlistLine(std::string_view line, std::size_t l
   if (line.size() > kMaxWatchlistLine) {
     return LineError(line_number, "longer than " + std::to_string(kMaxWatchlistLine) + " bytes");
   }
-  if (auto at = FirstInvalidUtf8(line)) {
+  if (auto at = common::FirstInvalidUtf8(line)) {
     return LineError(line_number, "not valid UTF-8 (byte " + std::to_string(*at + 1) + ")");
   }
-  if (json_text::NestingBeyond(line, kMaxDepth)) {
+  if (common::JsonNestingBeyond(line, kMaxDepth)) {
     return LineError(line_number, "JSON nested deeper than " + std::to_string(kMaxDepth) +
                                       " levels (an entry is one object)");
   }

@@ -9,6 +9,8 @@
 #include <set>
 #include <utility>
 
+#include "checkpoint/common/text.hpp"
+
 namespace checkpoint::hal::protocols {
 namespace {
 
@@ -21,41 +23,6 @@ FrameError OutOfRange(std::string detail) {
   return {"out_of_range", std::move(detail)};
 }
 
-// Index of the first byte that is not part of valid UTF-8 (no overlongs, no
-// surrogates, nothing above U+10FFFF), or npos.
-std::size_t FirstInvalidUtf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto b = static_cast<std::uint8_t>(s[i]);
-    std::size_t n = 0;
-    std::uint8_t lo = 0x80, hi = 0xBF;
-    if (b < 0x80) {
-      ++i;
-      continue;
-    } else if (b >= 0xC2 && b <= 0xDF) {
-      n = 1;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-      n = 2;
-      if (b == 0xE0) lo = 0xA0;
-      if (b == 0xED) hi = 0x9F;
-    } else if (b >= 0xF0 && b <= 0xF4) {
-      n = 3;
-      if (b == 0xF0) lo = 0x90;
-      if (b == 0xF4) hi = 0x8F;
-    } else {
-      return i;
-    }
-    if (i + n >= s.size()) return i;
-    for (std::size_t k = 1; k <= n; ++k) {
-      const auto c = static_cast<std::uint8_t>(s[i + k]);
-      const std::uint8_t l = k == 1 ? lo : 0x80, h = k == 1 ? hi : 0xBF;
-      if (c < l || c > h) return i;
-    }
-    i += n + 1;
-  }
-  return std::string_view::npos;
-}
-
 // Size, encoding and nesting depth, checked before the JSON parser runs so that
 // it never sees a deeply nested or oversized body.
 std::optional<FrameError> PreScan(std::string_view body, const CameraJsonLimits& limits) {
@@ -63,8 +30,8 @@ std::optional<FrameError> PreScan(std::string_view body, const CameraJsonLimits&
     return FrameError{"too_large", "body of " + std::to_string(body.size()) + " bytes; limit " +
                                        std::to_string(limits.max_body_bytes)};
   }
-  if (auto bad = FirstInvalidUtf8(body); bad != std::string_view::npos) {
-    return Malformed("invalid UTF-8 at byte " + std::to_string(bad));
+  if (auto bad = common::FirstInvalidUtf8(body)) {
+    return Malformed("invalid UTF-8 at byte " + std::to_string(*bad));
   }
   std::size_t depth = 0;
   bool in_string = false, escaped = false;

@@ -1,0 +1,35 @@
+#include "checkpoint/common/text.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace checkpoint::common;
+
+TEST_CASE("strict UTF-8: what RFC 3629 allows and nothing else", "[common][text]") {
+  CHECK_FALSE(FirstInvalidUtf8(""));
+  CHECK_FALSE(FirstInvalidUtf8("plain ASCII"));
+  CHECK_FALSE(FirstInvalidUtf8("Шевченко Παπαδόπουλος 漢字 \xF0\x9F\x98\x80"));
+  CHECK(FirstInvalidUtf8("ab\xC0\x80") == 2u);        // overlong NUL
+  CHECK(FirstInvalidUtf8("\xE0\x80\xAF") == 0u);      // overlong '/'
+  CHECK(FirstInvalidUtf8("x\xED\xA0\x80") == 1u);     // surrogate
+  CHECK(FirstInvalidUtf8("\xF4\x90\x80\x80") == 0u);  // above U+10FFFF
+  CHECK(FirstInvalidUtf8("ok\xE2\x82") == 2u);        // truncated
+  CHECK(FirstInvalidUtf8("\x80") == 0u);              // stray continuation
+  CHECK(FirstInvalidUtf8("\xFF") == 0u);
+  char32_t cp = 0;
+  CHECK(DecodeUtf8("\xD0\xA8", 0, cp) == 2);
+  CHECK(cp == U'\u0428');
+  CHECK(DecodeUtf8("\xC3", 0, cp) == 0);
+}
+
+TEST_CASE("JSON nesting depth is found on any bytes, strings skipped", "[common][text]") {
+  CHECK_FALSE(JsonNestingBeyond(R"({"a":[1,{"b":2}]})", 3));
+  CHECK(JsonNestingBeyond(R"({"a":[1,{"b":2}]})", 2) == 8u);
+  CHECK_FALSE(JsonNestingBeyond(R"({"s":"[[[[\"{{{{"})", 1));
+  CHECK(JsonNestingBeyond(std::string(100, '['), 64) == 64u);
+  CHECK_FALSE(JsonNestingBeyond("]]]}}}", 0));
+}
+
+TEST_CASE("UTC timestamps", "[common][text]") {
+  CHECK(FormatUtc(0) == "1970-01-01T00:00:00Z");
+  CHECK(FormatUtc(1'780'300'800) == "2026-06-01T08:00:00Z");
+}
