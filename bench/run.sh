@@ -49,8 +49,8 @@ mrz() {
 # Persons alone (index vs brute force: latency, recall), then the whole list as the
 # appliance holds it (resident memory, per-traveller latency).
 screen() {
-  echo "## Screening: 1,000,000 persons, 20,000 queries, 100 of them also by brute force"
-  build/release/bench/screen_bench 1000000 20000 100
+  echo "## Screening: 1,000,000 persons, 20,000 queries, 300 of them also by brute force"
+  build/release/bench/screen_bench 1000000 20000 300
   echo "## Whole list: 1,000,000 persons and 10,000,000 documents"
   build/release/bench/screen_bench full 1000000 10000000 10000
 }

@@ -1,6 +1,8 @@
 #include "checkpoint/risk/name_match.hpp"
 
 #include <catch2/catch.hpp>
+#include <random>
+#include <string>
 
 using namespace checkpoint::risk;
 
@@ -76,4 +78,55 @@ TEST_CASE("hostile names are cut, not slow", "[risk][names]") {
   std::string control(1000, '\x01');
   CHECK(NameTokens::FromMrz(control).size() == 0);
   CHECK(Compare(huge, huge) == Approx(1.0));
+}
+
+TEST_CASE("OsaPattern agrees with the dynamic programme on every pair tried") {
+  // Random words over small alphabets (many repeats, so transpositions and runs are
+  // common), every length up to the cut, every limit that matters.
+  std::mt19937 rng(20261129);
+  const std::string alphabets[] = {"AB", "ABC", "ABCDE", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"};
+  auto word = [&](const std::string& alphabet, std::size_t n) {
+    std::string w;
+    for (std::size_t i = 0; i < n; ++i) w += alphabet[rng() % alphabet.size()];
+    return w;
+  };
+  std::size_t pairs = 0;
+  for (const auto& alphabet : alphabets) {
+    for (int round = 0; round < 3000; ++round) {
+      const std::string a = word(alphabet, rng() % (kMaxTokenLength + 3));
+      std::string b = a;
+      // Either a few edits away from a, or unrelated.
+      if (rng() % 4 == 0) {
+        b = word(alphabet, rng() % (kMaxTokenLength + 3));
+      } else {
+        for (int e = static_cast<int>(rng() % 4); e > 0; --e) {
+          const std::size_t at = b.empty() ? 0 : rng() % b.size();
+          switch (rng() % 4) {
+            case 0:
+              if (!b.empty()) b[at] = alphabet[rng() % alphabet.size()];
+              break;
+            case 1:
+              if (!b.empty()) b.erase(at, 1);
+              break;
+            case 2:
+              b.insert(at, 1, alphabet[rng() % alphabet.size()]);
+              break;
+            default:
+              if (at + 1 < b.size()) std::swap(b[at], b[at + 1]);
+          }
+        }
+      }
+      const OsaPattern p(a);
+      for (int limit = 0; limit <= 4; ++limit) {
+        INFO(a << " / " << b << " limit " << limit);
+        REQUIRE(p.Distance(b, limit) == OsaDistance(a, b, limit));
+      }
+      REQUIRE(p.Distance(b, 64) == OsaDistance(a, b, 64));
+      ++pairs;
+    }
+  }
+  CHECK(pairs == 12000);
+  CHECK(OsaPattern("").Distance("ABC", 5) == 3);
+  CHECK(OsaPattern("CA").Distance("ABC", 5) == 3);  // OSA, not Damerau: no edit of a moved pair
+  CHECK(OsaPattern("ABCD").Distance("ABDC", 3) == 1);
 }

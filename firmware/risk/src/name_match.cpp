@@ -92,6 +92,45 @@ int OsaDistance(std::string_view a, std::string_view b, int limit) {
   return std::min(prev[m], limit + 1);
 }
 
+static_assert(kMaxTokenLength <= 32, "OsaPattern keeps a token in 32 bits");
+
+OsaPattern::OsaPattern(std::string_view pattern) {
+  pattern = pattern.substr(0, kMaxTokenLength);
+  length_ = static_cast<int>(pattern.size());
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    peq_[static_cast<unsigned char>(pattern[i])] |= 1U << i;
+  }
+}
+
+int OsaPattern::Distance(std::string_view text, int limit) const {
+  text = text.substr(0, kMaxTokenLength);
+  const int n = static_cast<int>(text.size());
+  if (std::abs(n - length_) > limit) return limit + 1;
+  if (length_ == 0 || n == 0) return std::max(n, length_);
+  // Column by column over text: VP/VN the vertical +1/-1 differences of the current
+  // column, D0 its diagonal zero-differences; bit length_ - 1 carries the distance.
+  const std::uint32_t last = 1U << (length_ - 1);
+  std::uint32_t vp = ~0U, vn = 0, d0 = 0, pm_before = 0;
+  int d = length_;
+  for (char c : text) {
+    const std::uint32_t pm = peq_[static_cast<unsigned char>(c)];
+    const std::uint32_t tr = ((~d0 & pm) << 1) & pm_before;  // a transposition
+    d0 = (((pm & vp) + vp) ^ vp) | pm | vn | tr;
+    const std::uint32_t hp = vn | ~(d0 | vp);
+    const std::uint32_t hn = vp & d0;
+    if ((hp & last) != 0) {
+      ++d;
+    } else if ((hn & last) != 0) {
+      --d;
+    }
+    const std::uint32_t x = (hp << 1) | 1U;
+    vn = x & d0;
+    vp = (hn << 1) | ~(x | d0);
+    pm_before = pm;
+  }
+  return std::min(d, limit + 1);
+}
+
 namespace {
 
 std::uint32_t Letters(std::string_view s) {

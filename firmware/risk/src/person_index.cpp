@@ -87,6 +87,7 @@ class Arena {
     return std::string_view(text_).substr(offsets_[i], offsets_[i + 1] - offsets_[i]);
   }
   std::size_t size() const { return offsets_.size() - 1; }
+  std::size_t Length(std::uint32_t i) const { return offsets_[i + 1] - offsets_[i]; }
   std::size_t bytes() const { return text_.capacity() + offsets_.capacity() * 4; }
   void Shrink() {
     text_.shrink_to_fit();
@@ -163,17 +164,25 @@ class Interner {
   bool frozen_ = false;
 };
 
-// Deletion variants of a dictionary's strings (SymSpell): two strings within d
-// edits share a variant with at most d deletions from each. One deletion for every
-// string of kMinFuzzyLength letters or more; two for those of kMinTwoEditLength or
-// more. Two edits are switched off (the length is beyond any token): measured on
-// 200,000 listed persons, two-edit variants from 7 letters on multiplied the
-// deletion keys by 7 and the query time by 2.5 for 0.7 points of recall against
-// brute force (bench/RESULTS.md). A second edit is left to the other words of the
-// name, which the vote also counts.
-constexpr std::size_t kMinTwoEditLength = kMaxTokenLength + 1;
+// Deletion variants (SymSpell): two strings within d edits reach a common string with
+// at most d deletions from each (a substitution or a transposition costs one deletion
+// on each side, an insertion one on the other side).
+//  - One edit, every string of kMinFuzzyLength letters or more: the variants with one
+//    deletion of the whole string.
+//  - Two edits, which MaxWordEdits allows from ten letters on: the variants with up to
+//    two deletions of the first kPrefix letters only (SymSpell's prefix index) of every
+//    string of kMinTwoEditPartner letters or more (eight letters pair with ten at two
+//    insertions). Cutting both strings after kPrefix letters keeps the bound: an
+//    insertion before the cut pushes a letter out of one window, which a deletion at
+//    the end of the other window pays for. Candidates are then checked with the full
+//    distance. The keys are hashed apart from the one-edit keys (kPrefixSalt).
+// Whole-string variants with two deletions were measured first: 7× the keys and 2.5×
+// the query time; the prefix keeps the key count to at most 29 per long word.
+constexpr std::size_t kPrefix = 8;
+constexpr std::size_t kMinTwoEditPartner = 8;
+constexpr std::uint64_t kPrefixSalt = 0x9e3779b97f4a7c15ULL;
 
-// The variants of s with one deletion, and with two when s is long enough, each once.
+// The variants of s with one deletion, each once.
 void DeletionVariants(std::string_view s, std::vector<std::string>& out) {
   out.clear();
   if (s.size() < kMinFuzzyLength) return;
@@ -181,92 +190,150 @@ void DeletionVariants(std::string_view s, std::vector<std::string>& out) {
     if (k > 0 && s[k] == s[k - 1]) continue;  // the same variant as the last one
     out.emplace_back(std::string(s.substr(0, k)).append(s.substr(k + 1)));
   }
-  if (s.size() < kMinTwoEditLength) return;
-  const std::size_t ones = out.size();
-  for (std::size_t a = 0; a < ones; ++a) {
-    const std::string one = out[a];
-    for (std::size_t k = 0; k < one.size(); ++k) {
-      if (k > 0 && one[k] == one[k - 1]) continue;
-      out.emplace_back(std::string(std::string_view(one).substr(0, k))
-                           .append(std::string_view(one).substr(k + 1)));
+}
+
+// The first kPrefix letters of s with zero, one and two deletions, each once; none
+// when s is shorter than kMinTwoEditPartner.
+void PrefixVariants(std::string_view s, std::vector<std::string>& out) {
+  out.clear();
+  if (s.size() < kMinTwoEditPartner) return;
+  const std::string_view p = s.substr(0, kPrefix);
+  out.emplace_back(p);
+  for (std::size_t a = 0; a < p.size(); ++a) {
+    std::string one = std::string(p.substr(0, a)).append(p.substr(a + 1));
+    for (std::size_t b = a; b < one.size(); ++b) {
+      out.emplace_back(std::string(std::string_view(one).substr(0, b))
+                           .append(std::string_view(one).substr(b + 1)));
     }
+    out.push_back(std::move(one));
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
 }
 
-// The most edits accepted between two strings of these lengths.
-int MaxEdits(std::size_t a, std::size_t b) {
-  return std::max(a, b) >= kMinTwoEditLength ? 2 : 1;
+std::uint64_t PrefixHash(std::string_view v) {
+  return Hash(v) ^ kPrefixSalt;
+}
+
+std::uint32_t LetterSet(std::string_view s) {
+  std::uint32_t m = 0;
+  for (char c : s) {
+    if (c >= 'A' && c <= 'Z') m |= 1U << (c - 'A');
+  }
+  return m;
 }
 
 struct DeletionIndex {
-  std::vector<std::uint64_t> hash;
+  std::vector<std::uint32_t> fingerprint;
   std::vector<std::uint32_t> id;
+  std::vector<std::uint32_t> letters;  // per dictionary string: bit i set when 'A' + i occurs
 
-  void Build(const Arena& strings) {
+  void Build(const Arena& strings, bool with_two_edits) {
+    two_edits = with_two_edits;
+    letters.resize(strings.size());
+    for (std::uint32_t i = 0; i < strings.size(); ++i) letters[i] = LetterSet(strings[i]);
     std::vector<std::pair<std::uint64_t, std::uint32_t>> dels;
     std::vector<std::string> variants;
     for (std::uint32_t i = 0; i < strings.size(); ++i) {
       DeletionVariants(strings[i], variants);
       for (const auto& v : variants) dels.emplace_back(Hash(v), i);
+      if (!two_edits) continue;
+      PrefixVariants(strings[i], variants);
+      for (const auto& v : variants) dels.emplace_back(PrefixHash(v), i);
     }
     std::sort(dels.begin(), dels.end());
     dels.erase(std::unique(dels.begin(), dels.end()), dels.end());
-    hash.reserve(dels.size());
+    // A directory by the top bits of the hash, about four keys per bucket: a lookup
+    // is two memory accesses instead of a binary search's twenty. Each key keeps the
+    // low 32 bits of its hash as a fingerprint (the top bits are the bucket's); the
+    // rare false match is a candidate like any other, checked by its distance.
+    bits = std::clamp(static_cast<int>(std::bit_width(dels.size())) - 2, 1, 24);
+    directory.assign((std::size_t{1} << bits) + 1, 0);
+    fingerprint.reserve(dels.size());
     id.reserve(dels.size());
     for (const auto& [h, i] : dels) {
-      hash.push_back(h);
+      fingerprint.push_back(static_cast<std::uint32_t>(h));
       id.push_back(i);
+      ++directory[(h >> (64 - bits)) + 1];
     }
-    // A directory by the top bits of the hash, about one bucket per entry: a lookup
-    // is two memory accesses instead of a binary search's twenty.
-    bits = std::clamp(static_cast<int>(std::bit_width(hash.size())), 1, 24);
-    directory.assign((std::size_t{1} << bits) + 1, 0);
-    for (std::uint64_t h : hash) ++directory[(h >> (64 - bits)) + 1];
     for (std::size_t b = 1; b < directory.size(); ++b) directory[b] += directory[b - 1];
   }
 
   template <typename F>
   void ForEach(std::uint64_t h, F&& f) const {
     const std::size_t b = h >> (64 - bits);
+    const auto fp = static_cast<std::uint32_t>(h);
     for (std::uint32_t k = directory[b]; k < directory[b + 1]; ++k) {
-      if (hash[k] == h) f(id[k]);
+      if (fingerprint[k] == fp) f(id[k]);
     }
   }
 
-  // Ids of the dictionary's strings within MaxEdits of s (exact included), with the
-  // distance, each once.
+  // Ids of the dictionary's strings that may pair with s by MaxWordEdits (exact
+  // included), with the distance, each once.
   void Lookup(std::string_view s, const Interner& dict, std::vector<std::string>& variants,
-              std::vector<std::pair<std::uint32_t, int>>& out) const {
+              std::vector<std::uint32_t>& candidates,
+              std::vector<std::pair<std::uint32_t, int>>& out, bool within_two = true) const {
     out.clear();
     if (s.empty()) return;
+    const OsaPattern pattern(s);
     auto add = [&](std::uint32_t i) {
       for (const auto& [seen, d] : out) {
         if (seen == i) return;
       }
       const std::string_view t = dict.arena()[i];
-      const int limit = MaxEdits(s.size(), t.size());
-      const int d = OsaDistance(s, t, limit);
+      const int limit = std::min(1, MaxWordEdits(std::max(s.size(), t.size())));
+      const int d = pattern.Distance(t, limit);
       if (d <= limit) out.emplace_back(i, d);
     };
     auto by_hash = [&](std::uint64_t h) { ForEach(h, add); };
     if (auto i = dict.Find(s)) add(*i);
-    if (s.size() + 2 < kMinFuzzyLength) return;
-    by_hash(Hash(s));  // strings one or two letters longer
-    DeletionVariants(s, variants);
+    if (s.size() + 1 >= kMinFuzzyLength) {
+      by_hash(Hash(s));  // strings one letter longer
+      DeletionVariants(s, variants);
+      for (const auto& v : variants) {
+        if (auto i = dict.Find(v)) add(*i);  // strings one letter shorter
+        by_hash(Hash(v));                    // a letter different, or two swapped
+      }
+    }
+    // Two edits: candidates by prefix, each checked once, those of ten letters or
+    // more (or partners of such) within two edits.
+    if (!two_edits || !within_two || s.size() < kMinTwoEditPartner) return;
+    PrefixVariants(s, variants);
+    candidates.clear();
+    const std::uint32_t query_letters = LetterSet(s);
     for (const auto& v : variants) {
-      if (auto i = dict.Find(v)) add(*i);  // strings one or two letters shorter
-      by_hash(Hash(v));                    // letters different, or swapped
+      ForEach(PrefixHash(v), [&](std::uint32_t i) {
+        // An edit changes at most two letters of the letter set: most candidates
+        // sharing a prefix are ruled out here.
+        if (std::popcount(letters[i] ^ query_letters) > 4) return;
+        const std::size_t n = dict.arena().Length(i);
+        const std::size_t longest = std::max(s.size(), n);
+        if (MaxWordEdits(longest) >= 2 && longest - std::min(s.size(), n) <= 2) {
+          candidates.push_back(i);
+        }
+      });
+    }
+    std::sort(candidates.begin(), candidates.end());
+    candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+    const std::size_t found = out.size();
+    for (std::uint32_t i : candidates) {
+      const std::string_view t = dict.arena()[i];
+      if (std::any_of(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(found),
+                      [&](const auto& o) { return o.first == i; })) {
+        continue;
+      }
+      const int d = pattern.Distance(t, 2);
+      if (d == 2) out.emplace_back(i, d);
     }
   }
 
   std::size_t bytes() const {
-    return hash.capacity() * 8 + id.capacity() * 4 + directory.capacity() * 4;
+    return (fingerprint.capacity() + id.capacity() + directory.capacity() + letters.capacity()) * 4;
   }
 
   std::vector<std::uint32_t> directory;
   int bits = 1;
+  bool two_edits = false;
 };
 
 struct CompactDate {
@@ -352,6 +419,15 @@ Expected<PartialDate> ParseMrzDate(std::string_view t) {
   return d;
 }
 
+// A listed word near a query unit: its skeleton id, the similarity and the letters of
+// the listed word (the entry's side of the name score).
+struct NearWord {
+  std::uint32_t sid;
+  float similarity;
+  float letters;              // an estimate (a skeleton stands for words of several lengths)
+  std::uint8_t most_letters;  // the longest listed word it stands for: a bound
+};
+
 struct PersonIndex::Impl {
   // Entries.
   Arena ids;
@@ -369,8 +445,12 @@ struct PersonIndex::Impl {
   std::vector<std::uint32_t> tok_skel;  // raw token → skeleton id
   Interner skeletons;
   std::vector<float> idf;
+  // Per skeleton: its longest listed word (a bound) and its shortest (an estimate).
+  std::vector<std::uint8_t> longest_word, shortest_word;
   // Postings: skeleton → entries (CSR).
   std::vector<std::uint32_t> post_start, postings;
+  // Skeleton → entries that have it twice in one name form (CSR).
+  std::vector<std::uint32_t> twice_start, twice;
   // The birth date of each posting's entry, beside it: the vote weighs birth dates
   // while it walks, without a random access to the entries per candidate.
   std::vector<CompactDate> posting_birth;
@@ -487,39 +567,49 @@ struct PersonIndex::Impl {
     }
   }
 
-  // Skeleton ids whose skeleton is within one edit of the unit's skeleton, or one of
-  // whose words is within one edit of the unit as written, with the similarity of
-  // the closer of the two, best first.
-  void Lookup(std::string_view raw, std::string_view skeleton, std::vector<std::string>& variants,
-              std::vector<std::pair<std::uint32_t, int>>& near,
-              std::vector<std::pair<std::uint32_t, float>>& out) const {
+  // Skeleton ids whose skeleton may pair with the unit's skeleton, or one of whose
+  // words with the unit as written (within MaxWordEdits), with the similarity of the
+  // closer of the two and the letters of the listed word it stands for, best first.
+  void Lookup(std::string_view raw, std::string_view skeleton, bool joined,
+              std::vector<std::string>& variants, std::vector<std::uint32_t>& candidates,
+              std::vector<std::pair<std::uint32_t, int>>& near, std::vector<NearWord>& out) const {
     out.clear();
-    auto keep = [&](std::uint32_t sid, float sim) {
-      for (auto& [seen, best] : out) {
-        if (seen == sid) {
-          best = std::max(best, sim);
+    // A word as written gives the listed letters exactly; a skeleton only estimates
+    // them: at equal similarity, the word's count wins.
+    auto keep = [&](std::uint32_t sid, float sim, float letters, bool exact_letters) {
+      for (auto& w : out) {
+        if (w.sid == sid) {
+          if (sim > w.similarity || (sim == w.similarity && exact_letters)) {
+            w = {sid, sim, letters, longest_word[sid]};
+          }
           return;
         }
       }
-      out.emplace_back(sid, sim);
+      out.push_back({sid, sim, letters, longest_word[sid]});
     };
     auto similarity = [](int d, std::size_t a, std::size_t b) {
       return 1.0F -
              static_cast<float>(d) / static_cast<float>(std::max<std::size_t>(1, std::max(a, b)));
     };
-    // Neighbours too short to reach kMinTokenSimilarity cannot pair when scored.
-    skeleton_deletions.Lookup(skeleton, skeletons, variants, near);
+    // Neighbours too short to reach kMinTokenSimilarity cannot pair when scored. A
+    // skeleton stands for words of several lengths: the estimate takes the shortest,
+    // so that a short listed word does not look like a long one.
+    skeleton_deletions.Lookup(skeleton, skeletons, variants, candidates, near);
     for (const auto& [sid, d] : near) {
       const float sim = similarity(d, skeleton.size(), skeletons.arena()[sid].size());
-      if (static_cast<double>(sim) >= kMinTokenSimilarity) keep(sid, sim);
+      const auto letters = static_cast<float>(shortest_word[sid]);
+      if (static_cast<double>(sim) >= kMinTokenSimilarity) keep(sid, sim, letters, false);
     }
-    token_deletions.Lookup(raw, tokens, variants, near);
+    token_deletions.Lookup(raw, tokens, variants, candidates, near, !joined);
     for (const auto& [t, d] : near) {
-      const float sim = similarity(d, raw.size(), tokens.arena()[t].size());
-      if (static_cast<double>(sim) >= kMinTokenSimilarity) keep(tok_skel[t], sim);
+      const std::size_t listed = tokens.arena()[t].size();
+      const float sim = similarity(d, raw.size(), listed);
+      if (static_cast<double>(sim) >= kMinTokenSimilarity) {
+        keep(tok_skel[t], sim, static_cast<float>(listed), true);
+      }
     }
     std::sort(out.begin(), out.end(),
-              [](const auto& a, const auto& b) { return a.second > b.second; });
+              [](const NearWord& a, const NearWord& b) { return a.similarity > b.similarity; });
   }
 };
 
@@ -627,14 +717,49 @@ Expected<std::shared_ptr<const PersonIndex>> PersonIndex::Build(std::vector<Pers
     }
   }
   entry_skels = {};
+  // Entries with a word twice in one name form (by skeleton): the lists a repeated
+  // query word walks.
+  {
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> twice;  // (skeleton, entry)
+    std::vector<std::uint32_t> form_skels;
+    for (std::uint32_t e = 0; e < x.Entries(); ++e) {
+      for (std::uint32_t f = x.entry_forms[e]; f < x.entry_forms[e + 1]; ++f) {
+        form_skels.clear();
+        for (std::uint32_t k = x.form_tokens_start[f]; k < x.form_tokens_start[f + 1]; ++k) {
+          form_skels.push_back(x.tok_skel[x.form_tokens[k]]);
+        }
+        std::sort(form_skels.begin(), form_skels.end());
+        for (std::size_t i = 1; i < form_skels.size(); ++i) {
+          if (form_skels[i] == form_skels[i - 1]) twice.emplace_back(form_skels[i], e);
+        }
+      }
+    }
+    std::sort(twice.begin(), twice.end());
+    twice.erase(std::unique(twice.begin(), twice.end()), twice.end());
+    x.twice_start.assign(nskel + 1, 0);
+    for (const auto& [sid, e] : twice) ++x.twice_start[sid + 1];
+    for (std::size_t i = 1; i <= nskel; ++i) x.twice_start[i] += x.twice_start[i - 1];
+    x.twice.reserve(twice.size());
+    for (const auto& [sid, e] : twice) x.twice.push_back(e);
+  }
+  x.longest_word.assign(nskel, 0);
+  x.shortest_word.assign(nskel, kMaxTokenLength);
+  for (std::uint32_t t = 0; t < x.tok_skel.size(); ++t) {
+    const auto n = static_cast<std::uint8_t>(
+        std::min<std::size_t>(x.tokens.arena().Length(t), kMaxTokenLength));
+    auto& longest = x.longest_word[x.tok_skel[t]];
+    auto& shortest = x.shortest_word[x.tok_skel[t]];
+    longest = std::max(longest, n);
+    shortest = std::min(shortest, n);
+  }
   x.idf.resize(nskel);
   const double n = std::max<double>(1, x.Entries());
   for (std::size_t s = 0; s < nskel; ++s) {
     const double df = x.post_start[s + 1] - x.post_start[s];
     x.idf[s] = static_cast<float>(std::log(1.0 + n / std::max(1.0, df)));
   }
-  x.skeleton_deletions.Build(x.skeletons.arena());
-  x.token_deletions.Build(x.tokens.arena());
+  x.skeleton_deletions.Build(x.skeletons.arena(), false);
+  x.token_deletions.Build(x.tokens.arena(), true);
   x.tokens.Freeze();
   x.skeletons.Freeze();
   x.meta.Freeze();
@@ -649,12 +774,13 @@ Expected<std::shared_ptr<const PersonIndex>> PersonIndex::Build(std::vector<Pers
   x.stats.tokens = x.tokens.arena().size();
   x.stats.skeletons = nskel;
   x.stats.postings = x.postings.size();
-  x.stats.deletion_keys = x.skeleton_deletions.hash.size() + x.token_deletions.hash.size();
+  x.stats.deletion_keys = x.skeleton_deletions.id.size() + x.token_deletions.id.size();
   x.stats.bytes =
       x.ids.bytes() + x.birth.capacity() * sizeof(CompactDate) + x.nationality.capacity() * 3 +
       x.sex.capacity() + x.entry_meta.capacity() * 12 +
       (x.entry_forms.capacity() + x.form_tokens_start.capacity() + x.form_tokens.capacity() +
-       x.tok_skel.capacity() + x.post_start.capacity() + x.postings.capacity() + x.idf.capacity()) *
+       x.tok_skel.capacity() + x.post_start.capacity() + x.postings.capacity() + x.idf.capacity() +
+       x.twice_start.capacity() + x.twice.capacity()) *
           4 +
       x.skeleton_deletions.bytes() + x.token_deletions.bytes() + x.tokens.bytes() +
       x.skeletons.bytes() + x.meta.bytes();
@@ -663,46 +789,71 @@ Expected<std::shared_ptr<const PersonIndex>> PersonIndex::Build(std::vector<Pers
 
 namespace {
 
-// The vote of one query, in per-thread scratch reused across queries.
-//  - slot[e]: where entry e's tally is in `tally`, valid when stamp[e] says this
-//    query (the generation) — no clearing of a million counters per query;
-//  - seen: one bit per entry, set when an entry is brought in, cleared after the
-//    query through the tally: 128 KiB for a million entries, so the boosts' walks
-//    through long posting lists test membership in cache;
-//  - tally: the candidates' sums side by side, read in order when ranking.
+// The vote of one query, in per-thread scratch reused across queries. Three bit sets
+// of one bit per entry (128 KiB each for a million entries, so walks through long
+// posting lists test them in cache), cleared after each query:
+//  - seen: the entry has a tally, at slot[e] in `tally`;
+//  - maybe: the entry was met in a walked posting list but what it matched so far
+//    (mark[e]) cannot make it a hit yet, though the units still to walk could;
+//  - late: brought in after it was marked; all its votes are added in a last walk.
 struct Tally {
-  float acc;      // rarity-weighted vote (IDF × similarity): breaks ties
-  float letters;  // query letters matched, weighted by similarity
-  float birth;    // how far the birth dates agree (BirthFactor)
+  float acc;            // rarity-weighted vote (IDF × similarity): breaks ties
+  float letters;        // query letters matched, weighted by similarity
+  float listed;         // the entry's letters matched, weighted by similarity
+  float birth;          // how far the birth dates agree (BirthFactor)
+  std::uint64_t units;  // the query units that voted: each votes once, its best match
   std::uint32_t entry;
-  std::uint32_t last_unit;  // a unit votes once per entry, with its best match
-  std::uint8_t length;      // the entry's letters (shortest form)
+  std::uint8_t length;  // the entry's letters (shortest form)
+};
+
+class Bits {
+ public:
+  void Resize(std::size_t n) {
+    if (words_.size() < (n + 63) / 64) words_.resize((n + 63) / 64, 0);
+  }
+  bool Test(std::uint32_t e) const { return (words_[e / 64] >> (e % 64)) & 1U; }
+  void Set(std::uint32_t e) {
+    words_[e / 64] |= std::uint64_t{1} << (e % 64);
+    dirty_ = true;
+  }
+  void Clear() {
+    if (dirty_) std::fill(words_.begin(), words_.end(), 0);
+    dirty_ = false;
+  }
+
+ private:
+  std::vector<std::uint64_t> words_;
+  bool dirty_ = false;
 };
 
 struct Scratch {
-  std::vector<std::uint32_t> slot, stamp;
-  std::vector<std::uint64_t> seen;
+  std::vector<std::uint32_t> slot;
+  Bits seen, maybe, late;
+  // Per walked unit (the first kMetUnits), the entries it met and marked.
+  std::array<Bits, 12> met;
   std::vector<Tally> tally;
-  std::uint32_t generation = 0;
-  std::vector<std::pair<std::uint32_t, float>> matches;
+  std::vector<NearWord> matches;
   std::vector<std::pair<std::uint32_t, int>> near;
+  std::vector<std::uint32_t> candidates;
   std::vector<std::string> variants;
   std::vector<std::pair<float, std::uint32_t>> ranked;
 
   void Prepare(std::size_t n) {
     if (slot.size() < n) {
       slot.resize(n, 0);
-      stamp.resize(n, 0);
-      seen.resize((n + 63) / 64, 0);
     }
-    for (const Tally& t : tally) seen[t.entry / 64] &= ~(std::uint64_t{1} << (t.entry % 64));
+    seen.Resize(n);
+    maybe.Resize(n);
+    late.Resize(n);
+    seen.Clear();
+    maybe.Clear();
+    late.Clear();
+    for (Bits& b : met) {
+      b.Resize(n);
+      b.Clear();
+    }
     tally.clear();
-    if (++generation == 0) {  // wrapped: no stamp may look current
-      std::fill(stamp.begin(), stamp.end(), 0);
-      generation = 1;
-    }
   }
-  bool In(std::uint32_t e) const { return (seen[e / 64] >> (e % 64)) & 1U; }
 };
 
 thread_local Scratch scratch;
@@ -755,6 +906,7 @@ std::vector<PersonHit> PersonIndex::Screen(const PersonQuery& query,
   // the index holds single tokens only.
   struct Unit {
     std::string raw, skeleton;
+    bool joined = false;  // two query words joined
   };
   std::vector<Unit> units;
   std::size_t query_length = 0;
@@ -764,7 +916,7 @@ std::vector<PersonHit> PersonIndex::Screen(const PersonQuery& query,
     if (i + 1 < qv.size) {
       std::string joined = std::string(qv.tokens[i]).append(qv.tokens[i + 1]);
       std::string skeleton = Skeleton(joined);
-      units.push_back({std::move(joined), std::move(skeleton)});
+      units.push_back({std::move(joined), std::move(skeleton), true});
     }
     const std::string_view t = qv.tokens[i];
     if (x.skeletons.Find(qv.skeletons[i])) continue;  // a listed word as it is: no split
@@ -777,120 +929,154 @@ std::vector<PersonHit> PersonIndex::Screen(const PersonQuery& query,
       }
     }
   }
-  // The matches of every unit, then the vote. An entry that matches only units
-  // covering less than 40 % of the query's letters cannot reach a name score of 0.7
-  // (half the query's matched share plus at most all of the entry's), so the most
-  // expensive such units need not be walked: their matches only add to the entries
-  // the other units brought in, by lookup in their sorted postings or by a walk when
-  // that is cheaper. A common short given name then costs a lookup per candidate,
-  // not a walk through a tenth of the list.
+  // The matches of every unit (the listed words near it), then the vote.
   struct Match {
     std::uint32_t unit, sid;
-    float weight;
+    float weight;   // IDF × similarity
     float letters;  // the unit's letters × similarity
-    bool walk;      // may bring entries in (fuzzy matches of short words only add)
+    float listed;   // the listed word's letters × similarity
   };
   std::vector<Match> matches;
   matches.reserve(64);
   units.resize(std::min<std::size_t>(units.size(), 63));
   std::vector<std::size_t> cost(units.size(), 0);
+  // Per unit, the most letters it can match on either side: its own (0 when it
+  // matches nothing) and the longest listed word among its matches.
+  std::vector<double> unit_letters(units.size(), 0), listed_letters(units.size(), 0);
   for (std::uint32_t u = 0; u < units.size(); ++u) {
-    x.Lookup(units[u].raw, units[u].skeleton, s.variants, s.near, s.matches);
-    for (const auto& [sid, sim] : s.matches) {
-      // Short words have many neighbours one letter away: those only add.
-      const bool walk = sim >= 1.0F || units[u].raw.size() > 3;
-      matches.push_back(
-          {u, sid, x.idf[sid] * sim, static_cast<float>(units[u].raw.size()) * sim, walk});
-      if (walk) cost[u] += x.post_start[sid + 1] - x.post_start[sid];
-    }
-  }
-  std::vector<bool> skipped(units.size(), false);
-  {
-    std::vector<std::uint32_t> by_cost(units.size());
-    for (std::uint32_t u = 0; u < units.size(); ++u) by_cost[u] = u;
-    std::sort(by_cost.begin(), by_cost.end(), [&](auto a, auto b) { return cost[a] > cost[b]; });
-    const double bound =
-        (2 * std::max(o.min_name_score, 0.5) - 1) * static_cast<double>(query_length);
-    double skipped_length = 0;
-    for (std::uint32_t u : by_cost) {
-      const double len = static_cast<double>(units[u].raw.size());
-      if (cost[u] == 0 || skipped_length + len >= bound) continue;
-      skipped[u] = true;
-      skipped_length += len;
+    x.Lookup(units[u].raw, units[u].skeleton, units[u].joined, s.variants, s.candidates, s.near,
+             s.matches);
+    if (!s.matches.empty()) unit_letters[u] = static_cast<double>(units[u].raw.size());
+    for (const NearWord& w : s.matches) {
+      listed_letters[u] = std::max<double>(listed_letters[u], w.most_letters);
+      const float sim = w.similarity;
+      matches.push_back({u, w.sid, x.idf[w.sid] * sim,
+                         static_cast<float>(units[u].raw.size()) * sim, w.letters * sim});
+      cost[u] += x.post_start[w.sid + 1] - x.post_start[w.sid];
     }
   }
   const bool born = query.birth.year != 0;
-  constexpr std::uint32_t kNoUnit = ~0U;
-  // Brings posting k's entry in (walked units) or adds to it if it is in (boosts).
-  auto vote = [&](std::uint32_t k, const Match& m, bool bring_in) {
-    const std::uint32_t e = x.postings[k];
-    Tally* t;
-    if (s.stamp[e] != s.generation) {
-      if (!bring_in) return;
-      s.stamp[e] = s.generation;
-      s.slot[e] = static_cast<std::uint32_t>(s.tally.size());
-      s.seen[e / 64] |= std::uint64_t{1} << (e % 64);
-      t = &s.tally.emplace_back(Tally{0, 0,
-                                      born ? BirthFactor(query.birth, x.posting_birth[k]) : 1.0F, e,
-                                      kNoUnit, x.posting_length[k]});
-    } else {
-      t = &s.tally[s.slot[e]];
-      if (t->last_unit == m.unit) return;  // this unit voted already, with a better match
-    }
-    t->last_unit = m.unit;
-    t->acc += m.weight;
-    t->letters += m.letters;
+  auto bring_in = [&](std::uint32_t e, const CompactDate& birth, std::uint8_t length) {
+    s.seen.Set(e);
+    s.slot[e] = static_cast<std::uint32_t>(s.tally.size());
+    s.tally.push_back(Tally{0, 0, 0, born ? BirthFactor(query.birth, birth) : 1.0F, 0, e, length});
   };
-  // Walk the units rarest first. An entry first met in unit u can match only u and
-  // the units after it: with R their letters, its name score is at most
-  // 0.5 × (R / query letters + R / 0.6 / its own letters) (a word pairs with one at
-  // most 1/0.6 times its length). Entries below the threshold by that bound are not
-  // brought in — most entries met only through a common given name, which are
-  // longer than what that name could cover.
+  auto vote = [&](std::uint32_t e, const Match& m) {
+    Tally& t = s.tally[s.slot[e]];
+    const std::uint64_t bit = std::uint64_t{1} << m.unit;
+    if ((t.units & bit) != 0) return;  // this unit voted already, with a better match
+    t.units |= bit;
+    t.acc += m.weight;
+    t.letters += m.letters;
+    t.listed += m.listed;
+  };
+  // Walk every unit's posting lists, rarest first. An entry's name score is at most
+  // 0.5 × (Q / query letters + L / its own letters), Q the letters of the units it
+  // matches and L the longest listed words they match. An entry is brought in (given
+  // a tally) once what it has matched so far could make it a hit; until then it is
+  // marked with what it matched, as long as the units not yet walked could still make
+  // it one, and dropped otherwise. So the many entries that share one common word
+  // with the query (most bearers of a common surname or given name) cost a bit and a
+  // mark, not a tally. Entries brought in after they were marked get all their votes
+  // in a last walk, so that every unit votes with its best match.
   std::vector<std::uint32_t> order;
   for (std::uint32_t u = 0; u < units.size(); ++u) {
-    if (!skipped[u]) order.push_back(u);
+    if (unit_letters[u] > 0) order.push_back(u);
   }
-  std::sort(order.begin(), order.end(), [&](auto a, auto b) { return cost[a] < cost[b]; });
-  double rest = 0;
-  for (std::uint32_t u = 0; u < units.size(); ++u) rest += static_cast<double>(units[u].raw.size());
-  const double qlen = static_cast<double>(std::max<std::size_t>(query_length, 1));
-  for (std::uint32_t u : order) {
-    const double query_share = std::min(1.0, rest / qlen);
-    const double covers = rest / kMinTokenSimilarity;
-    for (const Match& m : matches) {
-      if (m.unit != u || !m.walk) continue;
-      for (std::uint32_t k = x.post_start[m.sid]; k < x.post_start[m.sid + 1]; ++k) {
-        const double entry_share = std::min(1.0, covers / x.posting_length[k]);
-        vote(k, m, 0.5 * (query_share + entry_share) >= o.min_name_score);
-      }
+  // A unit that repeats an earlier one (BOVCHEN BOVCHEN) can pair only with a second
+  // such word of an entry: it walks the lists of entries that have the word twice.
+  std::vector<int> repeats(units.size(), -1);
+  for (std::uint32_t u = 0; u < units.size(); ++u) {
+    for (std::uint32_t v = 0; v < u && repeats[u] < 0; ++v) {
+      if (units[v].raw == units[u].raw) repeats[u] = static_cast<int>(v);
     }
-    rest -= static_cast<double>(units[u].raw.size());
+    if (repeats[u] >= 0) cost[u] = cost[static_cast<std::size_t>(repeats[u])];
   }
-  if (s.tally.empty()) return hits;
-  // Boosts from the skipped units: walk a posting list testing the membership bits,
-  // or look each candidate up in it (postings are sorted by entry), whichever costs
-  // fewer steps.
-  const std::size_t in = s.tally.size();
-  for (const Match& m : matches) {
-    if (!skipped[m.unit] && m.walk) continue;
-    const auto first = x.postings.begin() + x.post_start[m.sid];
-    const auto last = x.postings.begin() + x.post_start[m.sid + 1];
-    const auto df = static_cast<std::size_t>(last - first);
-    if (df <= in * static_cast<std::size_t>(std::bit_width(df))) {
-      for (auto it = first; it != last; ++it) {
-        if (s.In(*it)) vote(static_cast<std::uint32_t>(it - x.postings.begin()), m, false);
-      }
-    } else {
-      for (std::size_t c = 0; c < in; ++c) {
-        const std::uint32_t e = s.tally[c].entry;
-        const auto it = std::lower_bound(first, last, e);
-        if (it != last && *it == e) {
-          vote(static_cast<std::uint32_t>(it - x.postings.begin()), m, false);
+  std::sort(order.begin(), order.end(),
+            [&](auto a, auto b) { return cost[a] < cost[b] || (cost[a] == cost[b] && a < b); });
+  double rest = 0, rest_listed = 0;
+  for (std::uint32_t u : order) {
+    rest += unit_letters[u];
+    rest_listed += listed_letters[u];
+  }
+  const double qlen = static_cast<double>(std::max<std::size_t>(query_length, 1));
+  // Whether q letters of the query and l listed letters matched could reach the name
+  // score needed by an entry of len letters (a hair of slack for rounding).
+  const double need = o.min_name_score - 1e-9;
+  const double per_query_letter = 1.0 / qlen;
+  static const std::array<double, 256> kPerLetter = [] {
+    std::array<double, 256> a{};
+    for (std::size_t len = 0; len < a.size(); ++len) {
+      a[len] = 1.0 / static_cast<double>(std::max<std::size_t>(len, 1));
+    }
+    return a;
+  }();
+  auto reach = [&](double q, double l, std::uint8_t len) {
+    return 0.5 * (std::min(1.0, q * per_query_letter) + std::min(1.0, l * kPerLetter[len])) >= need;
+  };
+  // A match's list: its postings, or for a repeated unit the entries with the word
+  // twice.
+  auto list = [&](const Match& m) {
+    const bool repeated = repeats[m.unit] >= 0;
+    return std::pair{repeated ? x.twice_start[m.sid] : x.post_start[m.sid],
+                     repeated ? x.twice_start[m.sid + 1] : x.post_start[m.sid + 1]};
+  };
+  bool late = false;
+  for (std::size_t walked = 0; walked < order.size(); ++walked) {
+    const std::uint32_t u = order[walked];
+    const bool repeated = repeats[u] >= 0;
+    const double after = rest - unit_letters[u], after_listed = rest_listed - listed_letters[u];
+    for (const Match& m : matches) {
+      if (m.unit != u) continue;
+      const auto [first, last] = list(m);
+      for (std::uint32_t k = first; k < last; ++k) {
+        const std::uint32_t e = repeated ? x.twice[k] : x.postings[k];
+        if (s.seen.Test(e)) {
+          if (!s.late.Test(e)) vote(e, m);
+          continue;
+        }
+        // What it matched so far: the units walked before that met it.
+        double q = unit_letters[u], l = listed_letters[u];
+        const bool met = s.maybe.Test(e);
+        if (met) {
+          for (std::size_t w = 0; w < std::min(walked, s.met.size()); ++w) {
+            if (s.met[w].Test(e)) {
+              q += unit_letters[order[w]];
+              l += listed_letters[order[w]];
+            }
+          }
+        }
+        const std::uint8_t len = repeated ? x.name_length[e] : x.posting_length[k];
+        // Beyond the units that have a bit set, whatever could be a hit comes in.
+        const bool marks = walked < s.met.size();
+        if (reach(q, l, len) || (!marks && reach(q + after, l + after_listed, len))) {
+          bring_in(e, repeated ? x.birth[e] : x.posting_birth[k], len);
+          if (met) {  // earlier units' votes are added in the last walk
+            s.late.Set(e);
+            late = true;
+          } else {
+            vote(e, m);
+          }
+        } else if (marks && reach(q + after, l + after_listed, len)) {
+          s.met[walked].Set(e);
+          s.maybe.Set(e);
         }
       }
     }
+    rest = after;
+    rest_listed = after_listed;
   }
+  if (late) {
+    for (const Match& m : matches) {
+      const bool repeated = repeats[m.unit] >= 0;
+      const auto [first, last] = list(m);
+      for (std::uint32_t k = first; k < last; ++k) {
+        const std::uint32_t e = repeated ? x.twice[k] : x.postings[k];
+        if (s.late.Test(e)) vote(e, m);
+      }
+    }
+  }
+  if (s.tally.empty()) return hits;
   // Rank by vote, weighed by how far the birth dates agree, so that among many
   // namesakes the ones born that day are scored first.
   std::vector<std::pair<float, std::uint32_t>>& ranked = s.ranked;
@@ -902,7 +1088,7 @@ std::vector<PersonHit> PersonIndex::Screen(const PersonQuery& query,
   for (const Tally& t : s.tally) {
     const float matched = std::min(t.letters, qletters);
     const float estimate =
-        0.5F * (matched / qletters + std::min(1.0F, matched / static_cast<float>(t.length)));
+        0.5F * (matched / qletters + std::min(1.0F, t.listed / static_cast<float>(t.length)));
     ranked.emplace_back(estimate * t.birth + 1e-4F * t.acc, t.entry);
   }
   auto by_rank = [](const auto& a, const auto& b) {

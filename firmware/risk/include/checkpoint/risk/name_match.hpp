@@ -38,6 +38,21 @@ std::string Skeleton(std::string_view token);
 // limit + 1 when it exceeds limit (computation stops early).
 int OsaDistance(std::string_view a, std::string_view b, int limit);
 
+// The same distance from one string to many, bit-parallel (Hyyrö's bit-vector
+// algorithm with its transposition term): the pattern is prepared once, then each
+// distance costs a few word operations per letter of the other string instead of a
+// row of the dynamic programme. Strings are cut to kMaxTokenLength as above.
+class OsaPattern {
+ public:
+  explicit OsaPattern(std::string_view pattern);
+  // OsaDistance(pattern, text, limit), exactly.
+  int Distance(std::string_view text, int limit) const;
+
+ private:
+  std::array<std::uint32_t, 256> peq_{};  // per byte: the positions where it occurs
+  int length_ = 0;
+};
+
 // 1 - d / max(len) over the tokens as written and over their skeletons, the better
 // of the two; 0 when either is empty.
 double TokenSimilarity(std::string_view a, std::string_view b, std::string_view skel_a,

@@ -63,7 +63,7 @@ struct ScreeningOptions {
   double threshold = 0.80;       // final score at or above which an entry is a hit
   double min_name_score = 0.70;  // the name alone must reach this, whatever corroborates
   std::size_t max_hits = 10;
-  std::size_t shortlist = 48;  // entries scored in full per query (ties may add more)
+  std::size_t shortlist = 96;  // entries scored in full per query (ties may add more)
   // The reference time for validity (entries outside theirs are skipped); 0: ignore.
   std::int64_t now_ms = 0;
   // Entries to skip (removed or replaced by a later delta), indexed by entry; may be
