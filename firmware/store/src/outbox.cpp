@@ -81,6 +81,23 @@ Expected<std::vector<OutboxEntry>> Outbox::PendingBatch(std::size_t max_count,
   return out;
 }
 
+Expected<std::vector<OutboxEntry>> Outbox::Range(std::int64_t after_seq, std::size_t max_count) {
+  auto st = db_.Prepare(std::string("SELECT ") + kColumns +
+                        " FROM outbox WHERE device_id = ? AND seq > ? ORDER BY seq LIMIT ?");
+  if (!st) return std::move(st).error();
+  if (auto s = st->BindAll(device_id_, after_seq, static_cast<std::int64_t>(max_count)); !s) {
+    return std::move(s).error();
+  }
+  std::vector<OutboxEntry> out;
+  for (;;) {
+    auto row = st->Step();
+    if (!row) return std::move(row).error();
+    if (!*row) break;
+    out.push_back(ReadRow(*st));
+  }
+  return out;
+}
+
 Expected<std::int64_t> Outbox::MarkSynced(std::span<const std::int64_t> seqs, std::int64_t now_ms) {
   return InTransaction(db_, [&]() -> Expected<std::int64_t> {
     auto st = db_.Prepare(
