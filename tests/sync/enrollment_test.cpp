@@ -38,6 +38,19 @@ TEST_CASE("a device enrolls with a one-time token and gets a certificate for its
   for (const auto& line : d.logs->Lines()) CHECK(line.find(d.last_token) == std::string::npos);
 }
 
+TEST_CASE("HQ keeps its keys and database private", "[sync][enroll]") {
+  TestHq hq;
+  auto mode = [](const std::filesystem::path& p) {
+    struct stat st {};
+    REQUIRE(::stat(p.c_str(), &st) == 0);
+    return st.st_mode & 0777;
+  };
+  CHECK(mode(hq.dir.path()) == 0700);
+  CHECK(mode(hq.dir / "ca.key") == 0600);
+  CHECK(mode(hq.dir / "server.key") == 0600);
+  CHECK(mode(hq.dir / "hq.db") == 0600);
+}
+
 TEST_CASE("enrollment refuses a token of another device, a made-up token and no CSR",
           "[sync][enroll]") {
   TestHq hq;

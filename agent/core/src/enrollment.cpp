@@ -42,8 +42,10 @@ Status Enroll(HttpClient& http, const std::filesystem::path& data_dir, const std
   if (!cn || *cn != device_id) {
     return MakeError(SyncErrc::kProtocol, "HQ's certificate names another device");
   }
-  if (answer->ca_chain_pem.find(*pinned) == std::string::npos) {
-    return MakeError(SyncErrc::kTls, "HQ's CA chain does not contain the pinned CA");
+  // TLS already checked HQ against the pinned CA; the device certificate must come
+  // from that CA too, or HQ's client verification would refuse it later.
+  if (!protocol::CertificateIssuedBy(answer->certificate_pem, *pinned)) {
+    return MakeError(SyncErrc::kTls, "HQ's certificate for this device is not from the pinned CA");
   }
   if (auto s = common::WriteFileAtomic(files.cert, answer->certificate_pem, 0644); !s) return s;
   log.Info("enrolled", {{"device", device_id}, {"hq_time_ms", answer->hq_time_ms}});

@@ -172,6 +172,18 @@ Expected<PublicKey> PublicKeyOfCertificate(std::string_view cert_pem) {
   return pk;
 }
 
+bool CertificateIssuedBy(std::string_view cert_pem, std::string_view issuer_pem) {
+  BioPtr a = MemBio(cert_pem);
+  BioPtr b = MemBio(issuer_pem);
+  std::unique_ptr<X509, X509Free> cert(a ? PEM_read_bio_X509(a.get(), nullptr, nullptr, nullptr)
+                                         : nullptr);
+  std::unique_ptr<X509, X509Free> issuer(b ? PEM_read_bio_X509(b.get(), nullptr, nullptr, nullptr)
+                                           : nullptr);
+  if (!cert || !issuer) return false;
+  EVP_PKEY* k = X509_get0_pubkey(issuer.get());
+  return k && X509_verify(cert.get(), k) == 1;
+}
+
 Expected<std::string> CertificateCommonName(std::string_view cert_pem) {
   BioPtr bio = MemBio(cert_pem);
   std::unique_ptr<X509, X509Free> cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)

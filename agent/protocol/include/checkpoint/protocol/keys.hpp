@@ -50,6 +50,9 @@ bool Verify(const PublicKey& key, std::string_view message, const Signature& sig
 
 // The Ed25519 public key of a PEM certificate; kBadKey when it is not Ed25519.
 Expected<PublicKey> PublicKeyOfCertificate(std::string_view cert_pem);
+// Whether `cert_pem`'s signature verifies with the key of `issuer_pem` (the first
+// certificate of each PEM text). Validity periods are not checked here.
+bool CertificateIssuedBy(std::string_view cert_pem, std::string_view issuer_pem);
 // The subject common name of a PEM certificate (the device id of a device certificate).
 Expected<std::string> CertificateCommonName(std::string_view cert_pem);
 

@@ -1,0 +1,102 @@
+// The two programs as an operator runs them: checkpoint-hq init, token and serve;
+// checkpoint-sync enroll and run --drain against it, through an injected 500 and 429.
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+#include <memory>
+#include <regex>
+#include <sstream>
+
+#include "checkpoint/common/fs.hpp"
+#include "checkpoint/store/store.hpp"
+#include "support/subprocess.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace checkpoint;
+using namespace checkpoint::testing;
+
+namespace {
+// The line of `out` that is a whole token (48 hex digits), or "".
+std::string TokenIn(const std::string& out) {
+  std::istringstream in(out);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (std::regex_match(line, std::regex("[0-9a-f]{48}"))) return line;
+  }
+  return {};
+}
+}  // namespace
+
+TEST_CASE("checkpoint-hq and checkpoint-sync: init, token, serve, enroll, drain", "[sync][cli]") {
+  TempDir tmp;
+  const std::string hq_dir = (tmp / "hq").string();
+  const std::string agent_dir = (tmp / "agent").string();
+  const std::string store_path = (tmp / "store.db").string();
+  const auto minute = std::chrono::seconds(60);
+
+  auto [init_rc, init_out] = RunCommand({HQ_PATH, "init", "--data", hq_dir}, {}, minute);
+  REQUIRE(init_rc == 0);
+  auto [token_rc, token_out] =
+      RunCommand({HQ_PATH, "token", "--data", hq_dir, "--device", "CP-CLI"}, {}, minute);
+  REQUIRE(token_rc == 0);
+  const std::string token = TokenIn(token_out);
+  REQUIRE_FALSE(token.empty());
+  REQUIRE(common::WriteFileAtomic(tmp / "token.txt", token + "\n", 0600));
+
+  // Serves until SIGTERM; returns HQ's URL once it listens.
+  auto serve = [&](Subprocess& server) {
+    auto listening = server.ReadLine(minute);
+    REQUIRE(listening);
+    REQUIRE(listening->rfind("listening 127.0.0.1:", 0) == 0);
+    return "https://127.0.0.1:" + listening->substr(listening->rfind(':') + 1);
+  };
+  auto first = std::make_unique<Subprocess>(
+      std::vector<std::string>{HQ_PATH, "serve", "--data", hq_dir, "--listen", "127.0.0.1:0"});
+  std::string url = serve(*first);
+
+  auto [enroll_rc, enroll_out] = RunCommand(
+      {SYNC_PATH, "enroll", "--data", agent_dir, "--hq", url, "--hq-ca", hq_dir + "/ca.pem",
+       "--device", "CP-CLI", "--token-file", (tmp / "token.txt").string()},
+      {}, minute);
+  INFO(enroll_out);
+  REQUIRE(enroll_rc == 0);
+  CHECK(enroll_out.find(token) == std::string::npos);
+
+  first->Kill(SIGTERM);
+  CHECK(first->Wait(minute) == 0);
+  first.reset();
+
+  // HQ restarted with its state, answering 500 and then 429 before it recovers.
+  Subprocess server(
+      {HQ_PATH, "serve", "--data", hq_dir, "--listen", "127.0.0.1:0", "--fault", "500,429:1"});
+  url = serve(server);
+  {
+    auto st = store::Store::Open({.path = store_path, .device_id = "CP-CLI"});
+    REQUIRE(st);
+    store::Outbox o = st->outbox();
+    for (int i = 0; i < 50; ++i) {
+      REQUIRE(o.Enqueue(i == 25 ? store::Lane::kPriority : store::Lane::kRecords, "inspection",
+                        "u" + std::to_string(i), "{}", 1'700'000'000'000 + i));
+    }
+  }
+  auto [run_rc, run_out] = RunCommand(
+      {SYNC_PATH, "run", "--data", agent_dir, "--hq", url, "--store", store_path, "--drain"}, {},
+      std::chrono::seconds(120));
+  INFO(run_out);
+  REQUIRE(run_rc == 0);
+
+  auto st = store::Store::Open({.path = store_path, .device_id = "CP-CLI"});
+  REQUIRE(st);
+  auto stats = st->outbox().Stats();
+  REQUIRE(stats);
+  CHECK(stats->pending[0] + stats->pending[1] + stats->pending[2] == 0);
+  auto hq_db = store::Connection::Open({.path = tmp / "hq" / "hq.db", .read_only = true});
+  REQUIRE(hq_db);
+  CHECK(*hq_db->QueryInt("SELECT count(*) FROM records WHERE device_id = 'CP-CLI'") == 50);
+  CHECK(*hq_db->QueryInt("SELECT contiguous FROM device_progress WHERE device_id = 'CP-CLI'") ==
+        50);
+  CHECK(*hq_db->QueryInt("SELECT count(*) FROM flags") == 0);
+
+  server.Kill(SIGTERM);
+  CHECK(server.Wait(minute) == 0);
+}
