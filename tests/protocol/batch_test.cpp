@@ -1,5 +1,6 @@
 #include "checkpoint/protocol/batch.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "checkpoint/protocol/errors.hpp"
@@ -67,6 +68,34 @@ TEST_CASE("a batch survives encoding and decoding unchanged", "[protocol][batch]
   CHECK(empty->records.empty());
 }
 
+TEST_CASE("text payloads travel as text and implied hashes are left out", "[protocol][batch]") {
+  auto key = DeviceKey::Generate();
+  Batch b{"CP-T1", {}};
+  Hash prev = kGenesisHash;
+  for (int i = 1; i <= 3; ++i) {
+    Record r{"CP-T1", i, 1, "inspection", "u", 5, prev, R"({"level":"clear","name":"Жанна"})", {}};
+    SignRecord(r, *key);
+    prev = RecordHash(r);
+    b.records.push_back(r);
+  }
+  // Record 3 first (as the priority lane sends): its prev must travel, and so must
+  // seq 1's after it (genesis is implied only on the first line); seq 2's is implied.
+  std::rotate(b.records.begin(), b.records.begin() + 2, b.records.end());
+  REQUIRE(b.records[0].seq == 3);
+  const std::string text = BatchJsonLines(b);
+  CHECK(text.find("payload_b64") == std::string::npos);
+  CHECK(text.find("clear") != std::string::npos);
+  std::size_t prevs = 0;
+  for (auto p = text.find("\"prev\""); p != std::string::npos; p = text.find("\"prev\"", p + 1)) {
+    ++prevs;
+  }
+  CHECK(prevs == 2);
+  auto back = ParseBatchJsonLines(text);
+  REQUIRE(back);
+  CHECK(*back == b);
+  for (const Record& r : back->records) CHECK(VerifyRecord(r, key->Public()));
+}
+
 TEST_CASE("garbage and truncation are refused with a clear error", "[protocol][batch]") {
   const Batch b = SampleBatch(5);
   const std::string body = *EncodeBatch(b);
@@ -118,10 +147,20 @@ TEST_CASE("every record field has its exact type and range", "[protocol][batch]"
   CHECK(KindOf(ParseBatchJsonLines(WithField("lane", "3"))) == ProtocolErrc::kMalformed);
   CHECK(KindOf(ParseBatchJsonLines(WithField("type", "\"a b\""))) == ProtocolErrc::kMalformed);
   CHECK(KindOf(ParseBatchJsonLines(WithField("time", "-5"))) == ProtocolErrc::kMalformed);
-  CHECK(KindOf(ParseBatchJsonLines(WithField("prev", "\"AAAA\""))) == ProtocolErrc::kMalformed);
-  CHECK(KindOf(ParseBatchJsonLines(WithField("payload", "\"@@@@\""))) == ProtocolErrc::kMalformed);
+  CHECK(KindOf(ParseBatchJsonLines(WithField("seq", "1,\"prev\":\"AAAA\""))) ==
+        ProtocolErrc::kMalformed);
+  CHECK(KindOf(ParseBatchJsonLines(WithField("payload_b64", "\"@@@@\""))) ==
+        ProtocolErrc::kMalformed);
   // Base64 only in its canonical form (no stray whitespace or non-zero pad bits).
-  CHECK(KindOf(ParseBatchJsonLines(WithField("payload", "\"QR==\""))) == ProtocolErrc::kMalformed);
+  CHECK(KindOf(ParseBatchJsonLines(WithField("payload_b64", "\"QR==\""))) ==
+        ProtocolErrc::kMalformed);
+  // Exactly one of payload and payload_b64.
+  CHECK(KindOf(ParseBatchJsonLines(WithField("payload_b64", "\"QQ==\",\"payload\":\"A\""))) ==
+        ProtocolErrc::kMalformed);
+  CHECK(KindOf(ParseBatchJsonLines(WithField("seq", "1,\"payload_b64\":null"))) ==
+        ProtocolErrc::kMalformed);
+  // "prev" may be left out only after the record seq-1 or for seq 1.
+  CHECK(KindOf(ParseBatchJsonLines(WithField("seq", "2"))) == ProtocolErrc::kMalformed);
   CHECK(KindOf(ParseBatchJsonLines(WithField("sig", "null"))) == ProtocolErrc::kMalformed);
   auto unknown = ParseBatchJsonLines(WithField("seq", "1,\"extra\":true"));
   CHECK(KindOf(unknown) == ProtocolErrc::kMalformed);

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "checkpoint/common/base64.hpp"
+#include "checkpoint/common/text.hpp"
 #include "checkpoint/protocol/errors.hpp"
 #include "json_reader.hpp"
 
@@ -18,12 +19,14 @@ std::string Bytes(std::span<const std::uint8_t> b) {
 }
 
 // A record line: its fields without device_id (in the header) and bounded before
-// parsing (payload base64 plus the fixed fields).
-constexpr std::size_t kMaxRecordLine = (kMaxPayloadBytes + 2) / 3 * 4 + 1024;
+// parsing (the payload, as base64 or as escaped text, plus the fixed fields).
+constexpr std::size_t kMaxRecordLine = 6 * kMaxPayloadBytes + 1024;  // \u00XX: 6 per byte
 constexpr std::size_t kMaxHeaderLine = 1024;
 
+// `before` is the record on the line before, if any: a line without "prev" chains
+// to it (or, for seq 1, to the genesis hash).
 Expected<Record> ParseRecordLine(std::string_view line, std::size_t line_no,
-                                 const std::string& device) {
+                                 const std::string& device, const Record* before) {
   const std::string where = "batch line " + std::to_string(line_no);
   auto j = detail::ParseJsonObject(line, kMaxRecordLine, 2, where);
   if (!j) return std::move(j).error();
@@ -45,10 +48,22 @@ Expected<Record> ParseRecordLine(std::string_view line, std::size_t line_no,
   auto time = rd.Int("time", 0, std::numeric_limits<std::int64_t>::max());
   if (!time) return std::move(time).error();
   r.device_time_ms = *time;
-  auto prev = rd.Base64("prev", r.prev.size(), r.prev.size());
-  if (!prev) return std::move(prev).error();
-  std::memcpy(r.prev.data(), prev->data(), r.prev.size());
-  auto payload = rd.Base64("payload", 0, kMaxPayloadBytes);
+  if (rd.Has("prev")) {
+    auto prev = rd.Base64("prev", r.prev.size(), r.prev.size());
+    if (!prev) return std::move(prev).error();
+    std::memcpy(r.prev.data(), prev->data(), r.prev.size());
+  } else if (before && before->seq == r.seq - 1) {
+    r.prev = RecordHash(*before);
+  } else if (r.seq != 1) {
+    return rd.Bad("prev", "missing (only implied after the record seq-1 or for seq 1)");
+  }
+  // The payload as text when it is UTF-8 (it compresses far better than base64),
+  // else as base64; exactly one of the two.
+  if (rd.Has("payload") == rd.Has("payload_b64")) {
+    return rd.Bad("payload", "exactly one of \"payload\" and \"payload_b64\" is required");
+  }
+  auto payload = rd.Has("payload") ? rd.String("payload", 0, kMaxPayloadBytes)
+                                   : rd.Base64("payload_b64", 0, kMaxPayloadBytes);
   if (!payload) return std::move(payload).error();
   r.payload = std::move(*payload);
   auto sig = rd.Base64("sig", r.sig.size(), r.sig.size());
@@ -66,15 +81,22 @@ std::string BatchJsonLines(const Batch& batch) {
       {"v", kBatchVersion}, {"device", batch.device_id}, {"count", batch.records.size()}};
   out += header.dump();
   out += '\n';
+  const Record* before = nullptr;
   for (const Record& r : batch.records) {
-    json line = {{"seq", r.seq},
-                 {"lane", r.lane},
-                 {"type", r.type},
-                 {"uuid", r.uuid},
-                 {"time", r.device_time_ms},
-                 {"prev", common::Base64Encode(Bytes(r.prev))},
-                 {"payload", common::Base64Encode(r.payload)},
-                 {"sig", common::Base64Encode(Bytes(r.sig))}};
+    json line = {
+        {"seq", r.seq},   {"lane", r.lane},           {"type", r.type},
+        {"uuid", r.uuid}, {"time", r.device_time_ms}, {"sig", common::Base64Encode(Bytes(r.sig))}};
+    // "prev" is left out when the receiver can compute it: 32 incompressible bytes
+    // fewer per record of a run of consecutive sequence numbers.
+    const bool implied = (before && before->seq == r.seq - 1 && RecordHash(*before) == r.prev) ||
+                         (!before && r.seq == 1 && r.prev == kGenesisHash);
+    if (!implied) line["prev"] = common::Base64Encode(Bytes(r.prev));
+    if (common::FirstInvalidUtf8(r.payload)) {
+      line["payload_b64"] = common::Base64Encode(r.payload);
+    } else {
+      line["payload"] = r.payload;
+    }
+    before = &r;
     // Invalid UTF-8 in a string field must not throw here: replace it, and the
     // receiver (or ValidateRecord before sending) refuses the record.
     out += line.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -138,7 +160,8 @@ Expected<Batch> ParseBatchJsonLines(std::string_view text, const BatchLimits& li
       return MakeError(ProtocolErrc::kMalformed,
                        "batch line " + std::to_string(line_no) + ": more records than count");
     }
-    auto r = ParseRecordLine(line, line_no, batch.device_id);
+    auto r = ParseRecordLine(line, line_no, batch.device_id,
+                             batch.records.empty() ? nullptr : &batch.records.back());
     if (!r) return std::move(r).error();
     batch.records.push_back(std::move(*r));
   }
