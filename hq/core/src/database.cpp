@@ -167,9 +167,21 @@ Status HqDatabase::AddFlag(std::string_view device_id, std::int64_t seq, std::st
   return st->Run();
 }
 
-Expected<protocol::Ack> HqDatabase::Ingest(const DeviceInfo& device,
-                                           std::span<const protocol::Record> records,
-                                           std::int64_t now_ms) {
+IngestItem CheckRecord(const DeviceInfo& device, const protocol::Record& record) {
+  IngestItem item;
+  item.record = &record;
+  if (record.device_id != device.device_id || !protocol::ValidateRecord(record)) {
+    item.check = IngestItem::Check::kInvalid;
+  } else if (!protocol::VerifyRecord(record, device.public_key)) {
+    item.check = IngestItem::Check::kBadSignature;
+  } else {
+    item.hash = protocol::RecordHash(record);
+  }
+  return item;
+}
+
+Expected<protocol::Ack> HqDatabase::Ingest(std::string_view device_id,
+                                           std::span<const IngestItem> items, std::int64_t now_ms) {
   auto tx = store::Transaction::Begin(*db_);
   if (!tx) return std::move(tx).error();
   auto find = db_->Prepare("SELECT hash, prev FROM records WHERE device_id = ? AND seq = ?");
@@ -182,7 +194,7 @@ Expected<protocol::Ack> HqDatabase::Ingest(const DeviceInfo& device,
   auto lookup =
       [&](std::int64_t seq) -> Expected<std::optional<std::pair<std::string, std::string>>> {
     CP_TRY(find->Reset());
-    CP_TRY(find->BindAll(device.device_id, seq));
+    CP_TRY(find->BindAll(device_id, seq));
     auto row = find->Step();
     if (!row) return std::move(row).error();
     if (!*row) return std::optional<std::pair<std::string, std::string>>();
@@ -193,19 +205,20 @@ Expected<protocol::Ack> HqDatabase::Ingest(const DeviceInfo& device,
   };
 
   protocol::Ack ack;
-  for (const protocol::Record& r : records) {
-    if (r.device_id != device.device_id || !protocol::ValidateRecord(r)) {
+  for (const IngestItem& item : items) {
+    const protocol::Record& r = *item.record;
+    if (item.check == IngestItem::Check::kInvalid) {
       ack.rejected.push_back({r.seq, "invalid"});
-      CP_TRY(AddFlag(device.device_id, r.seq, "invalid", "record fails validation", now_ms));
+      CP_TRY(AddFlag(device_id, r.seq, "invalid", "record fails validation", now_ms));
       continue;
     }
-    if (!protocol::VerifyRecord(r, device.public_key)) {
+    if (item.check == IngestItem::Check::kBadSignature) {
       ack.rejected.push_back({r.seq, "bad_signature"});
-      CP_TRY(AddFlag(device.device_id, r.seq, "bad_signature",
+      CP_TRY(AddFlag(device_id, r.seq, "bad_signature",
                      "signature does not verify with the device key", now_ms));
       continue;
     }
-    const protocol::Hash hash = protocol::RecordHash(r);
+    const protocol::Hash& hash = item.hash;
     auto held = lookup(r.seq);
     if (!held) return std::move(held).error();
     if (*held) {
@@ -214,14 +227,14 @@ Expected<protocol::Ack> HqDatabase::Ingest(const DeviceInfo& device,
         ++ack.duplicates;
       } else {
         ack.rejected.push_back({r.seq, "conflict"});
-        CP_TRY(AddFlag(device.device_id, r.seq, "conflict",
+        CP_TRY(AddFlag(device_id, r.seq, "conflict",
                        "a different record is held for this sequence number", now_ms));
       }
       continue;
     }
     CP_TRY(insert->Reset());
-    CP_TRY(insert->BindAll(device.device_id, r.seq, r.lane, r.type, r.uuid, r.device_time_ms,
-                           now_ms, AsBlob(r.prev), AsBlob(hash), AsBlob(r.payload), AsBlob(r.sig)));
+    CP_TRY(insert->BindAll(device_id, r.seq, r.lane, r.type, r.uuid, r.device_time_ms, now_ms,
+                           AsBlob(r.prev), AsBlob(hash), AsBlob(r.payload), AsBlob(r.sig)));
     CP_TRY(insert->Run());
     ack.acked.push_back(r.seq);
     // The chain, in both directions: our prev against the record before, and the
@@ -230,14 +243,14 @@ Expected<protocol::Ack> HqDatabase::Ingest(const DeviceInfo& device,
       auto before = lookup(r.seq - 1);
       if (!before) return std::move(before).error();
       if (*before && (*before)->first != bytes(r.prev)) {
-        CP_TRY(AddFlag(device.device_id, r.seq, "chain_break",
-                       "prev is not the hash of the record before", now_ms));
+        CP_TRY(AddFlag(device_id, r.seq, "chain_break", "prev is not the hash of the record before",
+                       now_ms));
       }
     }
     auto after = lookup(r.seq + 1);
     if (!after) return std::move(after).error();
     if (*after && (*after)->second != bytes(hash)) {
-      CP_TRY(AddFlag(device.device_id, r.seq + 1, "chain_break",
+      CP_TRY(AddFlag(device_id, r.seq + 1, "chain_break",
                      "prev is not the hash of the record before", now_ms));
     }
   }
@@ -247,7 +260,7 @@ Expected<protocol::Ack> HqDatabase::Ingest(const DeviceInfo& device,
   {
     auto st = db_->Prepare("SELECT contiguous FROM device_progress WHERE device_id = ?");
     if (!st) return std::move(st).error();
-    CP_TRY(st->Bind(1, device.device_id));
+    CP_TRY(st->Bind(1, device_id));
     auto row = st->Step();
     if (!row) return std::move(row).error();
     if (*row) contiguous = st->Int(0);
@@ -255,7 +268,7 @@ Expected<protocol::Ack> HqDatabase::Ingest(const DeviceInfo& device,
   auto next = db_->Prepare(
       "SELECT seq FROM records WHERE device_id = ? AND seq > ? ORDER BY seq LIMIT 100000");
   if (!next) return std::move(next).error();
-  CP_TRY(next->BindAll(device.device_id, contiguous));
+  CP_TRY(next->BindAll(device_id, contiguous));
   while (true) {
     auto row = next->Step();
     if (!row) return std::move(row).error();
@@ -266,7 +279,7 @@ Expected<protocol::Ack> HqDatabase::Ingest(const DeviceInfo& device,
       "INSERT INTO device_progress(device_id, contiguous) VALUES (?, ?) "
       "ON CONFLICT(device_id) DO UPDATE SET contiguous = excluded.contiguous");
   if (!up) return std::move(up).error();
-  CP_TRY(up->BindAll(device.device_id, contiguous));
+  CP_TRY(up->BindAll(device_id, contiguous));
   CP_TRY(up->Run());
   CP_TRY(tx->Commit());
   ack.contiguous = contiguous;

@@ -157,11 +157,19 @@ HttpResponse HqService::Upload(const HttpRequest& request) {
   if (batch->device_id != *request.client_id) {
     return ErrorResponse(403, "device_mismatch", "the batch names another device");
   }
-  std::lock_guard lock(mu_);
-  auto device = Authenticate(request);
+  Expected<DeviceInfo> device = [&] {
+    std::lock_guard lock(mu_);
+    return Authenticate(request);
+  }();
   if (!device) return AuthFailure(device.error());
+  // Signatures and hashes are checked outside the lock, on the server's threads in
+  // parallel; only the database work is serialised.
+  std::vector<IngestItem> items;
+  items.reserve(batch->records.size());
+  for (const protocol::Record& r : batch->records) items.push_back(CheckRecord(*device, r));
+  std::lock_guard lock(mu_);
   const std::int64_t now = clock_.WallMs();
-  auto ack = db_.Ingest(*device, batch->records, now);
+  auto ack = db_.Ingest(device->device_id, items, now);
   if (!ack) {
     log_.Error("batch not stored",
                {{"device", device->device_id}, {"error", ack.error().String()}});

@@ -41,6 +41,16 @@ struct Flag {
   std::int64_t at_ms = 0;
 };
 
+// A record of a batch with what can be known of it without the database: its hash
+// and whether it is valid and signed by the device. CheckRecord is pure (no lock).
+struct IngestItem {
+  enum class Check { kOk, kInvalid, kBadSignature };
+  const protocol::Record* record = nullptr;
+  protocol::Hash hash{};
+  Check check = Check::kOk;
+};
+IngestItem CheckRecord(const DeviceInfo& device, const protocol::Record& record);
+
 class HqDatabase {
  public:
   static Expected<HqDatabase> Open(const std::filesystem::path& path);
@@ -58,12 +68,12 @@ class HqDatabase {
   Expected<std::optional<DeviceInfo>> FindDevice(std::string_view device_id);
   Status TouchDevice(std::string_view device_id, std::int64_t now_ms, std::int64_t offset_ms);
 
-  // Verifies and stores a batch of `device`'s records in one transaction; returns
-  // the acknowledgement. Signatures that fail, and a seq already held with other
-  // content, are rejected and flagged; a record whose prev does not match its
-  // neighbour's hash is stored (it is signed by the device) and flagged.
-  Expected<protocol::Ack> Ingest(const DeviceInfo& device,
-                                 std::span<const protocol::Record> records, std::int64_t now_ms);
+  // Stores a batch of the device's checked records (CheckRecord) in one transaction
+  // and returns the acknowledgement. Invalid records, bad signatures and a seq
+  // already held with other content are rejected and flagged; a record whose prev
+  // does not match its neighbour's hash is stored (the device signed it) and flagged.
+  Expected<protocol::Ack> Ingest(std::string_view device_id, std::span<const IngestItem> items,
+                                 std::int64_t now_ms);
 
   Expected<std::int64_t> Contiguous(std::string_view device_id);
   Expected<std::int64_t> RecordCount(std::string_view device_id);
