@@ -3,6 +3,7 @@
 //   checkpoint-sync run    --data DIR --hq URL --store DB [--drain]
 #include <signal.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -35,7 +36,9 @@ void Usage(std::FILE* out) {
                "          exchanges the one-time token for the device certificate\n"
                "  run     sends the outbox to HQ until SIGTERM (--drain: until it is empty)\n"
                "  --proxy URL  HTTP proxy (default: libcurl's https_proxy environment rules)\n"
-               "  --max-send-bytes-per-s N  bandwidth cap for uploads\n");
+               "  --max-send-bytes-per-s N  bandwidth cap for uploads\n"
+               "  --batch-records N         records per batch at most (default 500)\n"
+               "  --retention-days N        keep synced records N days (default 7)\n");
 }
 
 int Fail(const Error& e) {
@@ -58,6 +61,8 @@ int main(int argc, char** argv) try {
   std::string hq_url, device, token, proxy;
   std::int64_t max_send = 0;
   bool drain = false;
+  long batch_records = 500;
+  long retention_days = 7;
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
     const bool has = i + 1 < argc;
@@ -79,6 +84,10 @@ int main(int argc, char** argv) try {
       proxy = argv[++i];
     } else if (a == "--max-send-bytes-per-s" && has) {
       max_send = std::strtoll(argv[++i], nullptr, 10);
+    } else if (a == "--batch-records" && has) {
+      batch_records = std::strtol(argv[++i], nullptr, 10);
+    } else if (a == "--retention-days" && has) {
+      retention_days = std::strtol(argv[++i], nullptr, 10);
     } else if (a == "--drain") {
       drain = true;
     } else {
@@ -142,7 +151,14 @@ int main(int argc, char** argv) try {
   if (!chain) return Fail(chain.error());
   common::SystemClock clock;
   store::Outbox outbox = st->outbox();
-  agent::Uplink uplink(outbox, *chain, *key, **client, clock, log.Child("uplink"), {});
+  if (batch_records < 1 || batch_records > 10'000 || retention_days < 0) {
+    std::fprintf(stderr, "checkpoint-sync: --batch-records 1..10000, --retention-days >= 0\n");
+    return kExitUsage;
+  }
+  agent::UplinkOptions options;
+  options.max_records = static_cast<std::size_t>(batch_records);
+  options.retention = std::chrono::hours(24) * retention_days;
+  agent::Uplink uplink(outbox, *chain, *key, **client, clock, log.Child("uplink"), options);
 
   // SIGTERM/SIGINT stop the loop between batches: a signal thread waits for them.
   sigset_t set;

@@ -185,3 +185,30 @@ TEST_CASE("tampered, conflicting and mis-chained records are rejected or flagged
                                Must(protocol::EncodeBatch({"CP-OTHER", {}}))));
   CHECK(res.status == 403);
 }
+
+TEST_CASE("synced records are purged after the retention and the chain goes on", "[sync][uplink]") {
+  TestHq hq;
+  TestDevice d;
+  Must(d.Enroll(hq));
+  d.Enqueue(10);
+  auto options = FastOptions(4);
+  options.retention = std::chrono::milliseconds(0);
+  TestAgent a(d, hq, options);
+  agent::StopSignal stop;
+  CHECK(Must(a.uplink.Purge()) == 0);  // nothing synced yet: nothing goes
+  Must(a.uplink.Run(stop, true));
+  CHECK(Must(a.uplink.Purge()) == 10);
+  CHECK(Must(d.outbox.Stats()).synced == 0);
+  CHECK_FALSE(Must(d.outbox.Find(10)).has_value());
+  // Record 11 names the hash of the purged record 10 from the agent's chain state.
+  d.Enqueue(3);
+  Must(a.uplink.Run(stop, true));
+  CHECK(hq.Count("CP-T1") == 13);
+  CHECK(hq.Contiguous("CP-T1") == 13);
+  CHECK(hq.Flags("CP-T1").empty());
+
+  // Pending records are never purged, whatever the retention.
+  d.Enqueue(2);
+  CHECK(Must(a.uplink.Purge()) == 3);
+  CHECK(d.Pending() == 2);
+}

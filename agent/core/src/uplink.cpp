@@ -178,9 +178,24 @@ Expected<protocol::HeartbeatResponse> Uplink::Heartbeat() {
   return answer;
 }
 
+Expected<std::int64_t> Uplink::Purge() {
+  // The chain state keeps its own head, so purging never breaks the chain.
+  return outbox_.PurgeSynced(clock_.WallMs() - options_.retention.count());
+}
+
 Status Uplink::Run(StopSignal& stop, bool until_empty) {
   std::int64_t next_heartbeat = clock_.SteadyMs();
+  std::int64_t next_purge = clock_.SteadyMs();
   while (!stop.stopped()) {
+    if (clock_.SteadyMs() >= next_purge) {
+      next_purge = clock_.SteadyMs() + options_.purge_every.count();
+      auto purged = Purge();
+      if (!purged) {
+        log_.Warning("purge failed", {{"error", purged.error().String()}});
+      } else if (*purged > 0) {
+        log_.Info("purged synced records", {{"count", *purged}});
+      }
+    }
     if (options_.heartbeat_every.count() > 0 && clock_.SteadyMs() >= next_heartbeat) {
       next_heartbeat = clock_.SteadyMs() + options_.heartbeat_every.count();
       auto hb = Heartbeat();

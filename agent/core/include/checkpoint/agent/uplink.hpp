@@ -49,6 +49,10 @@ struct UplinkOptions {
   std::chrono::milliseconds max_retry_after{3'600'000};  // cap on HQ's Retry-After
   std::chrono::milliseconds idle_poll{2'000};            // outbox empty: look again after
   std::chrono::milliseconds heartbeat_every{60'000};
+  // Synced records stay in the outbox this long (by the device clock at which they
+  // were acknowledged), then Run purges them, at most every purge_every.
+  std::chrono::milliseconds retention{7LL * 24 * 3'600'000};
+  std::chrono::milliseconds purge_every{3'600'000};
 };
 
 struct RoundResult {
@@ -72,6 +76,9 @@ class Uplink {
   Expected<RoundResult> SendOnce();
   // Reports the device clock and backlog; returns HQ's answer (clock offset).
   Expected<protocol::HeartbeatResponse> Heartbeat();
+
+  // Deletes records synced more than `retention` ago. Returns how many.
+  Expected<std::int64_t> Purge();
 
   // Sends until `stop`, or (until_empty) until the outbox has nothing pending.
   // Failures wait per the backoff (or Retry-After, whichever is longer) and retry.
