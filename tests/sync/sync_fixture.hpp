@@ -99,7 +99,7 @@ struct TestDevice {
   std::string device_id;
   TempDir dir;
   std::filesystem::path data = dir / "agent";
-  common::SystemClock clock;
+  common::ManualClock clock{common::SystemClock().WallMs()};  // the device's own clock
   std::shared_ptr<log::MemorySink> logs = std::make_shared<log::MemorySink>();
   log::Logger log{logs, "agent", log::Level::kDebug};
   store::Store store = Must(store::Store::Open({.path = dir / "store.db", .device_id = device_id}));
@@ -115,10 +115,12 @@ struct TestDevice {
     auto client = Must(Client(hq, false));
     return agent::Enroll(*client, data, device_id, token, log);
   }
-  Expected<std::unique_ptr<agent::HttpClient>> Client(TestHq& hq, bool with_cert) {
+  // A client of HQ, or of `url` (a proxy in front of HQ) when given.
+  Expected<std::unique_ptr<agent::HttpClient>> Client(TestHq& hq, bool with_cert,
+                                                      const std::string& url = {}) {
     const agent::AgentFiles files(data);
     agent::HttpClientOptions o;
-    o.base_url = hq.url();
+    o.base_url = url.empty() ? hq.url() : url;
     o.ca_file = files.hq_ca;
     o.timeout = std::chrono::seconds(30);
     if (with_cert) {
@@ -156,10 +158,11 @@ inline agent::UplinkOptions FastOptions(std::size_t max_records = 100) {
 
 // The agent's pieces for one device, wired as checkpoint-sync wires them.
 struct TestAgent {
-  TestAgent(TestDevice& d, TestHq& hq, agent::UplinkOptions options = FastOptions())
+  TestAgent(TestDevice& d, TestHq& hq, agent::UplinkOptions options = FastOptions(),
+            const std::string& url = {})
       : key(d.Key()),
         chain(Must(agent::ChainState::Open(agent::AgentFiles(d.data).state))),
-        client(std::make_unique<TappedClient>(Must(d.Client(hq, true)))),
+        client(std::make_unique<TappedClient>(Must(d.Client(hq, true, url)))),
         uplink(d.outbox, chain, key, *client, d.clock, d.log, options) {}
   protocol::DeviceKey key;
   agent::ChainState chain;

@@ -1,7 +1,9 @@
 #include <chrono>
+#include <random>
 
 #include "checkpoint/protocol/batch.hpp"
 #include "checkpoint/protocol/messages.hpp"
+#include "support/fault_proxy.hpp"
 #include "sync_fixture.hpp"
 
 using namespace checkpoint;
@@ -197,6 +199,7 @@ TEST_CASE("synced records are purged after the retention and the chain goes on",
   agent::StopSignal stop;
   CHECK(Must(a.uplink.Purge()) == 0);  // nothing synced yet: nothing goes
   Must(a.uplink.Run(stop, true));
+  d.clock.Advance(std::chrono::milliseconds(1));
   CHECK(Must(a.uplink.Purge()) == 10);
   CHECK(Must(d.outbox.Stats()).synced == 0);
   CHECK_FALSE(Must(d.outbox.Find(10)).has_value());
@@ -209,6 +212,33 @@ TEST_CASE("synced records are purged after the retention and the chain goes on",
 
   // Pending records are never purged, whatever the retention.
   d.Enqueue(2);
+  d.clock.Advance(std::chrono::milliseconds(1));
   CHECK(Must(a.uplink.Purge()) == 3);
   CHECK(d.Pending() == 2);
+}
+
+TEST_CASE("connections cut in the handshake, mid-batch or mid-answer never duplicate or skip",
+          "[sync][uplink][network]") {
+  TestHq hq;
+  TestDevice d;
+  Must(d.Enroll(hq));
+  d.Enqueue(300);
+  d.Enqueue(5, store::Lane::kPriority);
+  // The first twelve connections are reset after a random number of bytes: during
+  // the TLS handshake, in the middle of a batch, or before HQ's answer is through.
+  std::mt19937 rng(Catch::rngSeed());
+  std::vector<std::size_t> budgets;
+  for (int i = 0; i < 12; ++i) budgets.push_back(200 + rng() % 12'000);
+  FaultProxy proxy(hq.server->port(), [budgets](int i) -> std::optional<std::size_t> {
+    if (i < static_cast<int>(budgets.size())) return budgets[static_cast<std::size_t>(i)];
+    return std::nullopt;
+  });
+  TestAgent a(d, hq, FastOptions(40), "https://127.0.0.1:" + std::to_string(proxy.port()));
+  agent::StopSignal stop;
+  Must(a.uplink.Run(stop, true));
+  CHECK(proxy.cuts() >= 1);
+  CHECK(hq.Count("CP-T1") == 305);
+  CHECK(hq.Contiguous("CP-T1") == 305);
+  CHECK(hq.Flags("CP-T1").empty());
+  CHECK(d.Pending() == 0);
 }
