@@ -1,6 +1,7 @@
 // checkpoint-hq: the reference HQ receiver.
 //   checkpoint-hq init  --data DIR [--name HOST]...   create the CA and server certificate
 //   checkpoint-hq token --data DIR --device ID [--ttl-hours H]   print a one-time token
+//   checkpoint-hq revoke --data DIR --device ID                  refuse the device's uploads
 //   checkpoint-hq serve --data DIR [--listen ADDR:PORT] [--fault STATUS[:RETRY_AFTER],...]
 #include <signal.h>
 
@@ -30,11 +31,13 @@ void Usage(std::FILE* out) {
   std::fprintf(out,
                "usage: checkpoint-hq init  --data DIR [--name HOST]...\n"
                "       checkpoint-hq token --data DIR --device ID [--ttl-hours H]\n"
+               "       checkpoint-hq revoke --data DIR --device ID\n"
                "       checkpoint-hq serve --data DIR [--listen ADDR:PORT]\n"
                "                           [--fault STATUS[:RETRY_AFTER_S],...]\n"
                "  init   creates the HQ CA and the server certificate for HOST names\n"
                "         (default 127.0.0.1 and localhost) in DIR (mode 0700)\n"
                "  token  prints a one-time enrollment token for device ID (default 24 h)\n"
+               "  revoke refuses the device's uploads until it enrolls again\n"
                "  serve  runs the HTTPS endpoints (default 127.0.0.1:8443); --fault answers\n"
                "         the first requests with the given statuses (fault tests)\n");
 }
@@ -178,6 +181,22 @@ int main(int argc, char** argv) try {
     auto token = service.CreateToken(device, ttl_hours * 3'600'000);
     if (!token) return Fail(token.error());
     std::printf("%s\n", token->c_str());
+    return kExitOk;
+  }
+  if (cmd == "revoke") {
+    if (device.empty()) {
+      std::fprintf(stderr, "checkpoint-hq: revoke needs --device ID\n");
+      return kExitUsage;
+    }
+    auto db = hq::HqDatabase::Open(data / "hq.db");
+    if (!db) return Fail(db.error());
+    auto revoked = db->RevokeDevice(device);
+    if (!revoked) return Fail(revoked.error());
+    if (!*revoked) {
+      std::fprintf(stderr, "checkpoint-hq: no device %s\n", device.c_str());
+      return kExitFailure;
+    }
+    log.Notice("device revoked", {{"device", device}});
     return kExitOk;
   }
   if (cmd == "serve") return Serve(data, listen, std::move(faults), log);

@@ -111,3 +111,28 @@ TEST_CASE("HQ endpoints other than enrollment need a device certificate", "[sync
   CHECK(Must(with_cert->Post("/v1/records", "application/vnd.checkpoint.batch+zlib", "garbage"))
             .status == 400);
 }
+
+TEST_CASE("a revoked device is refused until it enrolls again", "[sync][enroll]") {
+  TestHq hq;
+  TestDevice d;
+  Must(d.Enroll(hq));
+  d.Enqueue(2);
+  TestAgent a(d, hq);
+  CHECK(Must(a.uplink.SendOnce()).acked == 2);
+  CHECK(
+      hq.service->WithDatabase([](hq::HqDatabase& db) { return Must(db.RevokeDevice("CP-T1")); }));
+  CHECK_FALSE(hq.service->WithDatabase(
+      [](hq::HqDatabase& db) { return Must(db.RevokeDevice("CP-NOBODY")); }));
+  d.Enqueue(1);
+  auto refused = a.uplink.SendOnce();
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().Is(agent::SyncErrc::kHttp));
+  CHECK(refused.error().message().find("403") != std::string::npos);
+  CHECK_FALSE(a.uplink.Heartbeat());
+  CHECK(d.Pending() == 1);
+
+  Must(d.Enroll(hq));  // a new token from HQ's operator
+  TestAgent again(d, hq);
+  CHECK(Must(again.uplink.SendOnce()).acked == 1);
+  CHECK(hq.Count("CP-T1") == 3);
+}

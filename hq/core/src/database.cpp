@@ -149,6 +149,14 @@ Expected<std::optional<DeviceInfo>> HqDatabase::FindDevice(std::string_view devi
   return std::optional<DeviceInfo>(std::move(d));
 }
 
+Expected<bool> HqDatabase::RevokeDevice(std::string_view device_id) {
+  auto st = db_->Prepare("UPDATE devices SET revoked = 1 WHERE device_id = ?");
+  if (!st) return std::move(st).error();
+  CP_TRY(st->Bind(1, device_id));
+  CP_TRY(st->Run());
+  return db_->Changes() == 1;
+}
+
 Status HqDatabase::TouchDevice(std::string_view device_id, std::int64_t now_ms,
                                std::int64_t offset_ms) {
   auto st =

@@ -66,6 +66,9 @@ class HqDatabase {
   Status PutDevice(std::string_view device_id, const protocol::PublicKey& key,
                    std::string_view cert_pem, std::int64_t now_ms);
   Expected<std::optional<DeviceInfo>> FindDevice(std::string_view device_id);
+  // Refuses the device's uploads from now on (until it enrolls again with a new
+  // token). False when the device is unknown.
+  Expected<bool> RevokeDevice(std::string_view device_id);
   Status TouchDevice(std::string_view device_id, std::int64_t now_ms, std::int64_t offset_ms);
 
   // Stores a batch of the device's checked records (CheckRecord) in one transaction
