@@ -35,7 +35,7 @@ void Usage(std::FILE* out) {
                "  enroll  pins the HQ CA, creates the device key (0600) and a CSR, and\n"
                "          exchanges the one-time token for the device certificate\n"
                "  run     sends the outbox to HQ until SIGTERM (--drain: until it is empty)\n"
-               "  --proxy URL  HTTP proxy (default: libcurl's https_proxy environment rules)\n"
+               "  --proxy URL  HTTP proxy for HQ (default: none; https_proxy is ignored)\n"
                "  --max-send-bytes-per-s N  bandwidth cap for uploads\n"
                "  --batch-records N         records per batch at most (default 500)\n"
                "  --retention-days N        keep synced records N days (default 7)\n");

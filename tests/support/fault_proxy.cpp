@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <stdexcept>
+#include <string>
 
 namespace checkpoint::testing {
 
@@ -28,8 +29,8 @@ sockaddr_in Loopback(std::uint16_t port) {
 }
 }  // namespace
 
-FaultProxy::FaultProxy(std::uint16_t target_port, CutPolicy cut_after)
-    : target_port_(target_port), cut_after_(std::move(cut_after)) {
+FaultProxy::FaultProxy(std::uint16_t target_port, CutPolicy cut_after, bool http_connect)
+    : target_port_(target_port), cut_after_(std::move(cut_after)), http_connect_(http_connect) {
   if (::pipe(wake_) != 0) throw std::runtime_error("pipe failed");
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in a = Loopback(0);
@@ -71,7 +72,32 @@ void FaultProxy::AcceptLoop() {
   }
 }
 
+bool FaultProxy::Connect(int client) {
+  // Reads the request head (up to the blank line) without reading past it.
+  std::string head;
+  char c = 0;
+  while (head.size() < 4096 && head.find("\r\n\r\n") == std::string::npos) {
+    pollfd fds[2] = {{client, POLLIN, 0}, {wake_[0], POLLIN, 0}};
+    if (::poll(fds, 2, -1) < 0 || fds[1].revents || ::read(client, &c, 1) != 1) return false;
+    head.push_back(c);
+  }
+  const std::string want = "CONNECT 127.0.0.1:" + std::to_string(target_port_) + " HTTP/1.1\r\n";
+  const bool ok = head.rfind(want, 0) == 0;
+  const std::string answer = ok ? "HTTP/1.1 200 Connection established\r\n\r\n"
+                                : "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n";
+  if (::send(client, answer.data(), answer.size(), MSG_NOSIGNAL) !=
+      static_cast<ssize_t>(answer.size())) {
+    return false;
+  }
+  if (ok) ++tunnels_;
+  return ok;
+}
+
 void FaultProxy::Pump(int client, int index) {
+  if (http_connect_ && !Connect(client)) {
+    ::close(client);
+    return;
+  }
   const int server = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in a = Loopback(target_port_);
   if (server < 0 || ::connect(server, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {

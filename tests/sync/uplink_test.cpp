@@ -242,3 +242,26 @@ TEST_CASE("connections cut in the handshake, mid-batch or mid-answer never dupli
   CHECK(hq.Flags("CP-T1").empty());
   CHECK(d.Pending() == 0);
 }
+
+TEST_CASE("the agent reaches HQ through an HTTP proxy", "[sync][uplink][network]") {
+  TestHq hq;
+  TestDevice d;
+  Must(d.Enroll(hq));
+  d.Enqueue(20);
+  FaultProxy proxy(hq.server->port(), nullptr, /*http_connect=*/true);
+  const agent::AgentFiles files(d.data);
+  agent::HttpClientOptions o;
+  o.base_url = hq.url();
+  o.ca_file = files.hq_ca;
+  o.cert_file = files.cert;
+  o.key_file = files.key;
+  o.proxy = "http://127.0.0.1:" + std::to_string(proxy.port());
+  auto client = Must(agent::MakeCurlHttpClient(o));
+  const protocol::DeviceKey key = d.Key();
+  auto chain = Must(agent::ChainState::Open(files.state));
+  agent::Uplink uplink(d.outbox, chain, key, *client, d.clock, d.log, FastOptions(8));
+  agent::StopSignal stop;
+  Must(uplink.Run(stop, true));
+  CHECK(proxy.tunnels() >= 1);
+  CHECK(hq.Count("CP-T1") == 20);
+}

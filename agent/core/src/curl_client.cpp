@@ -100,7 +100,7 @@ class CurlHttpClient final : public HttpClient {
       curl_easy_setopt(c, CURLOPT_SSLKEY, o_.key_file.c_str());
       curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
     }
-    if (!o_.proxy.empty()) curl_easy_setopt(c, CURLOPT_PROXY, o_.proxy.c_str());
+    curl_easy_setopt(c, CURLOPT_PROXY, o_.proxy.c_str());  // "" disables any proxy
     if (o_.max_send_bytes_per_s > 0) {
       curl_easy_setopt(c, CURLOPT_MAX_SEND_SPEED_LARGE,
                        static_cast<curl_off_t>(o_.max_send_bytes_per_s));

@@ -39,7 +39,9 @@ struct HttpClientOptions {
   std::filesystem::path key_file;   // device key (PEM)
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds timeout{120'000};  // whole request
-  std::string proxy;                      // "http://proxy:3128"; empty: libcurl's environment rules
+  // "http://proxy:3128" (HTTPS through CONNECT); empty: a direct connection. The
+  // environment's https_proxy is ignored: what the box does is in its configuration.
+  std::string proxy;
   std::int64_t max_send_bytes_per_s = 0;  // 0: no bandwidth cap
   std::size_t max_response_bytes = 4u << 20;
 };
