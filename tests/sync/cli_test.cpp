@@ -31,8 +31,7 @@ std::string TokenIn(const std::string& out) {
 TEST_CASE("checkpoint-hq and checkpoint-sync: init, token, serve, enroll, drain", "[sync][cli]") {
   TempDir tmp;
   const std::string hq_dir = (tmp / "hq").string();
-  const std::string agent_dir = (tmp / "agent").string();
-  const std::string store_path = (tmp / "store.db").string();
+  const std::string store_path = (tmp / "data" / "checkpoint.db").string();
   const auto minute = std::chrono::seconds(60);
 
   auto [init_rc, init_out] = RunCommand({HQ_PATH, "init", "--data", hq_dir}, {}, minute);
@@ -55,10 +54,20 @@ TEST_CASE("checkpoint-hq and checkpoint-sync: init, token, serve, enroll, drain"
       std::vector<std::string>{HQ_PATH, "serve", "--data", hq_dir, "--listen", "127.0.0.1:0"});
   std::string url = serve(*first);
 
-  auto [enroll_rc, enroll_out] = RunCommand(
-      {SYNC_PATH, "enroll", "--data", agent_dir, "--hq", url, "--hq-ca", hq_dir + "/ca.pem",
-       "--device", "CP-CLI", "--token-file", (tmp / "token.txt").string()},
-      {}, minute);
+  // The agent as installed: its settings from the box's configuration file.
+  const std::string config = (tmp / "checkpoint.toml").string();
+  REQUIRE(common::WriteFileAtomic(config,
+                                  "[device]\nid = \"CP-CLI\"\nsite = \"UA-TEST\"\n"
+                                  "[paths]\ndata_dir = \"" +
+                                      (tmp / "data").string() +
+                                      "\"\n"
+                                      "[sync]\nhq_url = \"" +
+                                      url + "\"\nbatch_records = 20\n",
+                                  0644));
+  auto [enroll_rc, enroll_out] =
+      RunCommand({SYNC_PATH, "enroll", "--config", config, "--hq-ca", hq_dir + "/ca.pem",
+                  "--token-file", (tmp / "token.txt").string()},
+                 {}, minute);
   INFO(enroll_out);
   REQUIRE(enroll_rc == 0);
   CHECK(enroll_out.find(token) == std::string::npos);
@@ -80,9 +89,10 @@ TEST_CASE("checkpoint-hq and checkpoint-sync: init, token, serve, enroll, drain"
                         "u" + std::to_string(i), "{}", 1'700'000'000'000 + i));
     }
   }
-  auto [run_rc, run_out] = RunCommand(
-      {SYNC_PATH, "run", "--data", agent_dir, "--hq", url, "--store", store_path, "--drain"}, {},
-      std::chrono::seconds(120));
+  // HQ has a new port now: the command line overrides the configuration.
+  auto [run_rc, run_out] =
+      RunCommand({SYNC_PATH, "run", "--config", config, "--hq", url, "--drain"}, {},
+                 std::chrono::seconds(120));
   INFO(run_out);
   REQUIRE(run_rc == 0);
 
