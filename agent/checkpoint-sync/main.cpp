@@ -17,6 +17,7 @@
 #include "checkpoint/agent/chain.hpp"
 #include "checkpoint/agent/enrollment.hpp"
 #include "checkpoint/agent/http_client.hpp"
+#include "checkpoint/agent/trusted_time.hpp"
 #include "checkpoint/agent/uplink.hpp"
 #include "checkpoint/common/clock.hpp"
 #include "checkpoint/common/fs.hpp"
@@ -80,6 +81,9 @@ int Enroll(const Settings& s, agent::HttpClientOptions http, const log::Logger& 
   if (!ca) return Fail(ca.error());
   const agent::AgentFiles files(s.data);
   if (auto st = common::WriteFileAtomic(files.hq_ca, *ca, 0644); !st) return Fail(st.error());
+  common::SystemClock clock;
+  agent::TrustedTime trusted(clock);  // no HQ time yet: the device clock, floored
+  http.verify_time_s = [&trusted] { return trusted.NowMs() / 1000; };
   auto client = agent::MakeCurlHttpClient(http);
   if (!client) return Fail(client.error());
   if (auto st = agent::Enroll(**client, s.data, s.device, token, log); !st) return Fail(st.error());
@@ -101,22 +105,28 @@ int Run(const Settings& s, agent::HttpClientOptions http, const log::Logger& log
   }
   auto key = protocol::DeviceKey::LoadOrCreate(files.key);
   if (!key) return Fail(key.error());
-  http.cert_file = files.cert;
-  http.key_file = files.key;
-  auto client = agent::MakeCurlHttpClient(http);
-  if (!client) return Fail(client.error());
   auto st = store::Store::Open({.path = s.store, .device_id = *device_id});
   if (!st) return Fail(st.error());
   auto chain = agent::ChainState::Open(files.state);
   if (!chain) return Fail(chain.error());
   common::SystemClock clock;
+  // HQ's certificate is checked at a sane time, not at whatever the device clock says.
+  auto stored_hq = chain->LastHqTime();
+  agent::TrustedTime trusted(clock, agent::kTimeFloorMs,
+                             stored_hq ? *stored_hq : std::optional<std::int64_t>());
+  http.verify_time_s = [&trusted] { return trusted.NowMs() / 1000; };
+  http.cert_file = files.cert;
+  http.key_file = files.key;
+  auto client = agent::MakeCurlHttpClient(http);
+  if (!client) return Fail(client.error());
   store::Outbox outbox = st->outbox();
   agent::UplinkOptions options;
   options.max_records = s.sync.batch_records;
   options.max_bytes = s.sync.batch_bytes;
   options.retention = s.sync.retention;
   options.heartbeat_every = s.sync.heartbeat_interval;
-  agent::Uplink uplink(outbox, *chain, *key, **client, clock, log.Child("uplink"), options);
+  agent::Uplink uplink(outbox, *chain, *key, **client, clock, log.Child("uplink"), options,
+                       &trusted);
 
   // SIGTERM/SIGINT stop the loop between batches: a signal thread waits for them.
   sigset_t set;

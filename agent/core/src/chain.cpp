@@ -17,6 +17,14 @@ CREATE TABLE chain (
 );
 )sql",
      "DROP TABLE chain;"},
+    {2, "agent_state",
+     R"sql(
+CREATE TABLE agent_state (
+  key   TEXT    PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+)sql",
+     "DROP TABLE agent_state;"},
 };
 }  // namespace
 
@@ -67,6 +75,24 @@ Status ChainState::Prune(std::int64_t before) {
   auto st = db_->Prepare("DELETE FROM chain WHERE seq < ? AND seq < (SELECT max(seq) FROM chain)");
   if (!st) return std::move(st).error();
   if (auto s = st->Bind(1, before); !s) return s;
+  return st->Run();
+}
+
+Expected<std::optional<std::int64_t>> ChainState::LastHqTime() {
+  auto st = db_->Prepare("SELECT value FROM agent_state WHERE key = 'last_hq_time_ms'");
+  if (!st) return std::move(st).error();
+  auto row = st->Step();
+  if (!row) return std::move(row).error();
+  if (!*row) return std::optional<std::int64_t>();
+  return std::optional<std::int64_t>(st->Int(0));
+}
+
+Status ChainState::SetLastHqTime(std::int64_t hq_time_ms) {
+  auto st = db_->Prepare(
+      "INSERT INTO agent_state(key, value) VALUES ('last_hq_time_ms', ?) "
+      "ON CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)");
+  if (!st) return std::move(st).error();
+  if (auto s = st->Bind(1, hq_time_ms); !s) return s;
   return st->Run();
 }
 

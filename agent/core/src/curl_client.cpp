@@ -1,4 +1,6 @@
 #include <curl/curl.h>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 
 #include <cstdlib>
 #include <mutex>
@@ -58,6 +60,14 @@ std::size_t OnHeader(char* data, std::size_t size, std::size_t n, void* user) {
   return len;
 }
 
+// Called by libcurl for each new TLS context: validate certificates at our time.
+CURLcode SetVerifyTime(CURL*, void* ssl_ctx, void* user) {
+  const auto t = *static_cast<const std::int64_t*>(user);
+  X509_VERIFY_PARAM_set_time(SSL_CTX_get0_param(static_cast<SSL_CTX*>(ssl_ctx)),
+                             static_cast<time_t>(t));
+  return CURLE_OK;
+}
+
 class CurlHttpClient final : public HttpClient {
  public:
   explicit CurlHttpClient(HttpClientOptions o) : o_(std::move(o)), curl_(curl_easy_init()) {}
@@ -94,6 +104,11 @@ class CurlHttpClient final : public HttpClient {
     curl_easy_setopt(c, CURLOPT_CAINFO, o_.ca_file.c_str());
     curl_easy_setopt(c, CURLOPT_CAPATH, nullptr);
     curl_easy_setopt(c, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+    if (o_.verify_time_s) {
+      verify_time_s_ = o_.verify_time_s();
+      curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, SetVerifyTime);
+      curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, &verify_time_s_);
+    }
     if (!o_.cert_file.empty()) {
       curl_easy_setopt(c, CURLOPT_SSLCERT, o_.cert_file.c_str());
       curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
@@ -133,6 +148,7 @@ class CurlHttpClient final : public HttpClient {
  private:
   HttpClientOptions o_;
   std::unique_ptr<CURL, CurlFree> curl_;
+  std::int64_t verify_time_s_ = 0;  // read by SetVerifyTime during Post
 };
 }  // namespace
 

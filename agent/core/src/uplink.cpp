@@ -51,7 +51,7 @@ std::string Describe(const HttpResult& res) {
 
 Uplink::Uplink(store::Outbox& outbox, ChainState& chain, const protocol::DeviceKey& key,
                HttpClient& http, const common::Clock& clock, log::Logger logger,
-               UplinkOptions options)
+               UplinkOptions options, TrustedTime* trusted)
     : outbox_(outbox),
       chain_(chain),
       key_(key),
@@ -59,7 +59,20 @@ Uplink::Uplink(store::Outbox& outbox, ChainState& chain, const protocol::DeviceK
       clock_(clock),
       log_(std::move(logger)),
       options_(options),
-      backoff_(options.backoff) {}
+      backoff_(options.backoff),
+      trusted_(trusted) {}
+
+void Uplink::ObserveHqTime(std::int64_t hq_time_ms) {
+  if (trusted_) trusted_->ObserveHq(hq_time_ms);
+  // Stored at most once a minute: it is a floor for the next start, not a log.
+  const std::int64_t now = clock_.SteadyMs();
+  if (hq_time_stored_at_ && now - *hq_time_stored_at_ < 60'000) return;
+  if (auto s = chain_.SetLastHqTime(hq_time_ms); !s) {
+    log_.Warning("cannot store HQ time", {{"error", s.error().String()}});
+    return;
+  }
+  hq_time_stored_at_ = now;
+}
 
 Status Uplink::ExtendChain(std::int64_t up_to) {
   auto head = chain_.Head();
@@ -134,6 +147,7 @@ Expected<RoundResult> Uplink::SendOnce() {
   }
   auto ack = protocol::ParseAck(res->body);
   if (!ack) return MakeError(SyncErrc::kProtocol, ack.error().message());
+  ObserveHqTime(ack->hq_time_ms);
 
   // Only what this batch carried: an answer naming other records changes nothing.
   const std::unordered_set<std::int64_t> sent(seqs.begin(), seqs.end());
@@ -175,6 +189,7 @@ Expected<protocol::HeartbeatResponse> Uplink::Heartbeat() {
   auto answer = protocol::ParseHeartbeatResponse(res->body);
   if (!answer) return MakeError(SyncErrc::kProtocol, answer.error().message());
   clock_offset_ms_ = answer->offset_ms;
+  ObserveHqTime(answer->hq_time_ms);
   return answer;
 }
 

@@ -1,8 +1,8 @@
 #pragma once
-// The agent's own state (data_dir/sync.db, separate from the appliance store): the
-// hash of every record it has chained, so that record seq can name the hash of
-// seq-1 even when seq-1 was sent, acknowledged and purged long ago. Pruned below
-// what HQ holds contiguously; the newest entry is always kept.
+// The agent's own state (sync.db in its directory, separate from the appliance
+// store): the last HQ time it saw, and the hash of every record it has chained, so that record seq
+// can name the hash of seq-1 even when seq-1 was sent, acknowledged and purged long ago. Pruned
+// below what HQ holds contiguously; the newest entry is always kept.
 //
 // Thread-safety: one thread at a time.
 
@@ -31,6 +31,10 @@ class ChainState {
   Status Append(std::span<const std::pair<std::int64_t, protocol::Hash>> entries);
   // Forgets hashes of seq < before, always keeping the head.
   Status Prune(std::int64_t before);
+
+  // The last HQ time stored (TrustedTime's floor after a restart).
+  Expected<std::optional<std::int64_t>> LastHqTime();
+  Status SetLastHqTime(std::int64_t hq_time_ms);
 
  private:
   explicit ChainState(std::unique_ptr<store::Connection> db) : db_(std::move(db)) {}

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,6 +45,9 @@ struct HttpClientOptions {
   std::string proxy;
   std::int64_t max_send_bytes_per_s = 0;  // 0: no bandwidth cap
   std::size_t max_response_bytes = 4u << 20;
+  // Seconds since the epoch to validate HQ's certificate against (TrustedTime), for
+  // each new connection; unset: the system clock.
+  std::function<std::int64_t()> verify_time_s;
 };
 
 Expected<std::unique_ptr<HttpClient>> MakeCurlHttpClient(const HttpClientOptions& options);

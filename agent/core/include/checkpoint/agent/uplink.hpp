@@ -18,6 +18,7 @@
 
 #include "checkpoint/agent/chain.hpp"
 #include "checkpoint/agent/http_client.hpp"
+#include "checkpoint/agent/trusted_time.hpp"
 #include "checkpoint/common/backoff.hpp"
 #include "checkpoint/common/clock.hpp"
 #include "checkpoint/common/error.hpp"
@@ -67,8 +68,11 @@ struct RoundResult {
 
 class Uplink {
  public:
+  // `trusted` (may be null) learns HQ's time from every answer; it must outlive the
+  // Uplink.
   Uplink(store::Outbox& outbox, ChainState& chain, const protocol::DeviceKey& key, HttpClient& http,
-         const common::Clock& clock, log::Logger logger, UplinkOptions options);
+         const common::Clock& clock, log::Logger logger, UplinkOptions options,
+         TrustedTime* trusted = nullptr);
 
   // Sends one batch and applies HQ's answer. An HTTP error status (429, 5xx) is an
   // Error of kind SyncErrc::kHttp with the RoundResult's retry_after available via
@@ -90,6 +94,7 @@ class Uplink {
 
  private:
   Status ExtendChain(std::int64_t up_to);
+  void ObserveHqTime(std::int64_t hq_time_ms);
 
   store::Outbox& outbox_;
   ChainState& chain_;
@@ -101,6 +106,8 @@ class Uplink {
   common::ExponentialBackoff backoff_;
   std::optional<std::chrono::seconds> last_retry_after_;
   std::optional<std::int64_t> clock_offset_ms_;
+  TrustedTime* trusted_;
+  std::optional<std::int64_t> hq_time_stored_at_;  // steady ms of the last SetLastHqTime
 };
 
 }  // namespace checkpoint::agent
