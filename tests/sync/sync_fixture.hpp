@@ -2,6 +2,7 @@
 // The real HQ (service + Beast HTTPS server on 127.0.0.1, its own CA made at test
 // time) and a real device (store, agent data directory, libcurl client), for the
 // sync tests. TLS is real on both sides.
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <functional>
 #include <memory>
@@ -37,25 +38,40 @@ struct TestHq {
   TempDir dir;
   common::SystemClock clock;
   std::shared_ptr<log::MemorySink> logs = std::make_shared<log::MemorySink>();
+  log::Logger log{logs, "hq", log::Level::kDebug};
   std::unique_ptr<hq::HqService> service;
   std::unique_ptr<hq::HttpsServer> server;
+  std::uint16_t port = 0;
 
   TestHq() {
     Must(hq::CertificateAuthority::Initialize(dir.path(), {"127.0.0.1"}, clock.WallMs() / 1000));
-    log::Logger log(logs, "hq", log::Level::kDebug);
     service = std::make_unique<hq::HqService>(Must(hq::HqDatabase::Open(dir / "hq.db")),
                                               Must(hq::CertificateAuthority::Load(dir.path())),
                                               clock, log, hq::HqService::Options{});
+    Start(0);
+  }
+  ~TestHq() {
+    if (server) server->Stop();
+  }
+  // Starts the HTTPS server on `at` (0: any free port), e.g. again on the same port
+  // after Down(); the service and its database stay.
+  void Start(std::uint16_t at) {
     const hq::CaFiles files(dir.path());
     hq::HttpsServer::Options o;
+    o.port = at;
     o.cert_chain_file = files.server_cert;
     o.key_file = files.server_key;
     o.client_ca_file = files.ca_cert;
     server = Must(hq::HttpsServer::Start(
         o, [this](const hq::HttpRequest& r) { return service->Handle(r); }, log));
+    port = server->port();
   }
-  ~TestHq() { server->Stop(); }
-  std::string url() const { return "https://127.0.0.1:" + std::to_string(server->port()); }
+  // HQ unreachable: nothing listens on its port any more.
+  void Down() {
+    server->Stop();
+    server.reset();
+  }
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(port); }
   std::filesystem::path ca_file() const { return hq::CaFiles(dir.path()).ca_cert; }
   std::int64_t Count(const std::string& device) {
     return service->WithDatabase([&](hq::HqDatabase& db) { return Must(db.RecordCount(device)); });
@@ -85,7 +101,7 @@ class TappedClient final : public agent::HttpClient {
     }
     return r;
   }
-  int requests = 0;
+  std::atomic<int> requests{0};  // read by tests while the agent runs in another thread
   int drop_answers = 0;
   std::string last_body;
   std::vector<long> statuses;

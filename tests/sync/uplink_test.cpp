@@ -1,5 +1,6 @@
 #include <chrono>
 #include <random>
+#include <thread>
 
 #include "checkpoint/protocol/batch.hpp"
 #include "checkpoint/protocol/messages.hpp"
@@ -229,7 +230,7 @@ TEST_CASE("connections cut in the handshake, mid-batch or mid-answer never dupli
   std::mt19937 rng(Catch::rngSeed());
   std::vector<std::size_t> budgets;
   for (int i = 0; i < 12; ++i) budgets.push_back(200 + rng() % 12'000);
-  FaultProxy proxy(hq.server->port(), [budgets](int i) -> std::optional<std::size_t> {
+  FaultProxy proxy(hq.port, [budgets](int i) -> std::optional<std::size_t> {
     if (i < static_cast<int>(budgets.size())) return budgets[static_cast<std::size_t>(i)];
     return std::nullopt;
   });
@@ -248,7 +249,7 @@ TEST_CASE("the agent reaches HQ through an HTTP proxy", "[sync][uplink][network]
   TestDevice d;
   Must(d.Enroll(hq));
   d.Enqueue(20);
-  FaultProxy proxy(hq.server->port(), nullptr, /*http_connect=*/true);
+  FaultProxy proxy(hq.port, nullptr, /*http_connect=*/true);
   const agent::AgentFiles files(d.data);
   agent::HttpClientOptions o;
   o.base_url = hq.url();
@@ -264,4 +265,32 @@ TEST_CASE("the agent reaches HQ through an HTTP proxy", "[sync][uplink][network]
   Must(uplink.Run(stop, true));
   CHECK(proxy.tunnels() >= 1);
   CHECK(hq.Count("CP-T1") == 20);
+}
+
+TEST_CASE("HQ down for a while: the agent backs off and drains when it is back",
+          "[sync][uplink][network]") {
+  TestHq hq;
+  TestDevice d;
+  Must(d.Enroll(hq));
+  d.Enqueue(500);  // a backlog built while the link was down
+  d.Enqueue(3, store::Lane::kPriority);
+  const std::uint16_t port = hq.port;
+  hq.Down();
+  TestAgent a(d, hq, FastOptions(100));
+  agent::StopSignal stop;
+  Status result;
+  std::thread agent_thread([&] { result = a.uplink.Run(stop, true); });
+  // Wait (with a deadline) until the agent has failed a few times against no HQ.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (a.client->requests.load() < 4 && std::chrono::steady_clock::now() < deadline) {
+    stop.WaitFor(std::chrono::milliseconds(5));
+  }
+  CHECK(a.client->requests.load() >= 4);
+  hq.Start(port);
+  agent_thread.join();
+  Must(result);
+  CHECK(hq.Count("CP-T1") == 503);
+  CHECK(hq.Contiguous("CP-T1") == 503);
+  CHECK(hq.Flags("CP-T1").empty());
+  CHECK(d.Pending() == 0);
 }
