@@ -105,3 +105,20 @@ TEST_CASE("range reads entries in sequence order, synced or not", "[store][outbo
   CHECK(o.Range(0, 1)->size() == 1);
   CHECK(o.Range(3, 10)->empty());
 }
+
+TEST_CASE("the oldest pending sequence number, whatever its lane", "[store][outbox]") {
+  TempDir tmp;
+  auto st = OpenStore(tmp / "s.db");
+  Outbox o = st.outbox();
+  CHECK_FALSE(o.OldestPending()->has_value());
+  REQUIRE(o.Enqueue(Lane::kRecords, "rec", "r", "1", 1));
+  REQUIRE(o.Enqueue(Lane::kTelemetry, "hb", "t", "2", 2));
+  REQUIRE(o.Enqueue(Lane::kPriority, "alert", "a", "3", 3));
+  CHECK(**o.OldestPending() == 1);
+  const std::int64_t one[] = {1};
+  REQUIRE(o.MarkSynced(one, 10));
+  CHECK(**o.OldestPending() == 2);
+  const std::int64_t rest[] = {2, 3};
+  REQUIRE(o.MarkSynced(rest, 10));
+  CHECK_FALSE(o.OldestPending()->has_value());
+}

@@ -294,3 +294,23 @@ TEST_CASE("HQ down for a while: the agent backs off and drains when it is back",
   CHECK(hq.Flags("CP-T1").empty());
   CHECK(d.Pending() == 0);
 }
+
+TEST_CASE("a record whose acknowledgement was lost is resent after later ones went through",
+          "[sync][uplink]") {
+  TestHq hq;
+  TestDevice d;
+  Must(d.Enroll(hq));
+  TestAgent a(d, hq, FastOptions(5));
+  d.Enqueue(1);
+  CHECK(Must(a.uplink.SendOnce()).acked == 1);
+  d.Enqueue(1, store::Lane::kTelemetry);  // seq 2: stored at HQ, but the answer is lost
+  a.client->drop_answers = 1;
+  CHECK_FALSE(a.uplink.SendOnce());
+  d.Enqueue(20);  // seqs 3..22 overtake it (lane 1 before telemetry), HQ's contiguous passes it
+  agent::StopSignal stop;
+  Must(a.uplink.Run(stop, true));
+  CHECK(d.Pending() == 0);
+  CHECK(hq.Count("CP-T1") == 22);
+  CHECK(hq.Contiguous("CP-T1") == 22);
+  CHECK(hq.Flags("CP-T1").empty());
+}

@@ -164,10 +164,14 @@ Expected<RoundResult> Uplink::SendOnce() {
   for (const auto& r : ack->rejected) {
     log_.Error("HQ rejected a record", {{"seq", r.seq}, {"reason", r.reason}});
   }
-  // HQ holds 1..contiguous: those hashes are never needed again, but the one
-  // before the oldest pending record may be.
-  if (ack->contiguous > 1) {
-    if (auto s = chain_.Prune(ack->contiguous - 1); !s) return std::move(s).error();
+  // A pending record needs the hash of the one before it, even below HQ's contiguous
+  // prefix (its acknowledgement may have been lost while later records went
+  // through): keep every hash from the one before the oldest pending record.
+  auto oldest = outbox_.OldestPending();
+  if (!oldest) return std::move(oldest).error();
+  const std::int64_t keep_from = std::min(ack->contiguous, oldest->value_or(ack->contiguous)) - 1;
+  if (keep_from > 0) {
+    if (auto s = chain_.Prune(keep_from); !s) return std::move(s).error();
   }
   log_.Debug("batch acknowledged", {{"records", result.sent},
                                     {"acked", result.acked},

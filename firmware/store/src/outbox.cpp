@@ -98,6 +98,25 @@ Expected<std::vector<OutboxEntry>> Outbox::Range(std::int64_t after_seq, std::si
   return out;
 }
 
+Expected<std::optional<std::int64_t>> Outbox::OldestPending() {
+  // One seek per lane on the pending index (named: without statistics SQLite would
+  // scan the device's whole outbox by primary key instead).
+  auto st = db_.Prepare(
+      "SELECT min(s) FROM ("
+      "SELECT min(seq) AS s FROM outbox INDEXED BY outbox_pending "
+      "WHERE device_id = ?1 AND lane = 0 AND synced_at_ms IS NULL UNION ALL "
+      "SELECT min(seq) FROM outbox INDEXED BY outbox_pending "
+      "WHERE device_id = ?1 AND lane = 1 AND synced_at_ms IS NULL UNION ALL "
+      "SELECT min(seq) FROM outbox INDEXED BY outbox_pending "
+      "WHERE device_id = ?1 AND lane = 2 AND synced_at_ms IS NULL)");
+  if (!st) return std::move(st).error();
+  if (auto s = st->Bind(1, device_id_); !s) return std::move(s).error();
+  auto row = st->Step();
+  if (!row) return std::move(row).error();
+  if (!*row || st->IsNull(0)) return std::optional<std::int64_t>();
+  return std::optional<std::int64_t>(st->Int(0));
+}
+
 Expected<std::int64_t> Outbox::MarkSynced(std::span<const std::int64_t> seqs, std::int64_t now_ms) {
   return InTransaction(db_, [&]() -> Expected<std::int64_t> {
     auto st = db_.Prepare(

@@ -1,8 +1,9 @@
 #pragma once
 // The agent's own state (sync.db in its directory, separate from the appliance
-// store): the last HQ time it saw, and the hash of every record it has chained, so that record seq
-// can name the hash of seq-1 even when seq-1 was sent, acknowledged and purged long ago. Pruned
-// below what HQ holds contiguously; the newest entry is always kept.
+// store): the last HQ time it saw, and the hash of every record it has chained, so
+// that record seq can name the hash of seq-1 even when seq-1 was sent, acknowledged
+// and purged long ago. The uplink prunes below what HQ holds contiguously and below
+// the oldest unacknowledged record; the newest entry is always kept.
 //
 // Thread-safety: one thread at a time.
 

@@ -57,6 +57,9 @@ class Outbox {
   // max_count (the sync agent hashes its chain in this order).
   Expected<std::vector<OutboxEntry>> Range(std::int64_t after_seq, std::size_t max_count);
 
+  // The lowest sequence number not yet synced, in any lane; nullopt when none is.
+  Expected<std::optional<std::int64_t>> OldestPending();
+
   // Marks entries synced (idempotent: already-synced entries keep their first time).
   // Returns how many changed.
   Expected<std::int64_t> MarkSynced(std::span<const std::int64_t> seqs, std::int64_t now_ms);
