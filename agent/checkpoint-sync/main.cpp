@@ -103,8 +103,9 @@ int Run(const Settings& s, agent::HttpClientOptions http, const log::Logger& log
     return Fail(MakeError(CommonErrc::kInvalidArgument,
                           "enrolled as " + *device_id + " but configured as " + s.device));
   }
-  auto key = protocol::DeviceKey::LoadOrCreate(files.key);
-  if (!key) return Fail(key.error());
+  // Never a new key here: it would not match the certificate HQ issued.
+  auto key = protocol::DeviceKey::Load(files.key);
+  if (!key) return Fail(key.error().WithContext("the device key (enroll again?)"));
   auto st = store::Store::Open({.path = s.store, .device_id = *device_id});
   if (!st) return Fail(st.error());
   auto chain = agent::ChainState::Open(files.state);

@@ -124,6 +124,12 @@ TEST_CASE("the device key is created 0600, reloaded, and refused when exposed",
   REQUIRE(common::WriteFileAtomic(tmp / "junk.key", "not a key", 0600));
   CHECK_FALSE(DeviceKey::LoadOrCreate(tmp / "junk.key"));
 
+  CHECK_FALSE(DeviceKey::Load(tmp / "missing.key"));
+  ::chmod(path.c_str(), 0600);
+  auto k4 = DeviceKey::Load(path);
+  REQUIRE(k4);
+  CHECK(k4->Public() == k1->Public());
+
   auto csr = k1->MakeCsrPem("CP-T1");
   REQUIRE(csr);
   CHECK(csr->find("BEGIN CERTIFICATE REQUEST") != std::string::npos);

@@ -145,7 +145,7 @@ struct TestDevice {
     }
     return agent::MakeCurlHttpClient(o);
   }
-  protocol::DeviceKey Key() { return Must(protocol::DeviceKey::LoadOrCreate(data / "device.key")); }
+  protocol::DeviceKey Key() { return Must(protocol::DeviceKey::Load(data / "device.key")); }
   void Enqueue(int n, store::Lane lane = store::Lane::kRecords) {
     for (int i = 0; i < n; ++i) {
       Must(outbox.Enqueue(lane, lane == store::Lane::kPriority ? "alert" : "inspection",

@@ -73,19 +73,23 @@ Expected<DeviceKey> DeviceKey::FromPem(std::string_view pem) {
   return DeviceKey(std::move(impl));
 }
 
+Expected<DeviceKey> DeviceKey::Load(const std::filesystem::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return ErrnoError(path.string(), errno);
+  if ((st.st_mode & 077) != 0) {
+    return MakeError(ProtocolErrc::kBadKey,
+                     path.string() + ": readable by group or others; refusing to use it");
+  }
+  auto pem = common::ReadFile(path, 16384);
+  if (!pem) return std::move(pem).error().WithContext("cannot read the device key");
+  auto k = FromPem(*pem);
+  if (!k) return std::move(k).error().WithContext(path.string());
+  return k;
+}
+
 Expected<DeviceKey> DeviceKey::LoadOrCreate(const std::filesystem::path& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) == 0) {
-    if ((st.st_mode & 077) != 0) {
-      return MakeError(ProtocolErrc::kBadKey,
-                       path.string() + ": readable by group or others; refusing to use it");
-    }
-    auto pem = common::ReadFile(path, 16384);
-    if (!pem) return std::move(pem).error().WithContext("cannot read the device key");
-    auto k = FromPem(*pem);
-    if (!k) return std::move(k).error().WithContext(path.string());
-    return k;
-  }
+  if (::stat(path.c_str(), &st) == 0) return Load(path);
   if (errno != ENOENT) return ErrnoError(path.string(), errno);
   auto k = Generate();
   if (!k) return k;

@@ -29,6 +29,8 @@ class DeviceKey {
   // when the file does not exist. An existing file readable by group or others is
   // refused: the key would already be exposed.
   static Expected<DeviceKey> LoadOrCreate(const std::filesystem::path& path);
+  // Loads `path` with the same checks; a missing file is an error (kNotFound).
+  static Expected<DeviceKey> Load(const std::filesystem::path& path);
 
   DeviceKey(DeviceKey&&) noexcept;
   DeviceKey& operator=(DeviceKey&&) noexcept;
