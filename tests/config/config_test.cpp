@@ -203,3 +203,36 @@ plate_candidate_min_confidence = 0.3
   typo += "\n[risk]\npasage_window_s = 60\n";
   CHECK(ErrorOf(typo) == "test.toml:18: risk.pasage_window_s: unknown key");
 }
+
+TEST_CASE("the sync section has defaults and checks its URLs and ranges", "[config]") {
+  auto c = ParseConfig(kValid, "test.toml");
+  REQUIRE(c);
+  CHECK(c->sync.hq_url.empty());
+  CHECK(c->sync.batch_records == 500);
+  CHECK(c->sync.retention == std::chrono::hours(7 * 24));
+  CHECK(c->SyncDir() == "/var/lib/checkpoint/sync");
+  auto s = ParseConfig(std::string(kValid) + R"(
+[sync]
+hq_url = "https://hq.example.org:8443"
+batch_records = 50
+retention_days = 0
+proxy = "http://proxy:3128"
+)",
+                       "test.toml");
+  REQUIRE(s);
+  CHECK(s->sync.hq_url == "https://hq.example.org:8443");
+  CHECK(s->sync.batch_records == 50);
+  CHECK(s->sync.retention == std::chrono::hours(0));
+  CHECK(s->sync.proxy == "http://proxy:3128");
+  const std::string bad = ErrorOf(std::string(kValid) + R"(
+[sync]
+hq_url = "http://hq.example.org"
+batch_records = 0
+proxy = "socks5://p:1080"
+hq_port = 8443
+)");
+  CHECK(bad.find("sync.hq_url") != std::string::npos);
+  CHECK(bad.find("sync.batch_records") != std::string::npos);
+  CHECK(bad.find("sync.proxy") != std::string::npos);
+  CHECK(bad.find("sync.hq_port") != std::string::npos);
+}

@@ -86,3 +86,39 @@ TEST_CASE("marking synced is idempotent and stats follow", "[store][outbox]") {
   CHECK(*o.PurgeSynced(10) == 0);  // synced at 10 is not before 10
   CHECK(*o.PurgeSynced(11) == 1);
 }
+
+TEST_CASE("range reads entries in sequence order, synced or not", "[store][outbox]") {
+  TempDir tmp;
+  auto st = OpenStore(tmp / "s.db");
+  Outbox o = st.outbox();
+  REQUIRE(o.Enqueue(Lane::kTelemetry, "hb", "t", "1", 1));
+  REQUIRE(o.Enqueue(Lane::kPriority, "alert", "a", "2", 2));
+  REQUIRE(o.Enqueue(Lane::kRecords, "rec", "r", "3", 3));
+  const std::int64_t two[] = {2};
+  REQUIRE(o.MarkSynced(two, 10));
+  auto r = o.Range(1, 10);
+  REQUIRE(r);
+  REQUIRE(r->size() == 2);
+  CHECK((*r)[0].seq == 2);
+  CHECK((*r)[0].synced_at_ms.has_value());
+  CHECK((*r)[1].seq == 3);
+  CHECK(o.Range(0, 1)->size() == 1);
+  CHECK(o.Range(3, 10)->empty());
+}
+
+TEST_CASE("the oldest pending sequence number, whatever its lane", "[store][outbox]") {
+  TempDir tmp;
+  auto st = OpenStore(tmp / "s.db");
+  Outbox o = st.outbox();
+  CHECK_FALSE(o.OldestPending()->has_value());
+  REQUIRE(o.Enqueue(Lane::kRecords, "rec", "r", "1", 1));
+  REQUIRE(o.Enqueue(Lane::kTelemetry, "hb", "t", "2", 2));
+  REQUIRE(o.Enqueue(Lane::kPriority, "alert", "a", "3", 3));
+  CHECK(**o.OldestPending() == 1);
+  const std::int64_t one[] = {1};
+  REQUIRE(o.MarkSynced(one, 10));
+  CHECK(**o.OldestPending() == 2);
+  const std::int64_t rest[] = {2, 3};
+  REQUIRE(o.MarkSynced(rest, 10));
+  CHECK_FALSE(o.OldestPending()->has_value());
+}

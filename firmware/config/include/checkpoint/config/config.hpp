@@ -48,6 +48,17 @@ struct RiskConfig {
   double plate_candidate_min_confidence = 0.5;       // ANPR alternatives screened too
 };
 
+// [sync]: checkpoint-sync's link to HQ (docs/protocol.md).
+struct SyncConfig {
+  std::string hq_url;  // "https://hq.example.org:8443"; empty: sync not configured
+  std::size_t batch_records = 500;
+  std::size_t batch_bytes = 512u << 10;   // payload bytes per batch
+  std::chrono::hours retention{7 * 24};   // synced records kept this long
+  std::string proxy;                      // "http://proxy:3128"; empty: direct
+  std::int64_t max_send_bytes_per_s = 0;  // 0: no bandwidth cap
+  std::chrono::seconds heartbeat_interval{60};
+};
+
 struct Config {
   std::filesystem::path source;  // the file it was read from
 
@@ -71,6 +82,9 @@ struct Config {
   // [risk]
   RiskConfig risk;
 
+  // [sync]
+  SyncConfig sync;
+
   // [[booths]]
   std::vector<Booth> booths;
 
@@ -78,6 +92,8 @@ struct Config {
   std::vector<hal::DeviceConfig> devices;
 
   std::filesystem::path DatabasePath() const { return data_dir / "checkpoint.db"; }
+  // checkpoint-sync's own directory (device key, certificate, pinned HQ CA, state).
+  std::filesystem::path SyncDir() const { return data_dir / "sync"; }
 };
 
 // Parses and validates. `source_name` is used in messages (usually the path).

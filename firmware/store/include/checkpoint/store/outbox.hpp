@@ -53,6 +53,12 @@ class Outbox {
   // max_count entries or before max_bytes of payload; always returns at least one
   // entry when any is pending, so an oversized entry cannot block the queue.
   Expected<std::vector<OutboxEntry>> PendingBatch(std::size_t max_count, std::size_t max_bytes);
+  // Entries with seq > after_seq, synced or not, in sequence order, at most
+  // max_count (the sync agent hashes its chain in this order).
+  Expected<std::vector<OutboxEntry>> Range(std::int64_t after_seq, std::size_t max_count);
+
+  // The lowest sequence number not yet synced, in any lane; nullopt when none is.
+  Expected<std::optional<std::int64_t>> OldestPending();
 
   // Marks entries synced (idempotent: already-synced entries keep their first time).
   // Returns how many changed.

@@ -1,0 +1,256 @@
+// checkpoint-sync: the sync agent.
+//   checkpoint-sync enroll [--config FILE] --hq-ca FILE (--token-file FILE | --token T)
+//   checkpoint-sync run    [--config FILE] [--drain]
+// Settings come from the [device], [paths] and [sync] sections of the configuration;
+// command-line options override them (and stand in for them without --config).
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "checkpoint/agent/chain.hpp"
+#include "checkpoint/agent/enrollment.hpp"
+#include "checkpoint/agent/http_client.hpp"
+#include "checkpoint/agent/trusted_time.hpp"
+#include "checkpoint/agent/uplink.hpp"
+#include "checkpoint/common/clock.hpp"
+#include "checkpoint/common/fs.hpp"
+#include "checkpoint/common/log.hpp"
+#include "checkpoint/config/config.hpp"
+#include "checkpoint/store/store.hpp"
+
+namespace {
+using namespace checkpoint;
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+void Usage(std::FILE* out) {
+  std::fprintf(
+      out,
+      "usage: checkpoint-sync enroll [--config FILE] --hq-ca FILE (--token-file FILE | --token T)\n"
+      "       checkpoint-sync run    [--config FILE] [--drain]\n"
+      "  enroll  pins the HQ CA, creates the device key (0600) and a CSR, and\n"
+      "          exchanges the one-time token for the device certificate\n"
+      "  run     sends the outbox to HQ until SIGTERM (--drain: until it is empty)\n"
+      "options overriding the configuration ([device], [paths], [sync]):\n"
+      "  --data DIR                the agent's directory (default: <paths.data_dir>/sync)\n"
+      "  --store DB                the appliance database (default: "
+      "<paths.data_dir>/checkpoint.db)\n"
+      "  --hq URL                  HQ (sync.hq_url)\n"
+      "  --device ID               this box (device.id)\n"
+      "  --proxy URL               HTTP proxy for HQ (sync.proxy; https_proxy is ignored)\n"
+      "  --max-send-bytes-per-s N  upload bandwidth cap (sync.max_send_bytes_per_s)\n"
+      "  --batch-records N         records per batch at most (sync.batch_records)\n"
+      "  --retention-days N        keep synced records N days (sync.retention_days)\n");
+}
+
+int Fail(const Error& e) {
+  std::fprintf(stderr, "checkpoint-sync: %s\n", e.String().c_str());
+  return kExitFailure;
+}
+
+struct Settings {
+  std::filesystem::path data, store, hq_ca, token_file;
+  std::string hq_url, device, token;
+  config::SyncConfig sync;
+  bool drain = false;
+};
+
+int Enroll(const Settings& s, agent::HttpClientOptions http, const log::Logger& log) {
+  if (s.device.empty() || s.hq_ca.empty() || (s.token.empty() && s.token_file.empty())) {
+    std::fprintf(stderr, "checkpoint-sync: enroll needs a device id, --hq-ca and a token\n");
+    return kExitUsage;
+  }
+  std::string token = s.token;
+  if (!s.token_file.empty()) {
+    auto t = common::ReadFile(s.token_file, 4096);
+    if (!t) return Fail(t.error());
+    token = *t;
+    while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+  }
+  if (auto st = common::EnsurePrivateDirectory(s.data); !st) return Fail(st.error());
+  auto ca = common::ReadFile(s.hq_ca, 65536);
+  if (!ca) return Fail(ca.error());
+  const agent::AgentFiles files(s.data);
+  if (auto st = common::WriteFileAtomic(files.hq_ca, *ca, 0644); !st) return Fail(st.error());
+  common::SystemClock clock;
+  agent::TrustedTime trusted(clock);  // no HQ time yet: the device clock, floored
+  http.verify_time_s = [&trusted] { return trusted.NowMs() / 1000; };
+  auto client = agent::MakeCurlHttpClient(http);
+  if (!client) return Fail(client.error());
+  if (auto st = agent::Enroll(**client, s.data, s.device, token, log); !st) return Fail(st.error());
+  std::printf("enrolled %s\n", s.device.c_str());
+  return kExitOk;
+}
+
+int Run(const Settings& s, agent::HttpClientOptions http, const log::Logger& log) {
+  if (s.store.empty()) {
+    std::fprintf(stderr, "checkpoint-sync: run needs the database (--store or --config)\n");
+    return kExitUsage;
+  }
+  const agent::AgentFiles files(s.data);
+  auto device_id = agent::EnrolledDeviceId(s.data);
+  if (!device_id) return Fail(device_id.error());
+  if (!s.device.empty() && s.device != *device_id) {
+    return Fail(MakeError(CommonErrc::kInvalidArgument,
+                          "enrolled as " + *device_id + " but configured as " + s.device));
+  }
+  // Never a new key here: it would not match the certificate HQ issued.
+  auto key = protocol::DeviceKey::Load(files.key);
+  if (!key) return Fail(key.error().WithContext("the device key (enroll again?)"));
+  auto st = store::Store::Open({.path = s.store, .device_id = *device_id});
+  if (!st) return Fail(st.error());
+  auto chain = agent::ChainState::Open(files.state);
+  if (!chain) return Fail(chain.error());
+  common::SystemClock clock;
+  // HQ's certificate is checked at a sane time, not at whatever the device clock says.
+  auto stored_hq = chain->LastHqTime();
+  agent::TrustedTime trusted(clock, agent::kTimeFloorMs,
+                             stored_hq ? *stored_hq : std::optional<std::int64_t>());
+  http.verify_time_s = [&trusted] { return trusted.NowMs() / 1000; };
+  http.cert_file = files.cert;
+  http.key_file = files.key;
+  auto client = agent::MakeCurlHttpClient(http);
+  if (!client) return Fail(client.error());
+  store::Outbox outbox = st->outbox();
+  agent::UplinkOptions options;
+  options.max_records = s.sync.batch_records;
+  options.max_bytes = s.sync.batch_bytes;
+  options.retention = s.sync.retention;
+  options.heartbeat_every = s.sync.heartbeat_interval;
+  agent::Uplink uplink(outbox, *chain, *key, **client, clock, log.Child("uplink"), options,
+                       &trusted);
+
+  // SIGTERM/SIGINT stop the loop between batches: a signal thread waits for them.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  agent::StopSignal stop;
+  std::thread signals([&set, &stop] {
+    int sig = 0;
+    sigwait(&set, &sig);
+    stop.Stop();
+  });
+  log.Info("started", {{"device", *device_id}});
+  const Status result = uplink.Run(stop, s.drain);
+  if (!stop.stopped()) {
+    stop.Stop();
+    pthread_kill(signals.native_handle(), SIGTERM);
+  }
+  signals.join();
+  if (!result) return Fail(result.error());
+  return kExitOk;
+}
+}  // namespace
+
+int main(int argc, char** argv) try {
+  if (argc < 2) {
+    Usage(stderr);
+    return kExitUsage;
+  }
+  const std::string cmd = argv[1];
+  if (cmd == "--help" || cmd == "-h") {
+    Usage(stdout);
+    return kExitOk;
+  }
+  if (cmd != "enroll" && cmd != "run") {
+    Usage(stderr);
+    return kExitUsage;
+  }
+  // Options first, so that they can override the configuration read after them.
+  std::optional<std::filesystem::path> config_path, data, store_path;
+  std::optional<std::string> hq_url, device, proxy;
+  std::optional<long long> max_send, batch_records, retention_days;
+  Settings s;
+  for (int i = 2; i < argc; ++i) {
+    const std::string a = argv[i];
+    const bool has = i + 1 < argc;
+    auto number = [&](std::optional<long long>& out) {
+      char* end = nullptr;
+      out = std::strtoll(argv[++i], &end, 10);
+      return end && *end == '\0';
+    };
+    bool ok = true;
+    if (a == "--config" && has) {
+      config_path = argv[++i];
+    } else if (a == "--data" && has) {
+      data = argv[++i];
+    } else if (a == "--hq" && has) {
+      hq_url = argv[++i];
+    } else if (a == "--hq-ca" && has) {
+      s.hq_ca = argv[++i];
+    } else if (a == "--device" && has) {
+      device = argv[++i];
+    } else if (a == "--token" && has) {
+      s.token = argv[++i];
+    } else if (a == "--token-file" && has) {
+      s.token_file = argv[++i];
+    } else if (a == "--store" && has) {
+      store_path = argv[++i];
+    } else if (a == "--proxy" && has) {
+      proxy = argv[++i];
+    } else if (a == "--max-send-bytes-per-s" && has) {
+      ok = number(max_send) && *max_send >= 0;
+    } else if (a == "--batch-records" && has) {
+      ok = number(batch_records) && *batch_records >= 1 && *batch_records <= 10'000;
+    } else if (a == "--retention-days" && has) {
+      ok = number(retention_days) && *retention_days >= 0 && *retention_days <= 3650;
+    } else if (a == "--drain") {
+      s.drain = true;
+    } else {
+      std::fprintf(stderr, "checkpoint-sync: unknown argument '%s'\n", a.c_str());
+      Usage(stderr);
+      return kExitUsage;
+    }
+    if (!ok) {
+      std::fprintf(stderr, "checkpoint-sync: bad value for %s\n", a.c_str());
+      return kExitUsage;
+    }
+  }
+  if (config_path) {
+    auto c = config::LoadConfig(*config_path);
+    if (!c) {
+      std::fprintf(stderr, "checkpoint-sync: %s\n", c.error().message().c_str());
+      return kExitUsage;
+    }
+    s.data = c->SyncDir();
+    s.store = c->DatabasePath();
+    s.device = c->device_id;
+    s.hq_url = c->sync.hq_url;
+    s.sync = c->sync;
+  }
+  if (data) s.data = *data;
+  if (store_path) s.store = *store_path;
+  if (device) s.device = *device;
+  if (hq_url) s.hq_url = *hq_url;
+  if (proxy) s.sync.proxy = *proxy;
+  if (max_send) s.sync.max_send_bytes_per_s = *max_send;
+  if (batch_records) s.sync.batch_records = static_cast<std::size_t>(*batch_records);
+  if (retention_days) s.sync.retention = std::chrono::hours(24 * *retention_days);
+  if (s.data.empty() || s.hq_url.empty()) {
+    std::fprintf(stderr,
+                 "checkpoint-sync: no agent directory or HQ URL (--config or --data, --hq)\n");
+    return kExitUsage;
+  }
+
+  log::Logger log(std::make_shared<log::FdSink>(2), "checkpoint-sync");
+  agent::HttpClientOptions http;
+  http.base_url = s.hq_url;
+  http.ca_file = agent::AgentFiles(s.data).hq_ca;
+  http.proxy = s.sync.proxy;
+  http.max_send_bytes_per_s = s.sync.max_send_bytes_per_s;
+  return cmd == "enroll" ? Enroll(s, http, log) : Run(s, http, log);
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "checkpoint-sync: %s\n", e.what());
+  return 1;
+}

@@ -1,0 +1,45 @@
+#pragma once
+// The agent's own state (sync.db in its directory, separate from the appliance
+// store): the last HQ time it saw, and the hash of every record it has chained, so
+// that record seq can name the hash of seq-1 even when seq-1 was sent, acknowledged
+// and purged long ago. The uplink prunes below what HQ holds contiguously and below
+// the oldest unacknowledged record; the newest entry is always kept.
+//
+// Thread-safety: one thread at a time.
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <utility>
+
+#include "checkpoint/common/error.hpp"
+#include "checkpoint/protocol/record.hpp"
+#include "checkpoint/store/database.hpp"
+
+namespace checkpoint::agent {
+
+class ChainState {
+ public:
+  static Expected<ChainState> Open(const std::filesystem::path& path);
+
+  // The highest chained seq (0 when none).
+  Expected<std::int64_t> Head();
+  // The hash of record `seq` (the genesis hash for 0); nullopt when not chained or pruned.
+  Expected<std::optional<protocol::Hash>> HashOf(std::int64_t seq);
+  // Appends hashes in one transaction (seqs must continue the head).
+  Status Append(std::span<const std::pair<std::int64_t, protocol::Hash>> entries);
+  // Forgets hashes of seq < before, always keeping the head.
+  Status Prune(std::int64_t before);
+
+  // The last HQ time stored (TrustedTime's floor after a restart).
+  Expected<std::optional<std::int64_t>> LastHqTime();
+  Status SetLastHqTime(std::int64_t hq_time_ms);
+
+ private:
+  explicit ChainState(std::unique_ptr<store::Connection> db) : db_(std::move(db)) {}
+  std::unique_ptr<store::Connection> db_;
+};
+
+}  // namespace checkpoint::agent

@@ -1,0 +1,113 @@
+#pragma once
+// The uplink: outbox → signed, chained, compressed batches → HQ → acknowledgement →
+// synced. A record is marked synced only when HQ's acknowledgement lists it; until
+// then it is sent again (HQ deduplicates by device and seq), so a lost answer, a
+// crash or a cut connection can repeat a record but never lose or duplicate it at HQ.
+//
+// Order: the outbox gives the priority lane (alerts, officer decisions) first, then
+// by sequence; the chain is by sequence whatever the sending order.
+//
+// Thread-safety: an Uplink and everything it was given belong to one thread;
+// StopSignal::Stop may be called from any thread.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+
+#include "checkpoint/agent/chain.hpp"
+#include "checkpoint/agent/http_client.hpp"
+#include "checkpoint/agent/trusted_time.hpp"
+#include "checkpoint/common/backoff.hpp"
+#include "checkpoint/common/clock.hpp"
+#include "checkpoint/common/error.hpp"
+#include "checkpoint/common/log.hpp"
+#include "checkpoint/protocol/keys.hpp"
+#include "checkpoint/protocol/messages.hpp"
+#include "checkpoint/store/outbox.hpp"
+
+namespace checkpoint::agent {
+
+// Wakes a waiting loop early when asked to stop. Thread-safe.
+class StopSignal {
+ public:
+  void Stop();
+  bool stopped() const;
+  // Waits up to `d`; true when stopped (at once or during the wait).
+  bool WaitFor(std::chrono::milliseconds d);
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopped_ = false;
+};
+
+struct UplinkOptions {
+  std::size_t max_records = 500;       // per batch
+  std::size_t max_bytes = 512u << 10;  // payload bytes per batch (one larger record goes alone)
+  common::ExponentialBackoff::Options backoff{};
+  std::chrono::milliseconds max_retry_after{3'600'000};  // cap on HQ's Retry-After
+  std::chrono::milliseconds idle_poll{2'000};            // outbox empty: look again after
+  std::chrono::milliseconds heartbeat_every{60'000};
+  // Synced records stay in the outbox this long (by the device clock at which they
+  // were acknowledged), then Run purges them, at most every purge_every.
+  std::chrono::milliseconds retention{7LL * 24 * 3'600'000};
+  std::chrono::milliseconds purge_every{3'600'000};
+};
+
+struct RoundResult {
+  std::size_t sent = 0;        // records in the batch (0: nothing pending)
+  std::size_t acked = 0;       // newly marked synced
+  std::size_t duplicates = 0;  // HQ already held them
+  std::size_t rejected = 0;
+  long http_status = 0;
+  std::int64_t contiguous = 0;
+  std::optional<std::chrono::seconds> retry_after;
+};
+
+class Uplink {
+ public:
+  // `trusted` (may be null) learns HQ's time from every answer; it must outlive the
+  // Uplink.
+  Uplink(store::Outbox& outbox, ChainState& chain, const protocol::DeviceKey& key, HttpClient& http,
+         const common::Clock& clock, log::Logger logger, UplinkOptions options,
+         TrustedTime* trusted = nullptr);
+
+  // Sends one batch and applies HQ's answer. An HTTP error status (429, 5xx) is an
+  // Error of kind SyncErrc::kHttp with the RoundResult's retry_after available via
+  // last_retry_after(); transport failures are kNetwork or kTls.
+  Expected<RoundResult> SendOnce();
+  // Reports the device clock and backlog; returns HQ's answer (clock offset).
+  Expected<protocol::HeartbeatResponse> Heartbeat();
+
+  // Deletes records synced more than `retention` ago. Returns how many.
+  Expected<std::int64_t> Purge();
+
+  // Sends until `stop`, or (until_empty) until the outbox has nothing pending.
+  // Failures wait per the backoff (or Retry-After, whichever is longer) and retry.
+  // Returns an error only for what retrying cannot fix (kChain, storage errors).
+  Status Run(StopSignal& stop, bool until_empty);
+
+  std::optional<std::chrono::seconds> last_retry_after() const { return last_retry_after_; }
+  std::optional<std::int64_t> last_clock_offset_ms() const { return clock_offset_ms_; }
+
+ private:
+  Status ExtendChain(std::int64_t up_to);
+  void ObserveHqTime(std::int64_t hq_time_ms);
+
+  store::Outbox& outbox_;
+  ChainState& chain_;
+  const protocol::DeviceKey& key_;
+  HttpClient& http_;
+  const common::Clock& clock_;
+  log::Logger log_;
+  UplinkOptions options_;
+  common::ExponentialBackoff backoff_;
+  std::optional<std::chrono::seconds> last_retry_after_;
+  std::optional<std::int64_t> clock_offset_ms_;
+  TrustedTime* trusted_;
+  std::optional<std::int64_t> hq_time_stored_at_;  // steady ms of the last SetLastHqTime
+};
+
+}  // namespace checkpoint::agent

@@ -1,0 +1,255 @@
+#include "checkpoint/agent/uplink.hpp"
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "checkpoint/agent/errors.hpp"
+#include "checkpoint/protocol/batch.hpp"
+#include "checkpoint/protocol/record.hpp"
+
+namespace checkpoint::agent {
+
+void StopSignal::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopped_ = true;
+  }
+  cv_.notify_all();
+}
+
+bool StopSignal::stopped() const {
+  std::lock_guard lock(mu_);
+  return stopped_;
+}
+
+bool StopSignal::WaitFor(std::chrono::milliseconds d) {
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, d, [this] { return stopped_; });
+}
+
+namespace {
+protocol::Record ToRecord(const store::OutboxEntry& e, const protocol::Hash& prev) {
+  protocol::Record r;
+  r.device_id = e.device_id;
+  r.seq = e.seq;
+  r.lane = static_cast<int>(e.lane);
+  r.type = e.record_type;
+  r.uuid = e.record_uuid;
+  r.device_time_ms = e.created_at_ms;
+  r.prev = prev;
+  r.payload = e.payload;
+  return r;
+}
+
+std::string Describe(const HttpResult& res) {
+  auto body = protocol::ParseErrorBody(res.body);
+  std::string m = "HTTP " + std::to_string(res.status);
+  if (body) m += " " + body->code;
+  return m;
+}
+}  // namespace
+
+Uplink::Uplink(store::Outbox& outbox, ChainState& chain, const protocol::DeviceKey& key,
+               HttpClient& http, const common::Clock& clock, log::Logger logger,
+               UplinkOptions options, TrustedTime* trusted)
+    : outbox_(outbox),
+      chain_(chain),
+      key_(key),
+      http_(http),
+      clock_(clock),
+      log_(std::move(logger)),
+      options_(options),
+      backoff_(options.backoff),
+      trusted_(trusted) {}
+
+void Uplink::ObserveHqTime(std::int64_t hq_time_ms) {
+  if (trusted_) trusted_->ObserveHq(hq_time_ms);
+  // Stored at most once a minute: it is a floor for the next start, not a log.
+  const std::int64_t now = clock_.SteadyMs();
+  if (hq_time_stored_at_ && now - *hq_time_stored_at_ < 60'000) return;
+  if (auto s = chain_.SetLastHqTime(hq_time_ms); !s) {
+    log_.Warning("cannot store HQ time", {{"error", s.error().String()}});
+    return;
+  }
+  hq_time_stored_at_ = now;
+}
+
+Status Uplink::ExtendChain(std::int64_t up_to) {
+  auto head = chain_.Head();
+  if (!head) return std::move(head).error();
+  if (*head >= up_to) return {};
+  auto prev = chain_.HashOf(*head);
+  if (!prev) return std::move(prev).error();
+  if (!*prev) return MakeError(SyncErrc::kChain, "the chain head's hash is missing");
+  protocol::Hash hash = **prev;
+  std::int64_t seq = *head;
+  while (seq < up_to) {
+    auto entries = outbox_.Range(seq, 1000);
+    if (!entries) return std::move(entries).error();
+    if (entries->empty() || entries->front().seq != seq + 1) {
+      return MakeError(SyncErrc::kChain, "outbox entry " + std::to_string(seq + 1) +
+                                             " is missing: the chain cannot continue");
+    }
+    std::vector<std::pair<std::int64_t, protocol::Hash>> add;
+    for (const auto& e : *entries) {
+      if (e.seq != seq + 1 || seq >= up_to) break;
+      hash = protocol::RecordHash(ToRecord(e, hash));
+      seq = e.seq;
+      add.emplace_back(seq, hash);
+    }
+    if (auto s = chain_.Append(add); !s) return s;
+  }
+  return {};
+}
+
+Expected<RoundResult> Uplink::SendOnce() {
+  last_retry_after_.reset();
+  auto pending = outbox_.PendingBatch(options_.max_records, options_.max_bytes);
+  if (!pending) return std::move(pending).error().WithContext("cannot read the outbox");
+  RoundResult result;
+  if (pending->empty()) return result;
+
+  std::int64_t max_seq = 0;
+  for (const auto& e : *pending) max_seq = std::max(max_seq, e.seq);
+  if (auto s = ExtendChain(max_seq); !s) return std::move(s).error();
+
+  protocol::Batch batch;
+  batch.device_id = outbox_.device_id();
+  batch.records.reserve(pending->size());
+  std::vector<std::int64_t> seqs;
+  for (const auto& e : *pending) {
+    auto prev = chain_.HashOf(e.seq - 1);
+    if (!prev) return std::move(prev).error();
+    if (!*prev) {
+      return MakeError(SyncErrc::kChain,
+                       "no hash for record " + std::to_string(e.seq - 1) + " in the chain");
+    }
+    protocol::Record r = ToRecord(e, **prev);
+    if (auto s = protocol::ValidateRecord(r); !s) {
+      return MakeError(SyncErrc::kRejected, "outbox entry cannot be sent: " + s.error().message());
+    }
+    protocol::SignRecord(r, key_);
+    seqs.push_back(r.seq);
+    batch.records.push_back(std::move(r));
+  }
+  auto body = protocol::EncodeBatch(batch);
+  if (!body) return std::move(body).error();
+  if (auto s = outbox_.RecordAttempt(seqs); !s) return std::move(s).error();
+  result.sent = batch.records.size();
+
+  auto res = http_.Post("/v1/records", protocol::kBatchContentType, *body);
+  if (!res) return std::move(res).error();
+  result.http_status = res->status;
+  if (res->status != 200) {
+    last_retry_after_ = res->retry_after;
+    return MakeError(SyncErrc::kHttp,
+                     "batch of " + std::to_string(result.sent) + " records: " + Describe(*res));
+  }
+  auto ack = protocol::ParseAck(res->body);
+  if (!ack) return MakeError(SyncErrc::kProtocol, ack.error().message());
+  ObserveHqTime(ack->hq_time_ms);
+
+  // Only what this batch carried: an answer naming other records changes nothing.
+  const std::unordered_set<std::int64_t> sent(seqs.begin(), seqs.end());
+  std::vector<std::int64_t> acked;
+  for (std::int64_t s : ack->acked) {
+    if (sent.contains(s)) acked.push_back(s);
+  }
+  auto marked = outbox_.MarkSynced(acked, clock_.WallMs());
+  if (!marked) return std::move(marked).error().WithContext("cannot mark records synced");
+  result.acked = static_cast<std::size_t>(*marked);
+  result.duplicates = static_cast<std::size_t>(ack->duplicates);
+  result.rejected = ack->rejected.size();
+  result.contiguous = ack->contiguous;
+  for (const auto& r : ack->rejected) {
+    log_.Error("HQ rejected a record", {{"seq", r.seq}, {"reason", r.reason}});
+  }
+  // A pending record needs the hash of the one before it, even below HQ's contiguous
+  // prefix (its acknowledgement may have been lost while later records went
+  // through): keep every hash from the one before the oldest pending record.
+  auto oldest = outbox_.OldestPending();
+  if (!oldest) return std::move(oldest).error();
+  const std::int64_t keep_from = std::min(ack->contiguous, oldest->value_or(ack->contiguous)) - 1;
+  if (keep_from > 0) {
+    if (auto s = chain_.Prune(keep_from); !s) return std::move(s).error();
+  }
+  log_.Debug("batch acknowledged", {{"records", result.sent},
+                                    {"acked", result.acked},
+                                    {"duplicates", result.duplicates},
+                                    {"contiguous", result.contiguous}});
+  return result;
+}
+
+Expected<protocol::HeartbeatResponse> Uplink::Heartbeat() {
+  protocol::HeartbeatRequest hb;
+  hb.device_time_ms = std::max<std::int64_t>(0, clock_.WallMs());
+  auto stats = outbox_.Stats();
+  if (!stats) return std::move(stats).error();
+  hb.pending = stats->pending[0] + stats->pending[1] + stats->pending[2];
+  hb.last_seq = stats->last_seq;
+  auto res = http_.Post("/v1/heartbeat", "application/json", protocol::ToJson(hb));
+  if (!res) return std::move(res).error();
+  if (res->status != 200) return MakeError(SyncErrc::kHttp, "heartbeat: " + Describe(*res));
+  auto answer = protocol::ParseHeartbeatResponse(res->body);
+  if (!answer) return MakeError(SyncErrc::kProtocol, answer.error().message());
+  clock_offset_ms_ = answer->offset_ms;
+  ObserveHqTime(answer->hq_time_ms);
+  return answer;
+}
+
+Expected<std::int64_t> Uplink::Purge() {
+  // The chain state keeps its own head, so purging never breaks the chain.
+  return outbox_.PurgeSynced(clock_.WallMs() - options_.retention.count());
+}
+
+Status Uplink::Run(StopSignal& stop, bool until_empty) {
+  std::int64_t next_heartbeat = clock_.SteadyMs();
+  std::int64_t next_purge = clock_.SteadyMs();
+  while (!stop.stopped()) {
+    if (clock_.SteadyMs() >= next_purge) {
+      next_purge = clock_.SteadyMs() + options_.purge_every.count();
+      auto purged = Purge();
+      if (!purged) {
+        log_.Warning("purge failed", {{"error", purged.error().String()}});
+      } else if (*purged > 0) {
+        log_.Info("purged synced records", {{"count", *purged}});
+      }
+    }
+    if (options_.heartbeat_every.count() > 0 && clock_.SteadyMs() >= next_heartbeat) {
+      next_heartbeat = clock_.SteadyMs() + options_.heartbeat_every.count();
+      auto hb = Heartbeat();
+      if (hb) {
+        log_.Info("heartbeat",
+                  {{"clock_offset_ms", hb->offset_ms}, {"contiguous", hb->contiguous}});
+      } else {
+        log_.Warning("heartbeat failed", {{"error", hb.error().String()}});
+      }
+    }
+    auto r = SendOnce();
+    if (r && r->rejected == 0) {
+      backoff_.Reset();
+      if (r->sent > 0) continue;
+      if (until_empty) return {};
+      stop.WaitFor(options_.idle_poll);
+      continue;
+    }
+    if (!r && (r.error().Is(SyncErrc::kChain) || r.error().Is(SyncErrc::kRejected))) {
+      log_.Critical("uplink stopped", {{"error", r.error().String()}});
+      return std::move(r).error();
+    }
+    auto wait = backoff_.NextInterval();
+    if (last_retry_after_) {
+      const auto hq =
+          std::min<std::chrono::milliseconds>(*last_retry_after_, options_.max_retry_after);
+      wait = std::max(wait, hq);
+    }
+    log_.Warning("uplink will retry",
+                 {{"error", r ? std::string("records rejected") : r.error().String()},
+                  {"wait_ms", static_cast<std::int64_t>(wait.count())},
+                  {"attempt", backoff_.attempts()}});
+    stop.WaitFor(wait);
+  }
+  return {};
+}
+
+}  // namespace checkpoint::agent

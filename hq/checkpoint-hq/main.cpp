@@ -1,0 +1,208 @@
+// checkpoint-hq: the reference HQ receiver.
+//   checkpoint-hq init  --data DIR [--name HOST]...   create the CA and server certificate
+//   checkpoint-hq token --data DIR --device ID [--ttl-hours H]   print a one-time token
+//   checkpoint-hq revoke --data DIR --device ID                  refuse the device's uploads
+//   checkpoint-hq serve --data DIR [--listen ADDR:PORT] [--fault STATUS[:RETRY_AFTER],...]
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "checkpoint/common/clock.hpp"
+#include "checkpoint/common/fs.hpp"
+#include "checkpoint/common/log.hpp"
+#include "checkpoint/hq/ca.hpp"
+#include "checkpoint/hq/database.hpp"
+#include "checkpoint/hq/http.hpp"
+#include "checkpoint/hq/service.hpp"
+
+namespace {
+using namespace checkpoint;
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+void Usage(std::FILE* out) {
+  std::fprintf(out,
+               "usage: checkpoint-hq init  --data DIR [--name HOST]...\n"
+               "       checkpoint-hq token --data DIR --device ID [--ttl-hours H]\n"
+               "       checkpoint-hq revoke --data DIR --device ID\n"
+               "       checkpoint-hq serve --data DIR [--listen ADDR:PORT]\n"
+               "                           [--fault STATUS[:RETRY_AFTER_S],...]\n"
+               "  init   creates the HQ CA and the server certificate for HOST names\n"
+               "         (default 127.0.0.1 and localhost) in DIR (mode 0700)\n"
+               "  token  prints a one-time enrollment token for device ID (default 24 h)\n"
+               "  revoke refuses the device's uploads until it enrolls again\n"
+               "  serve  runs the HTTPS endpoints (default 127.0.0.1:8443); --fault answers\n"
+               "         the first requests with the given statuses (fault tests)\n");
+}
+
+int Fail(const Error& e) {
+  std::fprintf(stderr, "checkpoint-hq: %s\n", e.String().c_str());
+  return kExitFailure;
+}
+
+bool ParseFaults(const std::string& text, std::vector<hq::Fault>& out) {
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', pos), text.size());
+    const std::string item = text.substr(pos, comma - pos);
+    hq::Fault f;
+    char* end = nullptr;
+    f.status = static_cast<int>(std::strtol(item.c_str(), &end, 10));
+    if (f.status < 400 || f.status > 599) return false;
+    if (*end == ':') {
+      f.retry_after_s = static_cast<int>(std::strtol(end + 1, &end, 10));
+      if (f.retry_after_s < 0) return false;
+    }
+    if (*end != '\0') return false;
+    out.push_back(f);
+    pos = comma + 1;
+  }
+  return !out.empty();
+}
+
+int Serve(const std::filesystem::path& data, const std::string& listen,
+          std::vector<hq::Fault> faults, const log::Logger& log) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos) {
+    std::fprintf(stderr, "checkpoint-hq: --listen needs ADDR:PORT\n");
+    return kExitUsage;
+  }
+  const long port = std::strtol(listen.c_str() + colon + 1, nullptr, 10);
+  if (port < 0 || port > 65535) {
+    std::fprintf(stderr, "checkpoint-hq: bad port\n");
+    return kExitUsage;
+  }
+  if (auto s = common::EnsurePrivateDirectory(data); !s) return Fail(s.error());
+  auto ca = hq::CertificateAuthority::Load(data);
+  if (!ca) return Fail(ca.error().WithContext("run `checkpoint-hq init` first"));
+  auto db = hq::HqDatabase::Open(data / "hq.db");
+  if (!db) return Fail(db.error());
+  static common::SystemClock clock;
+  hq::HqService service(std::move(*db), std::move(*ca), clock, log.Child("service"), {});
+  service.InjectFaults(std::move(faults));
+
+  // Signals are taken by sigwait in this thread; block them before any thread starts.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+
+  const hq::CaFiles files(data);
+  hq::HttpsServer::Options o;
+  o.address = listen.substr(0, colon);
+  o.port = static_cast<std::uint16_t>(port);
+  o.cert_chain_file = files.server_cert;
+  o.key_file = files.server_key;
+  o.client_ca_file = files.ca_cert;
+  auto server = hq::HttpsServer::Start(
+      o, [&service](const hq::HttpRequest& r) { return service.Handle(r); }, log.Child("https"));
+  if (!server) return Fail(server.error());
+  log.Info("listening", {{"address", o.address}, {"port", (*server)->port()}});
+  std::printf("listening %s:%u\n", o.address.c_str(), static_cast<unsigned>((*server)->port()));
+  std::fflush(stdout);
+  int sig = 0;
+  sigwait(&set, &sig);
+  log.Info("stopping", {{"signal", sig}});
+  (*server)->Stop();
+  return kExitOk;
+}
+}  // namespace
+
+int main(int argc, char** argv) try {
+  if (argc < 2) {
+    Usage(stderr);
+    return kExitUsage;
+  }
+  const std::string cmd = argv[1];
+  if (cmd == "--help" || cmd == "-h") {
+    Usage(stdout);
+    return kExitOk;
+  }
+  std::filesystem::path data;
+  std::string device, listen = "127.0.0.1:8443";
+  std::vector<std::string> names;
+  std::vector<hq::Fault> faults;
+  long ttl_hours = 24;
+  for (int i = 2; i < argc; ++i) {
+    const std::string a = argv[i];
+    const bool has = i + 1 < argc;
+    if (a == "--data" && has) {
+      data = argv[++i];
+    } else if (a == "--device" && has) {
+      device = argv[++i];
+    } else if (a == "--name" && has) {
+      names.emplace_back(argv[++i]);
+    } else if (a == "--listen" && has) {
+      listen = argv[++i];
+    } else if (a == "--ttl-hours" && has) {
+      ttl_hours = std::strtol(argv[++i], nullptr, 10);
+    } else if (a == "--fault" && has) {
+      if (!ParseFaults(argv[++i], faults)) {
+        std::fprintf(stderr, "checkpoint-hq: --fault needs STATUS[:RETRY_AFTER_S],...\n");
+        return kExitUsage;
+      }
+    } else {
+      std::fprintf(stderr, "checkpoint-hq: unknown argument '%s'\n", a.c_str());
+      Usage(stderr);
+      return kExitUsage;
+    }
+  }
+  if (data.empty()) {
+    std::fprintf(stderr, "checkpoint-hq: --data DIR is required\n");
+    return kExitUsage;
+  }
+  log::Logger log(std::make_shared<log::FdSink>(2), "checkpoint-hq");
+  common::SystemClock clock;
+  if (cmd == "init") {
+    if (auto s = hq::CertificateAuthority::Initialize(data, names, clock.WallMs() / 1000); !s) {
+      return Fail(s.error());
+    }
+    std::printf("HQ CA: %s\n", hq::CaFiles(data).ca_cert.c_str());
+    return kExitOk;
+  }
+  if (cmd == "token") {
+    if (device.empty() || ttl_hours <= 0) {
+      std::fprintf(stderr, "checkpoint-hq: token needs --device ID and a positive --ttl-hours\n");
+      return kExitUsage;
+    }
+    auto ca = hq::CertificateAuthority::Load(data);
+    if (!ca) return Fail(ca.error());
+    auto db = hq::HqDatabase::Open(data / "hq.db");
+    if (!db) return Fail(db.error());
+    hq::HqService service(std::move(*db), std::move(*ca), clock, log.Child("service"), {});
+    auto token = service.CreateToken(device, ttl_hours * 3'600'000);
+    if (!token) return Fail(token.error());
+    std::printf("%s\n", token->c_str());
+    return kExitOk;
+  }
+  if (cmd == "revoke") {
+    if (device.empty()) {
+      std::fprintf(stderr, "checkpoint-hq: revoke needs --device ID\n");
+      return kExitUsage;
+    }
+    auto db = hq::HqDatabase::Open(data / "hq.db");
+    if (!db) return Fail(db.error());
+    auto revoked = db->RevokeDevice(device);
+    if (!revoked) return Fail(revoked.error());
+    if (!*revoked) {
+      std::fprintf(stderr, "checkpoint-hq: no device %s\n", device.c_str());
+      return kExitFailure;
+    }
+    log.Notice("device revoked", {{"device", device}});
+    return kExitOk;
+  }
+  if (cmd == "serve") return Serve(data, listen, std::move(faults), log);
+  Usage(stderr);
+  return kExitUsage;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "checkpoint-hq: %s\n", e.what());
+  return 1;
+}

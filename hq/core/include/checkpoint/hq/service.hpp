@@ -1,0 +1,72 @@
+#pragma once
+// The HQ endpoints (docs/protocol.md, docs/api/openapi.yaml) as a handler of
+// HttpRequest: enrollment, record upload and acknowledgement, heartbeat. Knows no
+// HTTP library.
+//
+// Thread-safety: Handle and the other members may be called from any thread; the
+// database is used under one mutex (the reference HQ favours simplicity; the
+// production store is a later step).
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "checkpoint/common/clock.hpp"
+#include "checkpoint/common/log.hpp"
+#include "checkpoint/hq/ca.hpp"
+#include "checkpoint/hq/database.hpp"
+#include "checkpoint/hq/http.hpp"
+#include "checkpoint/protocol/batch.hpp"
+
+namespace checkpoint::hq {
+
+// A response forced on the next request, for fault tests (and `checkpoint-hq
+// serve --fault`): status 429 or 500, with Retry-After when retry_after_s >= 0.
+struct Fault {
+  int status = 500;
+  int retry_after_s = -1;
+};
+
+class HqService {
+ public:
+  struct Options {
+    int device_cert_days = 365;
+    protocol::BatchLimits limits;
+  };
+
+  HqService(HqDatabase db, CertificateAuthority ca, const common::Clock& clock, log::Logger logger,
+            Options options);
+
+  HttpResponse Handle(const HttpRequest& request);
+
+  // The next requests (of any endpoint) get these answers, in order.
+  void InjectFaults(std::vector<Fault> faults);
+  // A one-time enrollment token for `device_id`, valid for `ttl_ms`. The token is
+  // returned once and only its SHA-256 is stored.
+  Expected<std::string> CreateToken(std::string_view device_id, std::int64_t ttl_ms);
+  // Runs fn with the database, under the service's lock.
+  template <typename Fn>
+  auto WithDatabase(Fn&& fn) {
+    std::lock_guard lock(mu_);
+    return fn(db_);
+  }
+
+ private:
+  HttpResponse Enroll(const HttpRequest& request);
+  HttpResponse Upload(const HttpRequest& request);
+  HttpResponse Heartbeat(const HttpRequest& request);
+  Expected<DeviceInfo> Authenticate(const HttpRequest& request);
+
+  std::mutex mu_;
+  HqDatabase db_;
+  CertificateAuthority ca_;
+  const common::Clock& clock_;
+  log::Logger log_;
+  Options options_;
+  std::deque<Fault> faults_;
+};
+
+}  // namespace checkpoint::hq

@@ -1,0 +1,355 @@
+#include "checkpoint/hq/database.hpp"
+
+#include <cstring>
+
+#include "checkpoint/common/sha256.hpp"
+
+namespace checkpoint::hq {
+
+namespace {
+// RELEASED MIGRATIONS ARE NEVER EDITED: add a new one instead.
+constexpr store::Migration kMigrations[] = {
+    {1, "devices_tokens_records",
+     R"sql(
+CREATE TABLE devices (
+  device_id      TEXT    PRIMARY KEY,
+  public_key     BLOB    NOT NULL CHECK (length(public_key) = 32),
+  certificate    TEXT    NOT NULL,
+  enrolled_at_ms INTEGER NOT NULL,
+  last_seen_ms   INTEGER,
+  clock_offset_ms INTEGER,
+  revoked        INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE enroll_tokens (
+  token_sha256  TEXT    PRIMARY KEY,
+  device_id     TEXT    NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  expires_at_ms INTEGER NOT NULL,
+  used_at_ms    INTEGER
+);
+CREATE TABLE records (
+  device_id      TEXT    NOT NULL,
+  seq            INTEGER NOT NULL CHECK (seq > 0),
+  lane           INTEGER NOT NULL CHECK (lane BETWEEN 0 AND 2),
+  record_type    TEXT    NOT NULL,
+  record_uuid    TEXT    NOT NULL,
+  device_time_ms INTEGER NOT NULL,
+  received_at_ms INTEGER NOT NULL,
+  prev           BLOB    NOT NULL,
+  hash           BLOB    NOT NULL,
+  payload        BLOB    NOT NULL,
+  signature      BLOB    NOT NULL,
+  PRIMARY KEY (device_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE device_progress (
+  device_id  TEXT    PRIMARY KEY,
+  contiguous INTEGER NOT NULL
+);
+CREATE TABLE flags (
+  id        INTEGER PRIMARY KEY,
+  device_id TEXT    NOT NULL,
+  seq       INTEGER NOT NULL,
+  kind      TEXT    NOT NULL,
+  detail    TEXT    NOT NULL,
+  at_ms     INTEGER NOT NULL
+);
+CREATE INDEX flags_by_device ON flags(device_id, seq);
+)sql",
+     R"sql(
+DROP TABLE flags;
+DROP TABLE device_progress;
+DROP TABLE records;
+DROP TABLE enroll_tokens;
+DROP TABLE devices;
+)sql"},
+};
+
+store::Blob AsBlob(std::span<const std::uint8_t> b) {
+  return store::Blob{b};
+}
+store::Blob AsBlob(std::string_view s) {
+  return store::Blob{
+      std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(s.data()), s.size())};
+}
+template <std::size_t N>
+bool CopyFixed(const std::string& bytes, std::array<std::uint8_t, N>& out) {
+  if (bytes.size() != N) return false;
+  std::memcpy(out.data(), bytes.data(), N);
+  return true;
+}
+std::string TokenHash(std::string_view token) {
+  return common::ToHex(common::Sha256::Of(token));
+}
+#define CP_TRY(expr)                                         \
+  do {                                                       \
+    if (auto s_ = (expr); !s_) return std::move(s_).error(); \
+  } while (0)
+}  // namespace
+
+std::span<const store::Migration> HqMigrations() {
+  return kMigrations;
+}
+
+Expected<HqDatabase> HqDatabase::Open(const std::filesystem::path& path) {
+  auto c = store::Connection::Open({.path = path});
+  if (!c) return std::move(c).error().WithContext("cannot open the HQ database");
+  auto db = std::make_unique<store::Connection>(std::move(*c));
+  auto m = store::Migrate(*db, HqMigrations());
+  if (!m) return std::move(m).error().WithContext("cannot migrate the HQ database");
+  return HqDatabase(std::move(db));
+}
+
+Status HqDatabase::AddToken(std::string_view token, std::string_view device_id, std::int64_t now_ms,
+                            std::int64_t expires_at_ms) {
+  auto st = db_->Prepare(
+      "INSERT INTO enroll_tokens(token_sha256, device_id, created_at_ms, expires_at_ms) "
+      "VALUES (?, ?, ?, ?)");
+  if (!st) return std::move(st).error();
+  CP_TRY(st->BindAll(TokenHash(token), device_id, now_ms, expires_at_ms));
+  return st->Run();
+}
+
+Expected<bool> HqDatabase::ConsumeToken(std::string_view token, std::string_view device_id,
+                                        std::int64_t now_ms) {
+  auto st = db_->Prepare(
+      "UPDATE enroll_tokens SET used_at_ms = ? WHERE token_sha256 = ? AND device_id = ? "
+      "AND used_at_ms IS NULL AND expires_at_ms > ?");
+  if (!st) return std::move(st).error();
+  CP_TRY(st->BindAll(now_ms, TokenHash(token), device_id, now_ms));
+  CP_TRY(st->Run());
+  return db_->Changes() == 1;
+}
+
+Status HqDatabase::PutDevice(std::string_view device_id, const protocol::PublicKey& key,
+                             std::string_view cert_pem, std::int64_t now_ms) {
+  auto st = db_->Prepare(
+      "INSERT INTO devices(device_id, public_key, certificate, enrolled_at_ms) VALUES (?,?,?,?) "
+      "ON CONFLICT(device_id) DO UPDATE SET public_key = excluded.public_key, "
+      "certificate = excluded.certificate, enrolled_at_ms = excluded.enrolled_at_ms, revoked = 0");
+  if (!st) return std::move(st).error();
+  CP_TRY(st->BindAll(device_id, AsBlob(key), cert_pem, now_ms));
+  return st->Run();
+}
+
+Expected<std::optional<DeviceInfo>> HqDatabase::FindDevice(std::string_view device_id) {
+  auto st =
+      db_->Prepare("SELECT public_key, enrolled_at_ms, revoked FROM devices WHERE device_id = ?");
+  if (!st) return std::move(st).error();
+  CP_TRY(st->Bind(1, device_id));
+  auto row = st->Step();
+  if (!row) return std::move(row).error();
+  if (!*row) return std::optional<DeviceInfo>();
+  DeviceInfo d;
+  d.device_id = std::string(device_id);
+  if (!CopyFixed(st->BlobColumn(0), d.public_key)) {
+    return store::MakeError(store::StoreErrc::kCorrupt, "device key of the wrong size");
+  }
+  d.enrolled_at_ms = st->Int(1);
+  d.revoked = st->Int(2) != 0;
+  return std::optional<DeviceInfo>(std::move(d));
+}
+
+Expected<bool> HqDatabase::RevokeDevice(std::string_view device_id) {
+  auto st = db_->Prepare("UPDATE devices SET revoked = 1 WHERE device_id = ?");
+  if (!st) return std::move(st).error();
+  CP_TRY(st->Bind(1, device_id));
+  CP_TRY(st->Run());
+  return db_->Changes() == 1;
+}
+
+Status HqDatabase::TouchDevice(std::string_view device_id, std::int64_t now_ms,
+                               std::int64_t offset_ms) {
+  auto st =
+      db_->Prepare("UPDATE devices SET last_seen_ms = ?, clock_offset_ms = ? WHERE device_id = ?");
+  if (!st) return std::move(st).error();
+  CP_TRY(st->BindAll(now_ms, offset_ms, device_id));
+  return st->Run();
+}
+
+Status HqDatabase::AddFlag(std::string_view device_id, std::int64_t seq, std::string_view kind,
+                           std::string_view detail, std::int64_t now_ms) {
+  auto st =
+      db_->Prepare("INSERT INTO flags(device_id, seq, kind, detail, at_ms) VALUES (?, ?, ?, ?, ?)");
+  if (!st) return std::move(st).error();
+  CP_TRY(st->BindAll(device_id, seq, kind, detail, now_ms));
+  return st->Run();
+}
+
+IngestItem CheckRecord(const DeviceInfo& device, const protocol::Record& record) {
+  IngestItem item;
+  item.record = &record;
+  if (record.device_id != device.device_id || !protocol::ValidateRecord(record)) {
+    item.check = IngestItem::Check::kInvalid;
+  } else if (!protocol::VerifyRecord(record, device.public_key)) {
+    item.check = IngestItem::Check::kBadSignature;
+  } else {
+    item.hash = protocol::RecordHash(record);
+  }
+  return item;
+}
+
+Expected<protocol::Ack> HqDatabase::Ingest(std::string_view device_id,
+                                           std::span<const IngestItem> items, std::int64_t now_ms) {
+  auto tx = store::Transaction::Begin(*db_);
+  if (!tx) return std::move(tx).error();
+  auto find = db_->Prepare("SELECT hash, prev FROM records WHERE device_id = ? AND seq = ?");
+  if (!find) return std::move(find).error();
+  auto insert = db_->Prepare(
+      "INSERT INTO records(device_id, seq, lane, record_type, record_uuid, device_time_ms, "
+      "received_at_ms, prev, hash, payload, signature) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+  if (!insert) return std::move(insert).error();
+  // The stored (hash, prev) of device's record `seq`, if any.
+  auto lookup =
+      [&](std::int64_t seq) -> Expected<std::optional<std::pair<std::string, std::string>>> {
+    CP_TRY(find->Reset());
+    CP_TRY(find->BindAll(device_id, seq));
+    auto row = find->Step();
+    if (!row) return std::move(row).error();
+    if (!*row) return std::optional<std::pair<std::string, std::string>>();
+    return std::optional(std::pair(find->BlobColumn(0), find->BlobColumn(1)));
+  };
+  auto bytes = [](const protocol::Hash& h) {
+    return std::string(reinterpret_cast<const char*>(h.data()), h.size());
+  };
+
+  protocol::Ack ack;
+  for (const IngestItem& item : items) {
+    const protocol::Record& r = *item.record;
+    if (item.check == IngestItem::Check::kInvalid) {
+      ack.rejected.push_back({r.seq, "invalid"});
+      CP_TRY(AddFlag(device_id, r.seq, "invalid", "record fails validation", now_ms));
+      continue;
+    }
+    if (item.check == IngestItem::Check::kBadSignature) {
+      ack.rejected.push_back({r.seq, "bad_signature"});
+      CP_TRY(AddFlag(device_id, r.seq, "bad_signature",
+                     "signature does not verify with the device key", now_ms));
+      continue;
+    }
+    const protocol::Hash& hash = item.hash;
+    auto held = lookup(r.seq);
+    if (!held) return std::move(held).error();
+    if (*held) {
+      if ((*held)->first == bytes(hash)) {
+        ack.acked.push_back(r.seq);
+        ++ack.duplicates;
+      } else {
+        ack.rejected.push_back({r.seq, "conflict"});
+        CP_TRY(AddFlag(device_id, r.seq, "conflict",
+                       "a different record is held for this sequence number", now_ms));
+      }
+      continue;
+    }
+    CP_TRY(insert->Reset());
+    CP_TRY(insert->BindAll(device_id, r.seq, r.lane, r.type, r.uuid, r.device_time_ms, now_ms,
+                           AsBlob(r.prev), AsBlob(hash), AsBlob(r.payload), AsBlob(r.sig)));
+    CP_TRY(insert->Run());
+    ack.acked.push_back(r.seq);
+    // The chain, in both directions: our prev against the record before, and the
+    // record after (if it came first, e.g. from the priority lane) against us.
+    if (r.seq > 1) {
+      auto before = lookup(r.seq - 1);
+      if (!before) return std::move(before).error();
+      if (*before && (*before)->first != bytes(r.prev)) {
+        CP_TRY(AddFlag(device_id, r.seq, "chain_break", "prev is not the hash of the record before",
+                       now_ms));
+      }
+    }
+    auto after = lookup(r.seq + 1);
+    if (!after) return std::move(after).error();
+    if (*after && (*after)->second != bytes(hash)) {
+      CP_TRY(AddFlag(device_id, r.seq + 1, "chain_break",
+                     "prev is not the hash of the record before", now_ms));
+    }
+  }
+
+  // Advance the contiguous prefix over what is now held.
+  std::int64_t contiguous = 0;
+  {
+    auto st = db_->Prepare("SELECT contiguous FROM device_progress WHERE device_id = ?");
+    if (!st) return std::move(st).error();
+    CP_TRY(st->Bind(1, device_id));
+    auto row = st->Step();
+    if (!row) return std::move(row).error();
+    if (*row) contiguous = st->Int(0);
+  }
+  auto next = db_->Prepare(
+      "SELECT seq FROM records WHERE device_id = ? AND seq > ? ORDER BY seq LIMIT 100000");
+  if (!next) return std::move(next).error();
+  CP_TRY(next->BindAll(device_id, contiguous));
+  while (true) {
+    auto row = next->Step();
+    if (!row) return std::move(row).error();
+    if (!*row || next->Int(0) != contiguous + 1) break;
+    ++contiguous;
+  }
+  auto up = db_->Prepare(
+      "INSERT INTO device_progress(device_id, contiguous) VALUES (?, ?) "
+      "ON CONFLICT(device_id) DO UPDATE SET contiguous = excluded.contiguous");
+  if (!up) return std::move(up).error();
+  CP_TRY(up->BindAll(device_id, contiguous));
+  CP_TRY(up->Run());
+  CP_TRY(tx->Commit());
+  ack.contiguous = contiguous;
+  ack.hq_time_ms = now_ms;
+  return ack;
+}
+
+Expected<std::int64_t> HqDatabase::Contiguous(std::string_view device_id) {
+  auto st = db_->Prepare("SELECT contiguous FROM device_progress WHERE device_id = ?");
+  if (!st) return std::move(st).error();
+  CP_TRY(st->Bind(1, device_id));
+  auto row = st->Step();
+  if (!row) return std::move(row).error();
+  return *row ? st->Int(0) : std::int64_t{0};
+}
+
+Expected<std::int64_t> HqDatabase::RecordCount(std::string_view device_id) {
+  auto st = db_->Prepare("SELECT count(*) FROM records WHERE device_id = ?");
+  if (!st) return std::move(st).error();
+  CP_TRY(st->Bind(1, device_id));
+  auto row = st->Step();
+  if (!row) return std::move(row).error();
+  return st->Int(0);
+}
+
+Expected<std::vector<Flag>> HqDatabase::Flags(std::string_view device_id) {
+  auto st =
+      db_->Prepare("SELECT seq, kind, detail, at_ms FROM flags WHERE device_id = ? ORDER BY id");
+  if (!st) return std::move(st).error();
+  CP_TRY(st->Bind(1, device_id));
+  std::vector<Flag> out;
+  while (true) {
+    auto row = st->Step();
+    if (!row) return std::move(row).error();
+    if (!*row) break;
+    out.push_back({std::string(device_id), st->Int(0), st->Text(1), st->Text(2), st->Int(3)});
+  }
+  return out;
+}
+
+Expected<std::optional<protocol::Record>> HqDatabase::FindRecord(std::string_view device_id,
+                                                                 std::int64_t seq) {
+  auto st = db_->Prepare(
+      "SELECT lane, record_type, record_uuid, device_time_ms, prev, payload, signature "
+      "FROM records WHERE device_id = ? AND seq = ?");
+  if (!st) return std::move(st).error();
+  CP_TRY(st->BindAll(device_id, seq));
+  auto row = st->Step();
+  if (!row) return std::move(row).error();
+  if (!*row) return std::optional<protocol::Record>();
+  protocol::Record r;
+  r.device_id = std::string(device_id);
+  r.seq = seq;
+  r.lane = static_cast<int>(st->Int(0));
+  r.type = st->Text(1);
+  r.uuid = st->Text(2);
+  r.device_time_ms = st->Int(3);
+  r.payload = st->BlobColumn(5);
+  if (!CopyFixed(st->BlobColumn(4), r.prev) || !CopyFixed(st->BlobColumn(6), r.sig)) {
+    return store::MakeError(store::StoreErrc::kCorrupt, "stored record of the wrong shape");
+  }
+  return std::optional<protocol::Record>(std::move(r));
+}
+
+}  // namespace checkpoint::hq

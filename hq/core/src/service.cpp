@@ -1,0 +1,211 @@
+#include "checkpoint/hq/service.hpp"
+
+#include <openssl/rand.h>
+
+#include "checkpoint/common/sha256.hpp"
+#include "checkpoint/protocol/errors.hpp"
+#include "checkpoint/protocol/messages.hpp"
+
+namespace checkpoint::hq {
+
+namespace {
+using protocol::ProtocolErrc;
+
+HttpResponse ErrorResponse(int status, std::string code, std::string message) {
+  HttpResponse r;
+  r.status = status;
+  r.body = protocol::ToJson(protocol::ErrorBody{std::move(code), std::move(message)});
+  return r;
+}
+HttpResponse Json(std::string body) {
+  HttpResponse r;
+  r.body = std::move(body);
+  return r;
+}
+HttpResponse Internal() {
+  return ErrorResponse(500, "internal", "HQ could not complete the request; retry later");
+}
+HttpResponse AuthFailure(const Error& e) {
+  if (e.Is(CommonErrc::kPermission)) return ErrorResponse(403, "forbidden", e.message());
+  return Internal();
+}
+// Content types compare on the media type only, case-insensitively.
+bool IsMediaType(std::string_view value, std::string_view want) {
+  const auto semi = value.find(';');
+  std::string_view v = value.substr(0, semi);
+  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  if (v.size() != want.size()) return false;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(v[i])) != want[i]) return false;
+  }
+  return true;
+}
+}  // namespace
+
+HqService::HqService(HqDatabase db, CertificateAuthority ca, const common::Clock& clock,
+                     log::Logger logger, Options options)
+    : db_(std::move(db)),
+      ca_(std::move(ca)),
+      clock_(clock),
+      log_(std::move(logger)),
+      options_(options) {}
+
+void HqService::InjectFaults(std::vector<Fault> faults) {
+  std::lock_guard lock(mu_);
+  faults_.insert(faults_.end(), faults.begin(), faults.end());
+}
+
+Expected<std::string> HqService::CreateToken(std::string_view device_id, std::int64_t ttl_ms) {
+  if (!protocol::IsIdentifier(device_id)) {
+    return MakeError(CommonErrc::kInvalidArgument, "the device id is not an identifier");
+  }
+  std::uint8_t raw[24];
+  if (RAND_bytes(raw, sizeof raw) != 1) return MakeError(CommonErrc::kInternal, "no randomness");
+  std::string token = common::ToHex(raw);
+  std::lock_guard lock(mu_);
+  const std::int64_t now = clock_.WallMs();
+  if (auto s = db_.AddToken(token, device_id, now, now + ttl_ms); !s) return std::move(s).error();
+  log_.Info("enrollment token created", {{"device", device_id}});
+  return token;
+}
+
+HttpResponse HqService::Handle(const HttpRequest& request) {
+  {
+    std::lock_guard lock(mu_);
+    if (!faults_.empty()) {
+      const Fault f = faults_.front();
+      faults_.pop_front();
+      HttpResponse r = f.status == 429
+                           ? ErrorResponse(429, "too_many_requests", "slow down")
+                           : ErrorResponse(f.status, "injected_fault", "injected for a test");
+      if (f.retry_after_s >= 0) r.retry_after_s = f.retry_after_s;
+      log_.Notice("injected fault", {{"status", f.status}, {"path", request.target}});
+      return r;
+    }
+  }
+  const bool post = request.method == "POST";
+  if (request.target == "/v1/enroll") {
+    return post ? Enroll(request) : ErrorResponse(405, "method_not_allowed", "use POST");
+  }
+  if (request.target == "/v1/records") {
+    return post ? Upload(request) : ErrorResponse(405, "method_not_allowed", "use POST");
+  }
+  if (request.target == "/v1/heartbeat") {
+    return post ? Heartbeat(request) : ErrorResponse(405, "method_not_allowed", "use POST");
+  }
+  return ErrorResponse(404, "not_found", "no such endpoint");
+}
+
+HttpResponse HqService::Enroll(const HttpRequest& request) {
+  auto req = protocol::ParseEnrollRequest(request.body);
+  if (!req) return ErrorResponse(400, "malformed", req.error().message());
+  std::lock_guard lock(mu_);
+  const std::int64_t now = clock_.WallMs();
+  auto tx = store::Transaction::Begin(db_.db());
+  if (!tx) return Internal();
+  auto ok = db_.ConsumeToken(req->token, req->device_id, now);
+  if (!ok) {
+    log_.Error("enrollment failed", {{"device", req->device_id}, {"error", ok.error().String()}});
+    return Internal();
+  }
+  if (!*ok) {
+    log_.Warning("enrollment refused: bad token", {{"device", req->device_id}});
+    return ErrorResponse(401, "bad_token",
+                         "the token is unknown, used, expired or not this device's");
+  }
+  auto cert = ca_.IssueDeviceCertificate(req->csr_pem, req->device_id, now / 1000,
+                                         options_.device_cert_days);
+  if (!cert) {
+    log_.Warning("enrollment refused: bad CSR", {{"device", req->device_id}});
+    return ErrorResponse(400, "bad_csr", cert.error().message());
+  }
+  auto pub = protocol::PublicKeyOfCertificate(*cert);
+  if (!pub) return Internal();
+  if (auto s = db_.PutDevice(req->device_id, *pub, *cert, now); !s) return Internal();
+  if (auto s = tx->Commit(); !s) return Internal();
+  log_.Info("device enrolled", {{"device", req->device_id}});
+  return Json(protocol::ToJson(protocol::EnrollResponse{*cert, ca_.ca_pem(), now}));
+}
+
+Expected<DeviceInfo> HqService::Authenticate(const HttpRequest& request) {
+  if (!request.client_id) {
+    return MakeError(CommonErrc::kPermission, "a device certificate is required");
+  }
+  auto d = db_.FindDevice(*request.client_id);
+  if (!d) return std::move(d).error();
+  if (!*d) return MakeError(CommonErrc::kPermission, "unknown device");
+  if ((*d)->revoked) return MakeError(CommonErrc::kPermission, "device revoked");
+  return std::move(**d);
+}
+
+HttpResponse HqService::Upload(const HttpRequest& request) {
+  if (!request.client_id) {
+    return ErrorResponse(401, "unauthenticated", "a device certificate is required");
+  }
+  if (!IsMediaType(request.content_type, protocol::kBatchContentType)) {
+    return ErrorResponse(415, "unsupported_media_type",
+                         "expected " + std::string(protocol::kBatchContentType));
+  }
+  // Decoding and signature checks need no lock; only the database does.
+  auto batch = protocol::DecodeBatch(request.body, options_.limits);
+  if (!batch) {
+    log_.Warning("batch refused",
+                 {{"device", *request.client_id}, {"error", batch.error().String()}});
+    const bool big = batch.error().Is(ProtocolErrc::kTooLarge);
+    return ErrorResponse(big ? 413 : 400, big ? "too_large" : "malformed", batch.error().message());
+  }
+  if (batch->device_id != *request.client_id) {
+    return ErrorResponse(403, "device_mismatch", "the batch names another device");
+  }
+  Expected<DeviceInfo> device = [&] {
+    std::lock_guard lock(mu_);
+    return Authenticate(request);
+  }();
+  if (!device) return AuthFailure(device.error());
+  // Signatures and hashes are checked outside the lock, on the server's threads in
+  // parallel; only the database work is serialised.
+  std::vector<IngestItem> items;
+  items.reserve(batch->records.size());
+  for (const protocol::Record& r : batch->records) items.push_back(CheckRecord(*device, r));
+  std::lock_guard lock(mu_);
+  const std::int64_t now = clock_.WallMs();
+  auto ack = db_.Ingest(device->device_id, items, now);
+  if (!ack) {
+    log_.Error("batch not stored",
+               {{"device", device->device_id}, {"error", ack.error().String()}});
+    return Internal();
+  }
+  log_.Info("batch stored", {{"device", device->device_id},
+                             {"records", batch->records.size()},
+                             {"acked", ack->acked.size()},
+                             {"duplicates", ack->duplicates},
+                             {"rejected", ack->rejected.size()},
+                             {"contiguous", ack->contiguous}});
+  for (const auto& r : ack->rejected) {
+    log_.Warning("record rejected",
+                 {{"device", device->device_id}, {"seq", r.seq}, {"reason", r.reason}});
+  }
+  return Json(protocol::ToJson(*ack));
+}
+
+HttpResponse HqService::Heartbeat(const HttpRequest& request) {
+  if (!request.client_id) {
+    return ErrorResponse(401, "unauthenticated", "a device certificate is required");
+  }
+  auto hb = protocol::ParseHeartbeatRequest(request.body);
+  if (!hb) return ErrorResponse(400, "malformed", hb.error().message());
+  std::lock_guard lock(mu_);
+  auto device = Authenticate(request);
+  if (!device) return AuthFailure(device.error());
+  const std::int64_t now = clock_.WallMs();
+  protocol::HeartbeatResponse out;
+  out.hq_time_ms = now;
+  out.offset_ms = now - hb->device_time_ms;
+  auto contiguous = db_.Contiguous(device->device_id);
+  if (!contiguous) return Internal();
+  out.contiguous = *contiguous;
+  if (auto s = db_.TouchDevice(device->device_id, now, out.offset_ms); !s) return Internal();
+  return Json(protocol::ToJson(out));
+}
+
+}  // namespace checkpoint::hq

@@ -1,0 +1,170 @@
+#include "checkpoint/protocol/batch.hpp"
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+
+#include "checkpoint/protocol/errors.hpp"
+
+using namespace checkpoint;
+using namespace checkpoint::protocol;
+
+namespace {
+Batch SampleBatch(int n) {
+  auto key = DeviceKey::Generate();
+  Batch b;
+  b.device_id = "CP-T1";
+  Hash prev = kGenesisHash;
+  for (int i = 1; i <= n; ++i) {
+    Record r;
+    r.device_id = b.device_id;
+    r.seq = i;
+    r.lane = i % 3;
+    r.type = "inspection";
+    r.uuid = "uuid-" + std::to_string(i);
+    r.device_time_ms = 1'700'000'000'000 + i;
+    r.prev = prev;
+    r.payload = std::string("{\"n\":") + std::to_string(i) + ",\"bin\":\"\x01\xff\"}";
+    SignRecord(r, *key);
+    prev = RecordHash(r);
+    b.records.push_back(std::move(r));
+  }
+  return b;
+}
+
+// A record line with one field replaced by `value` (raw JSON).
+std::string WithField(const std::string& key, const std::string& value) {
+  std::string text = BatchJsonLines(SampleBatch(1));
+  const std::size_t line2 = text.find('\n') + 1;
+  const std::size_t k = text.find("\"" + key + "\":", line2);
+  REQUIRE(k != std::string::npos);
+  const std::size_t start = k + key.size() + 3;
+  std::size_t end = start;
+  if (text[start] == '"') {
+    end = text.find('"', start + 1) + 1;
+  } else {
+    while (text[end] != ',' && text[end] != '}') ++end;
+  }
+  return text.substr(0, start) + value + text.substr(end);
+}
+
+ProtocolErrc KindOf(const Expected<Batch>& b) {
+  REQUIRE_FALSE(b);
+  REQUIRE(b.error().code().category() == ProtocolCategory());
+  CHECK_FALSE(b.error().message().empty());
+  return static_cast<ProtocolErrc>(b.error().code().value());
+}
+}  // namespace
+
+TEST_CASE("a batch survives encoding and decoding unchanged", "[protocol][batch]") {
+  const Batch b = SampleBatch(50);
+  auto body = EncodeBatch(b);
+  REQUIRE(body);
+  CHECK(body->size() < BatchJsonLines(b).size());
+  auto back = DecodeBatch(*body);
+  REQUIRE(back);
+  CHECK(*back == b);
+  auto empty = DecodeBatch(*EncodeBatch(Batch{"CP-T1", {}}));
+  REQUIRE(empty);
+  CHECK(empty->records.empty());
+}
+
+TEST_CASE("text payloads travel as text and implied hashes are left out", "[protocol][batch]") {
+  auto key = DeviceKey::Generate();
+  Batch b{"CP-T1", {}};
+  Hash prev = kGenesisHash;
+  for (int i = 1; i <= 3; ++i) {
+    Record r{"CP-T1", i, 1, "inspection", "u", 5, prev, R"({"level":"clear","name":"Жанна"})", {}};
+    SignRecord(r, *key);
+    prev = RecordHash(r);
+    b.records.push_back(r);
+  }
+  // Record 3 first (as the priority lane sends): its prev must travel, and so must
+  // seq 1's after it (genesis is implied only on the first line); seq 2's is implied.
+  std::rotate(b.records.begin(), b.records.begin() + 2, b.records.end());
+  REQUIRE(b.records[0].seq == 3);
+  const std::string text = BatchJsonLines(b);
+  CHECK(text.find("payload_b64") == std::string::npos);
+  CHECK(text.find("clear") != std::string::npos);
+  std::size_t prevs = 0;
+  for (auto p = text.find("\"prev\""); p != std::string::npos; p = text.find("\"prev\"", p + 1)) {
+    ++prevs;
+  }
+  CHECK(prevs == 2);
+  auto back = ParseBatchJsonLines(text);
+  REQUIRE(back);
+  CHECK(*back == b);
+  for (const Record& r : back->records) CHECK(VerifyRecord(r, key->Public()));
+}
+
+TEST_CASE("garbage and truncation are refused with a clear error", "[protocol][batch]") {
+  const Batch b = SampleBatch(5);
+  const std::string body = *EncodeBatch(b);
+  CHECK(KindOf(DecodeBatch("")) == ProtocolErrc::kMalformed);
+  CHECK(KindOf(DecodeBatch("hello, HQ")) == ProtocolErrc::kMalformed);
+  auto cut = DecodeBatch(body.substr(0, body.size() / 2));
+  CHECK(KindOf(cut) == ProtocolErrc::kMalformed);
+  CHECK(cut.error().message().find("truncated") != std::string::npos);
+  CHECK(KindOf(DecodeBatch(body + "x")) == ProtocolErrc::kMalformed);
+
+  const std::string text = BatchJsonLines(b);
+  // Lines cut off, a missing final newline, fewer or more records than announced.
+  CHECK(KindOf(ParseBatchJsonLines(text.substr(0, text.size() - 1))) == ProtocolErrc::kMalformed);
+  const std::size_t last = text.rfind('\n', text.size() - 2);
+  CHECK(KindOf(ParseBatchJsonLines(text.substr(0, last + 1))) == ProtocolErrc::kMalformed);
+  CHECK(KindOf(ParseBatchJsonLines(text + text.substr(text.find('\n') + 1))) ==
+        ProtocolErrc::kMalformed);
+  CHECK(KindOf(ParseBatchJsonLines("\n")) == ProtocolErrc::kMalformed);
+  CHECK(KindOf(ParseBatchJsonLines("[1,2]\n")) == ProtocolErrc::kMalformed);
+  CHECK(KindOf(ParseBatchJsonLines(std::string(100, '[') + "\n")) == ProtocolErrc::kMalformed);
+  CHECK(KindOf(ParseBatchJsonLines("{\"v\":1,\"device\":\"CP\xff\",\"count\":0}\n")) ==
+        ProtocolErrc::kMalformed);
+}
+
+TEST_CASE("sizes are bounded before memory is spent", "[protocol][batch]") {
+  // A compression bomb: 64 MiB of zeros in a few kilobytes.
+  const std::string bomb = *Compress(std::string(64u << 20, '\0'));
+  CHECK(bomb.size() < 100'000);
+  auto r = DecodeBatch(bomb);
+  CHECK(KindOf(r) == ProtocolErrc::kTooLarge);
+  BatchLimits small;
+  small.max_compressed_bytes = 10;
+  CHECK(KindOf(DecodeBatch(*EncodeBatch(SampleBatch(2)), small)) == ProtocolErrc::kTooLarge);
+  CHECK(KindOf(ParseBatchJsonLines("{\"v\":1,\"device\":\"CP\",\"count\":10001}\n")) ==
+        ProtocolErrc::kTooLarge);
+  CHECK(KindOf(ParseBatchJsonLines("{\"v\":2,\"device\":\"CP\",\"count\":0}\n")) ==
+        ProtocolErrc::kUnsupportedVersion);
+}
+
+TEST_CASE("every record field has its exact type and range", "[protocol][batch]") {
+  CHECK(ParseBatchJsonLines(WithField("seq", "1")));
+  CHECK(KindOf(ParseBatchJsonLines(WithField("seq", "0"))) == ProtocolErrc::kMalformed);
+  CHECK(KindOf(ParseBatchJsonLines(WithField("seq", "-1"))) == ProtocolErrc::kMalformed);
+  CHECK(KindOf(ParseBatchJsonLines(WithField("seq", "1.0"))) == ProtocolErrc::kMalformed);
+  CHECK(KindOf(ParseBatchJsonLines(WithField("seq", "\"1\""))) == ProtocolErrc::kMalformed);
+  CHECK(KindOf(ParseBatchJsonLines(WithField("seq", "18446744073709551615"))) ==
+        ProtocolErrc::kMalformed);
+  CHECK(KindOf(ParseBatchJsonLines(WithField("seq", "1e300"))) == ProtocolErrc::kMalformed);
+  CHECK(KindOf(ParseBatchJsonLines(WithField("lane", "3"))) == ProtocolErrc::kMalformed);
+  CHECK(KindOf(ParseBatchJsonLines(WithField("type", "\"a b\""))) == ProtocolErrc::kMalformed);
+  CHECK(KindOf(ParseBatchJsonLines(WithField("time", "-5"))) == ProtocolErrc::kMalformed);
+  CHECK(KindOf(ParseBatchJsonLines(WithField("seq", "1,\"prev\":\"AAAA\""))) ==
+        ProtocolErrc::kMalformed);
+  CHECK(KindOf(ParseBatchJsonLines(WithField("payload_b64", "\"@@@@\""))) ==
+        ProtocolErrc::kMalformed);
+  // Base64 only in its canonical form (no stray whitespace or non-zero pad bits).
+  CHECK(KindOf(ParseBatchJsonLines(WithField("payload_b64", "\"QR==\""))) ==
+        ProtocolErrc::kMalformed);
+  // Exactly one of payload and payload_b64.
+  CHECK(KindOf(ParseBatchJsonLines(WithField("payload_b64", "\"QQ==\",\"payload\":\"A\""))) ==
+        ProtocolErrc::kMalformed);
+  CHECK(KindOf(ParseBatchJsonLines(WithField("seq", "1,\"payload_b64\":null"))) ==
+        ProtocolErrc::kMalformed);
+  // "prev" may be left out only after the record seq-1 or for seq 1.
+  CHECK(KindOf(ParseBatchJsonLines(WithField("seq", "2"))) == ProtocolErrc::kMalformed);
+  CHECK(KindOf(ParseBatchJsonLines(WithField("sig", "null"))) == ProtocolErrc::kMalformed);
+  auto unknown = ParseBatchJsonLines(WithField("seq", "1,\"extra\":true"));
+  CHECK(KindOf(unknown) == ProtocolErrc::kMalformed);
+  CHECK(unknown.error().message().find("extra") != std::string::npos);
+  auto dup = ParseBatchJsonLines(WithField("seq", "1,\"seq\":2"));
+  CHECK_FALSE(dup);  // duplicate keys are not silently merged into something else
+}

@@ -1,0 +1,316 @@
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "checkpoint/protocol/batch.hpp"
+#include "checkpoint/protocol/messages.hpp"
+#include "support/fault_proxy.hpp"
+#include "sync_fixture.hpp"
+
+using namespace checkpoint;
+using namespace checkpoint::testing;
+
+namespace {
+std::int64_t CountFlags(const std::vector<hq::Flag>& flags, std::string_view kind) {
+  std::int64_t n = 0;
+  for (const auto& f : flags) n += f.kind == kind;
+  return n;
+}
+}  // namespace
+
+TEST_CASE("N records reach HQ exactly once, chained and verified", "[sync][uplink]") {
+  TestHq hq;
+  TestDevice d;
+  Must(d.Enroll(hq));
+  d.Enqueue(250);
+  TestAgent a(d, hq, FastOptions(40));
+  agent::StopSignal stop;
+  Must(a.uplink.Run(stop, true));
+  CHECK(hq.Count("CP-T1") == 250);
+  CHECK(hq.Contiguous("CP-T1") == 250);
+  CHECK(hq.Flags("CP-T1").empty());
+  CHECK(d.Pending() == 0);
+  CHECK(a.client->requests == 7);  // ceil(250 / 40) batches, nothing more
+
+  // Every stored record verifies with the device key and chains to the one before.
+  hq.service->WithDatabase([&](hq::HqDatabase& db) {
+    protocol::Hash prev = protocol::kGenesisHash;
+    for (std::int64_t seq = 1; seq <= 250; ++seq) {
+      auto r = Must(db.FindRecord("CP-T1", seq));
+      REQUIRE(r);
+      CHECK(r->prev == prev);
+      CHECK(protocol::VerifyRecord(*r, a.key.Public()));
+      prev = protocol::RecordHash(*r);
+    }
+    return 0;
+  });
+
+  // Later records continue the same chain, across a restart of the agent.
+  d.Enqueue(5);
+  TestAgent again(d, hq);
+  Must(again.uplink.Run(stop, true));
+  CHECK(hq.Count("CP-T1") == 255);
+  CHECK(hq.Contiguous("CP-T1") == 255);
+  CHECK(hq.Flags("CP-T1").empty());
+}
+
+TEST_CASE("alerts overtake a backlog and the chain still verifies", "[sync][uplink]") {
+  TestHq hq;
+  TestDevice d;
+  Must(d.Enroll(hq));
+  d.Enqueue(30);
+  d.Enqueue(1, store::Lane::kPriority);  // seq 31
+  TestAgent a(d, hq, FastOptions(10));
+  auto first = Must(a.uplink.SendOnce());
+  CHECK(first.sent == 10);
+  CHECK(hq.service->WithDatabase(
+      [](hq::HqDatabase& db) { return Must(db.FindRecord("CP-T1", 31)).has_value(); }));
+  CHECK(first.contiguous == 9);
+  agent::StopSignal stop;
+  Must(a.uplink.Run(stop, true));
+  CHECK(hq.Count("CP-T1") == 31);
+  CHECK(hq.Contiguous("CP-T1") == 31);
+  CHECK(hq.Flags("CP-T1").empty());
+}
+
+TEST_CASE("HQ answering 500 and 429 is retried with backoff and Retry-After", "[sync][uplink]") {
+  TestHq hq;
+  TestDevice d;
+  Must(d.Enroll(hq));
+  d.Enqueue(20);
+  hq.service->InjectFaults({{500, -1}, {429, 1}, {500, -1}});
+  TestAgent a(d, hq, FastOptions(50));
+  agent::StopSignal stop;
+  const auto start = std::chrono::steady_clock::now();
+  Must(a.uplink.Run(stop, true));
+  const auto took = std::chrono::steady_clock::now() - start;
+  CHECK(a.client->statuses == std::vector<long>{500, 429, 500, 200});
+  CHECK(took >= std::chrono::seconds(1));  // the Retry-After was honoured
+  CHECK(hq.Count("CP-T1") == 20);
+  CHECK(d.Pending() == 0);
+
+  // Retry-After is capped by the agent.
+  hq.service->InjectFaults({{429, 100'000}});
+  d.Enqueue(1);
+  auto capped = FastOptions();
+  capped.max_retry_after = std::chrono::milliseconds(20);
+  TestAgent b(d, hq, capped);
+  Must(b.uplink.Run(stop, true));
+  CHECK(hq.Count("CP-T1") == 21);
+}
+
+TEST_CASE("a lost acknowledgement and a replayed batch never duplicate", "[sync][uplink]") {
+  TestHq hq;
+  TestDevice d;
+  Must(d.Enroll(hq));
+  d.Enqueue(12);
+  TestAgent a(d, hq, FastOptions(100));
+  a.client->drop_answers = 1;  // HQ stores the batch; the agent never hears so
+  auto lost = a.uplink.SendOnce();
+  REQUIRE_FALSE(lost);
+  CHECK(hq.Count("CP-T1") == 12);
+  CHECK(d.Pending() == 12);
+  auto resent = Must(a.uplink.SendOnce());
+  CHECK(resent.acked == 12);
+  CHECK(resent.duplicates == 12);
+  CHECK(d.Pending() == 0);
+
+  // The same bytes again (a replay by anyone who recorded them): acknowledged as
+  // held, stored once.
+  auto client = Must(d.Client(hq, true));
+  auto replay = Must(client->Post("/v1/records", protocol::kBatchContentType, a.client->last_body));
+  REQUIRE(replay.status == 200);
+  auto ack = Must(protocol::ParseAck(replay.body));
+  CHECK(ack.duplicates == 12);
+  CHECK(ack.contiguous == 12);
+  CHECK(hq.Count("CP-T1") == 12);
+  CHECK(hq.Flags("CP-T1").empty());
+}
+
+TEST_CASE("tampered, conflicting and mis-chained records are rejected or flagged",
+          "[sync][uplink]") {
+  TestHq hq;
+  TestDevice d;
+  Must(d.Enroll(hq));
+  const protocol::DeviceKey key = d.Key();
+  auto client = Must(d.Client(hq, true));
+  protocol::Batch b{"CP-T1", {}};
+  protocol::Hash prev = protocol::kGenesisHash;
+  for (int seq = 1; seq <= 3; ++seq) {
+    protocol::Record r{"CP-T1",
+                       seq,
+                       1,
+                       "inspection",
+                       "u" + std::to_string(seq),
+                       1000 + seq,
+                       prev,
+                       "{\"level\":\"clear\"}",
+                       {}};
+    protocol::SignRecord(r, key);
+    prev = protocol::RecordHash(r);
+    b.records.push_back(r);
+  }
+  b.records[1].payload = "{\"level\":\"alert\"}";  // changed after signing
+  auto send = [&](const protocol::Batch& batch) {
+    auto res = Must(client->Post("/v1/records", protocol::kBatchContentType,
+                                 Must(protocol::EncodeBatch(batch))));
+    REQUIRE(res.status == 200);
+    return Must(protocol::ParseAck(res.body));
+  };
+  auto ack = send(b);
+  CHECK(ack.acked == std::vector<std::int64_t>{1, 3});
+  REQUIRE(ack.rejected.size() == 1);
+  CHECK(ack.rejected[0].seq == 2);
+  CHECK(ack.rejected[0].reason == "bad_signature");
+  CHECK(ack.contiguous == 1);
+  CHECK(hq.Count("CP-T1") == 2);
+  CHECK(CountFlags(hq.Flags("CP-T1"), "bad_signature") == 1);
+
+  // A different record under a sequence number HQ holds: a conflict, not stored.
+  protocol::Record other{"CP-T1", 1, 1, "inspection", "x", 5, protocol::kGenesisHash, "{}", {}};
+  protocol::SignRecord(other, key);
+  auto conflict = send({"CP-T1", {other}});
+  REQUIRE(conflict.rejected.size() == 1);
+  CHECK(conflict.rejected[0].reason == "conflict");
+  CHECK(CountFlags(hq.Flags("CP-T1"), "conflict") == 1);
+
+  // Seq 2 signed correctly but not chained to seq 1: stored (the device signed it)
+  // and flagged, against seq 1 and against seq 3 that names the real seq 2.
+  protocol::Record unlinked{"CP-T1", 2, 1, "inspection", "u2", 1002, protocol::Hash{1}, "{}", {}};
+  protocol::SignRecord(unlinked, key);
+  auto linked = send({"CP-T1", {unlinked}});
+  CHECK(linked.acked == std::vector<std::int64_t>{2});
+  CHECK(linked.contiguous == 3);
+  CHECK(CountFlags(hq.Flags("CP-T1"), "chain_break") == 2);
+
+  // A batch naming another device than the certificate's is refused outright.
+  auto res = Must(client->Post("/v1/records", protocol::kBatchContentType,
+                               Must(protocol::EncodeBatch({"CP-OTHER", {}}))));
+  CHECK(res.status == 403);
+}
+
+TEST_CASE("synced records are purged after the retention and the chain goes on", "[sync][uplink]") {
+  TestHq hq;
+  TestDevice d;
+  Must(d.Enroll(hq));
+  d.Enqueue(10);
+  auto options = FastOptions(4);
+  options.retention = std::chrono::milliseconds(0);
+  TestAgent a(d, hq, options);
+  agent::StopSignal stop;
+  CHECK(Must(a.uplink.Purge()) == 0);  // nothing synced yet: nothing goes
+  Must(a.uplink.Run(stop, true));
+  d.clock.Advance(std::chrono::milliseconds(1));
+  CHECK(Must(a.uplink.Purge()) == 10);
+  CHECK(Must(d.outbox.Stats()).synced == 0);
+  CHECK_FALSE(Must(d.outbox.Find(10)).has_value());
+  // Record 11 names the hash of the purged record 10 from the agent's chain state.
+  d.Enqueue(3);
+  Must(a.uplink.Run(stop, true));
+  CHECK(hq.Count("CP-T1") == 13);
+  CHECK(hq.Contiguous("CP-T1") == 13);
+  CHECK(hq.Flags("CP-T1").empty());
+
+  // Pending records are never purged, whatever the retention.
+  d.Enqueue(2);
+  d.clock.Advance(std::chrono::milliseconds(1));
+  CHECK(Must(a.uplink.Purge()) == 3);
+  CHECK(d.Pending() == 2);
+}
+
+TEST_CASE("connections cut in the handshake, mid-batch or mid-answer never duplicate or skip",
+          "[sync][uplink][network]") {
+  TestHq hq;
+  TestDevice d;
+  Must(d.Enroll(hq));
+  d.Enqueue(300);
+  d.Enqueue(5, store::Lane::kPriority);
+  // The first twelve connections are reset after a random number of bytes: during
+  // the TLS handshake, in the middle of a batch, or before HQ's answer is through.
+  std::mt19937 rng(Catch::rngSeed());
+  std::vector<std::size_t> budgets;
+  for (int i = 0; i < 12; ++i) budgets.push_back(200 + rng() % 12'000);
+  FaultProxy proxy(hq.port, [budgets](int i) -> std::optional<std::size_t> {
+    if (i < static_cast<int>(budgets.size())) return budgets[static_cast<std::size_t>(i)];
+    return std::nullopt;
+  });
+  TestAgent a(d, hq, FastOptions(40), "https://127.0.0.1:" + std::to_string(proxy.port()));
+  agent::StopSignal stop;
+  Must(a.uplink.Run(stop, true));
+  CHECK(proxy.cuts() >= 1);
+  CHECK(hq.Count("CP-T1") == 305);
+  CHECK(hq.Contiguous("CP-T1") == 305);
+  CHECK(hq.Flags("CP-T1").empty());
+  CHECK(d.Pending() == 0);
+}
+
+TEST_CASE("the agent reaches HQ through an HTTP proxy", "[sync][uplink][network]") {
+  TestHq hq;
+  TestDevice d;
+  Must(d.Enroll(hq));
+  d.Enqueue(20);
+  FaultProxy proxy(hq.port, nullptr, /*http_connect=*/true);
+  const agent::AgentFiles files(d.data);
+  agent::HttpClientOptions o;
+  o.base_url = hq.url();
+  o.ca_file = files.hq_ca;
+  o.cert_file = files.cert;
+  o.key_file = files.key;
+  o.proxy = "http://127.0.0.1:" + std::to_string(proxy.port());
+  auto client = Must(agent::MakeCurlHttpClient(o));
+  const protocol::DeviceKey key = d.Key();
+  auto chain = Must(agent::ChainState::Open(files.state));
+  agent::Uplink uplink(d.outbox, chain, key, *client, d.clock, d.log, FastOptions(8));
+  agent::StopSignal stop;
+  Must(uplink.Run(stop, true));
+  CHECK(proxy.tunnels() >= 1);
+  CHECK(hq.Count("CP-T1") == 20);
+}
+
+TEST_CASE("HQ down for a while: the agent backs off and drains when it is back",
+          "[sync][uplink][network]") {
+  TestHq hq;
+  TestDevice d;
+  Must(d.Enroll(hq));
+  d.Enqueue(500);  // a backlog built while the link was down
+  d.Enqueue(3, store::Lane::kPriority);
+  const std::uint16_t port = hq.port;
+  hq.Down();
+  TestAgent a(d, hq, FastOptions(100));
+  agent::StopSignal stop;
+  Status result;
+  std::thread agent_thread([&] { result = a.uplink.Run(stop, true); });
+  // Wait (with a deadline) until the agent has failed a few times against no HQ.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (a.client->requests.load() < 4 && std::chrono::steady_clock::now() < deadline) {
+    stop.WaitFor(std::chrono::milliseconds(5));
+  }
+  CHECK(a.client->requests.load() >= 4);
+  hq.Start(port);
+  agent_thread.join();
+  Must(result);
+  CHECK(hq.Count("CP-T1") == 503);
+  CHECK(hq.Contiguous("CP-T1") == 503);
+  CHECK(hq.Flags("CP-T1").empty());
+  CHECK(d.Pending() == 0);
+}
+
+TEST_CASE("a record whose acknowledgement was lost is resent after later ones went through",
+          "[sync][uplink]") {
+  TestHq hq;
+  TestDevice d;
+  Must(d.Enroll(hq));
+  TestAgent a(d, hq, FastOptions(5));
+  d.Enqueue(1);
+  CHECK(Must(a.uplink.SendOnce()).acked == 1);
+  d.Enqueue(1, store::Lane::kTelemetry);  // seq 2: stored at HQ, but the answer is lost
+  a.client->drop_answers = 1;
+  CHECK_FALSE(a.uplink.SendOnce());
+  d.Enqueue(20);  // seqs 3..22 overtake it (lane 1 before telemetry), HQ's contiguous passes it
+  agent::StopSignal stop;
+  Must(a.uplink.Run(stop, true));
+  CHECK(d.Pending() == 0);
+  CHECK(hq.Count("CP-T1") == 22);
+  CHECK(hq.Contiguous("CP-T1") == 22);
+  CHECK(hq.Flags("CP-T1").empty());
+}
