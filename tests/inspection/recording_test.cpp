@@ -67,7 +67,7 @@ TEST_CASE("a listed traveller is recorded as an alert in the priority lane with 
   CHECK((*found)->level == "alert");
   auto payload = json::parse((*found)->payload_json);
   CHECK(payload["level"] == "alert");
-  CHECK(payload["assessment"]["bundleVersion"] == 1);
+  CHECK(payload["assessment"]["bundleVersion"] == 2);  // config/rules/default.json
   CHECK(payload["assessment"]["reasons"][0]["rule"] == "watchlist.person");
   CHECK(payload["facts"]["watchlist.personHits"] == 1);
 

@@ -217,3 +217,25 @@ TEST_CASE("document reader events and faults are not vehicle events", "[inspecti
             .empty());
   CHECK(fx.inspector.open_passages() == 0);
 }
+
+TEST_CASE("a listed container is an alert that names the code", "[inspection][vehicle]") {
+  Fixture fx;
+  risk::WatchlistData data;
+  data.containers.push_back({"C-1", "CSQU3054383", {"customs", "smuggling", "inspect", 0, 0}});
+  REQUIRE(fx.watchlist.Replace(std::move(data)));
+  (void)fx.inspector.OnEvent(Plate("AA1234BB"), 0);
+  (void)fx.inspector.OnEvent(Container("CSQU3054383"), 1);
+  (void)fx.inspector.OnEvent(Container("MSKU1234565"), 2);  // valid, not listed
+  auto p = fx.inspector.Flush().at(0);
+  CHECK(*p.facts.List(Field::kContainerListedCodes) == std::vector<std::string>{"CSQU3054383"});
+  CHECK(p.body["watchlist"][0]["id"] == "C-1");
+  const auto out = fx.Score(p);
+  CHECK(out.record.level == "alert");
+  CHECK(Has(testing::RuleIds(out.assessment), "watchlist.container"));
+  // Not listed: the field is there and empty, and the rule stays quiet.
+  Fixture clean;
+  (void)clean.inspector.OnEvent(Container("CSQU3054383"), 0);
+  auto q = clean.inspector.Flush().at(0);
+  CHECK(q.facts.List(Field::kContainerListedCodes)->empty());
+  CHECK_FALSE(Has(testing::RuleIds(clean.Score(q).assessment), "watchlist.container"));
+}

@@ -51,6 +51,7 @@ Facts CleanCargo() {
       .Set(fields::kRadiationNeutronAlarm, false)
       .Set(fields::kContainerCodes, {"CSQU3054383"})
       .Set(fields::kContainerInvalidCodes, {})
+      .Set(fields::kContainerListedCodes, {})
       .Set(fields::kDeclarationContainerCodes, {"CSQU3054383", "MSKU1234565"})
       .Set(fields::kSealExpected, {"A123", "B456"})
       .Set(fields::kSealRead, {"B456", "A123"})
@@ -117,6 +118,8 @@ TEST_CASE("every indicator of the default bundle fires on a matching inspection"
        }},
       {"watchlist.vehicle", Level::kAlert,
        [](Facts& f, FakeHistory&) { f.Set(fields::kVehiclePlateHit, true); }, true},
+      {"watchlist.container", Level::kAlert,
+       [](Facts& f, FakeHistory&) { f.Set(fields::kContainerListedCodes, {"CSQU3054383"}); }, true},
       {"cargo.weightDeviation", Level::kSecondary,
        [](Facts& f, FakeHistory&) { f.Set(fields::kCargoMeasuredWeightKg, 26500.0); }, true},
       {"cargo.radiationAlarm", Level::kAlert,

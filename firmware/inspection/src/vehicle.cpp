@@ -160,7 +160,7 @@ Pending VehicleInspector::Inspect(const std::string& lane, const Passage& passag
   }
 
   // Everything else of the passage, in arrival order.
-  std::vector<std::string> codes, invalid, seals;
+  std::vector<std::string> codes, invalid, listed, seals;
   json containers = json::array(), weights = json::array(), radiation = json::array(),
        seal_reads = json::array();
   std::optional<double> measured;
@@ -172,7 +172,11 @@ Pending VehicleInspector::Inspect(const std::string& lane, const Passage& passag
       if (!dup && !r.code.empty()) {
         codes.push_back(r.code);
         if (!r.valid) invalid.push_back(r.code);
-        if (r.valid) AddHits(hits, watchlist_.CheckContainer(r.code, at_ms));
+        if (r.valid) {
+          auto container_hits = watchlist_.CheckContainer(r.code, at_ms);
+          if (!container_hits.empty()) listed.push_back(r.code);
+          AddHits(hits, std::move(container_hits));
+        }
       }
       containers.push_back(
           {{"device", e.device_id},
@@ -221,6 +225,7 @@ Pending VehicleInspector::Inspect(const std::string& lane, const Passage& passag
   if (!codes.empty()) {
     f.Set(fields::kContainerCodes, codes);
     f.Set(fields::kContainerInvalidCodes, invalid);
+    f.Set(fields::kContainerListedCodes, listed);
   }
   if (measured) f.Set(fields::kCargoMeasuredWeightKg, *measured);
   if (gamma) f.Set(fields::kRadiationGammaAlarm, *gamma);

@@ -108,6 +108,11 @@ constexpr FieldInfo kCatalogue[] = {
      "container codes on the declaration"},
     {Field::kSealExpected, "seal.expected", kStringList, {}, "seal numbers on the manifest"},
     {Field::kSealRead, "seal.read", kStringList, {}, "seal numbers read at the lane"},
+    {Field::kContainerListedCodes,
+     "container.listedCodes",
+     kStringList,
+     {},
+     "valid container codes read that are on a watchlist"},
 };
 static_assert(std::size(kCatalogue) == kFieldCount);
 

@@ -58,8 +58,10 @@ enum class Field : std::uint16_t {
   kDeclarationContainerCodes,
   kSealExpected,
   kSealRead,
+  kContainerListedCodes,
 };
-inline constexpr std::size_t kFieldCount = static_cast<std::size_t>(Field::kSealRead) + 1;
+inline constexpr std::size_t kFieldCount =
+    static_cast<std::size_t>(Field::kContainerListedCodes) + 1;
 
 struct FieldInfo {
   Field field;
@@ -119,6 +121,7 @@ inline constexpr ListField kContainerInvalidCodes{Field::kContainerInvalidCodes}
 inline constexpr ListField kDeclarationContainerCodes{Field::kDeclarationContainerCodes};
 inline constexpr ListField kSealExpected{Field::kSealExpected};
 inline constexpr ListField kSealRead{Field::kSealRead};
+inline constexpr ListField kContainerListedCodes{Field::kContainerListedCodes};
 }  // namespace fields
 
 // monostate = absent.
