@@ -177,7 +177,7 @@ class Interner {
 //    the end of the other window pays for. Candidates are then checked with the full
 //    distance. The keys are hashed apart from the one-edit keys (kPrefixSalt).
 // Whole-string variants with two deletions were measured first: 7× the keys and 2.5×
-// the query time; the prefix keeps the key count to at most 29 per long word.
+// the query time; the prefix keeps the key count to at most 37 per long word.
 constexpr std::size_t kPrefix = 8;
 constexpr std::size_t kMinTwoEditPartner = 8;
 constexpr std::uint64_t kPrefixSalt = 0x9e3779b97f4a7c15ULL;

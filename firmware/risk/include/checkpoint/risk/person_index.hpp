@@ -7,8 +7,9 @@
 // new snapshots without stopping readers.
 //
 // Screening: the traveller's name tokens (and adjacent pairs joined) are looked up by
-// skeleton in a dictionary of the list's tokens, exactly and within one edit (a
-// deletion index over the dictionary, SymSpell style); the postings of matched tokens
+// skeleton in a dictionary of the list's tokens, exactly and within the edits
+// MaxWordEdits allows (deletion indexes over the dictionary, SymSpell style, the
+// two-edit one over word prefixes); the postings of matched tokens
 // vote for entries, weighted by rarity (IDF) and token similarity; the best-voted
 // entries, nudged by birth year, are scored in full by the same function as
 // ScreenBruteForce() uses, and those at or above the threshold are hits, each with
