@@ -13,6 +13,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 
@@ -54,6 +55,11 @@ struct UplinkOptions {
   // were acknowledged), then Run purges them, at most every purge_every.
   std::chrono::milliseconds retention{7LL * 24 * 3'600'000};
   std::chrono::milliseconds purge_every{3'600'000};
+  // True while the data directory's disk is low (store/disk.hpp): synced records are
+  // then purged at once, whatever their retention. Asked at most every
+  // disk_check_every. Empty: never.
+  std::function<bool()> disk_low;
+  std::chrono::milliseconds disk_check_every{10'000};
 };
 
 struct RoundResult {
@@ -103,6 +109,7 @@ class Uplink {
   const common::Clock& clock_;
   log::Logger log_;
   UplinkOptions options_;
+  bool disk_low_ = false;  // purge synced records now
   common::ExponentialBackoff backoff_;
   std::optional<std::chrono::seconds> last_retry_after_;
   std::optional<std::int64_t> clock_offset_ms_;
