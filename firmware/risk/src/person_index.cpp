@@ -544,8 +544,14 @@ struct PersonIndex::Impl {
     if (!born.reason.empty()) hit.reasons.push_back(born.reason);
     if (!nat_reason.empty()) hit.reasons.push_back(nat_reason);
     if (!sex_reason.empty()) hit.reasons.push_back(sex_reason);
-    for (std::uint32_t m : entry_meta[e]) {
-      if (m != 0) hit.reasons.push_back(std::string(meta.arena()[m]));
+    // Agency (plain: it is also the hit's field), reason, action.
+    const auto& m = entry_meta[e];
+    if (m[0] != 0) {
+      hit.agency = meta.arena()[m[0]];
+      hit.reasons.push_back("listed by " + hit.agency);
+    }
+    for (std::size_t i = 1; i < m.size(); ++i) {
+      if (m[i] != 0) hit.reasons.push_back(std::string(meta.arena()[m[i]]));
     }
     return hit;
   }
@@ -671,7 +677,7 @@ Expected<std::shared_ptr<const PersonIndex>> PersonIndex::Build(std::vector<Pers
     x.sex.push_back(r.sex);
     x.valid_from.push_back(r.valid_from_ms);
     x.valid_until.push_back(r.valid_until_ms);
-    x.entry_meta.push_back({x.meta.Intern(r.agency.empty() ? "" : "listed by " + r.agency),
+    x.entry_meta.push_back({x.meta.Intern(r.agency),
                             x.meta.Intern(r.reason.empty() ? "" : "reason: " + r.reason),
                             x.meta.Intern(r.action.empty() ? "" : "action: " + r.action)});
     sk.clear();
