@@ -36,8 +36,8 @@ TEST_CASE("checkpoint-hq and checkpoint-sync: init, token, serve, enroll, drain"
 
   auto [init_rc, init_out] = RunCommand({HQ_PATH, "init", "--data", hq_dir}, {}, minute);
   REQUIRE(init_rc == 0);
-  auto [token_rc, token_out] =
-      RunCommand({HQ_PATH, "token", "--data", hq_dir, "--device", "CP-CLI"}, {}, minute);
+  auto [token_rc, token_out] = RunCommand(
+      {HQ_PATH, "token", "--data", hq_dir, "--device", "CP-CLI", "--site", "UA-TEST"}, {}, minute);
   REQUIRE(token_rc == 0);
   const std::string token = TokenIn(token_out);
   REQUIRE_FALSE(token.empty());
@@ -107,6 +107,27 @@ TEST_CASE("checkpoint-hq and checkpoint-sync: init, token, serve, enroll, drain"
   CHECK(*hq_db->QueryInt("SELECT contiguous FROM device_progress WHERE device_id = 'CP-CLI'") ==
         50);
   CHECK(*hq_db->QueryInt("SELECT count(*) FROM flags") == 0);
+
+  // The operator's summary and an API token, from the same data directory.
+  auto [sum_rc, sum_out] =
+      RunCommand({HQ_PATH, "summary", "--data", hq_dir, "--site", "UA-TEST"}, {}, minute);
+  CHECK(sum_rc == 0);
+  INFO(sum_out);
+  CHECK(sum_out.find(R"("records":50,)") != std::string::npos);
+  CHECK(sum_out.find(R"("devices":1,)") != std::string::npos);
+  CHECK(sum_out.find(R"("site":"UA-TEST")") != std::string::npos);
+  auto [api_rc, api_out] =
+      RunCommand({HQ_PATH, "api-token", "--data", hq_dir, "--name", "analyst"}, {}, minute);
+  CHECK(api_rc == 0);
+  CHECK_FALSE(TokenIn(api_out).empty());
+  auto [rev_rc, rev_out] =
+      RunCommand({HQ_PATH, "api-revoke", "--data", hq_dir, "--name", "analyst"}, {}, minute);
+  CHECK(rev_rc == 0);
+  CHECK(rev_out.find("1 revoked") != std::string::npos);
+  auto [bad_rc, bad_out] =
+      RunCommand({HQ_PATH, "summary", "--data", hq_dir, "--from", "yesterday"}, {}, minute);
+  CHECK(bad_rc == 2);
+  CHECK(bad_out.find("--from needs milliseconds since the epoch") != std::string::npos);
 
   server.Kill(SIGTERM);
   CHECK(server.Wait(minute) == 0);
