@@ -200,3 +200,79 @@ TEST_CASE("checkpoint-sync killed with SIGKILL at random points: every record on
   server.Kill(SIGTERM);
   CHECK(server.Wait(minute) == 0);
 }
+
+TEST_CASE("checkpoint-hq killed with SIGKILL while the agent drains: every record once",
+          "[sync][cli][crash]") {
+  TempDir tmp;
+  const std::string hq_dir = (tmp / "hq").string();
+  const std::string agent_dir = (tmp / "agent").string();
+  const std::string store_path = (tmp / "store.db").string();
+  const auto minute = std::chrono::seconds(60);
+  REQUIRE(RunCommand({HQ_PATH, "init", "--data", hq_dir}, {}, minute).first == 0);
+  auto [token_rc, token_out] =
+      RunCommand({HQ_PATH, "token", "--data", hq_dir, "--device", "CP-HQKILL"}, {}, minute);
+  REQUIRE(token_rc == 0);
+  auto server = std::make_unique<Subprocess>(
+      std::vector<std::string>{HQ_PATH, "serve", "--data", hq_dir, "--listen", "127.0.0.1:0"});
+  auto listening = server->ReadLine(minute);
+  REQUIRE(listening);
+  const std::string port = listening->substr(listening->rfind(':') + 1);
+  const std::string url = "https://127.0.0.1:" + port;
+  REQUIRE(RunCommand({SYNC_PATH, "enroll", "--data", agent_dir, "--hq", url, "--hq-ca",
+                      hq_dir + "/ca.pem", "--device", "CP-HQKILL", "--token", TokenIn(token_out)},
+                     {}, minute)
+              .first == 0);
+  constexpr int kRecords = 3000;
+  {
+    auto st = store::Store::Open({.path = store_path, .device_id = "CP-HQKILL"});
+    REQUIRE(st);
+    store::Outbox o = st->outbox();
+    for (int i = 0; i < kRecords; ++i) {
+      REQUIRE(o.Enqueue(i % 40 == 0 ? store::Lane::kPriority : store::Lane::kRecords, "inspection",
+                        "u" + std::to_string(i),
+                        R"({"level":"clear","n":)" + std::to_string(i) + "}",
+                        1'700'000'000'000 + i));
+    }
+  }
+  Subprocess agent({SYNC_PATH, "run", "--data", agent_dir, "--hq", url, "--store", store_path,
+                    "--drain", "--batch-records", "5"});
+  // HQ dies wherever it is (mid-transaction, after commit before the answer, in a
+  // handshake) and comes back on the same port, again and again.
+  std::mt19937 rng(Catch::rngSeed());
+  int killed_while_draining = 0;
+  for (int round = 0; round < 6; ++round) {
+    (void)server->Wait(std::chrono::milliseconds(30 + rng() % 250));  // HQ runs on meanwhile
+    if (!agent.Wait(std::chrono::milliseconds(0))) ++killed_while_draining;
+    server->Kill(SIGKILL);
+    REQUIRE(server->Wait(minute) == 128 + SIGKILL);
+    server = std::make_unique<Subprocess>(std::vector<std::string>{
+        HQ_PATH, "serve", "--data", hq_dir, "--listen", "127.0.0.1:" + port});
+    auto again = server->ReadLine(minute);
+    REQUIRE(again);
+    REQUIRE(*again == "listening 127.0.0.1:" + port);
+  }
+  auto rc = agent.Wait(std::chrono::seconds(300));
+  REQUIRE(rc);
+  CHECK(*rc == 0);
+  CHECK(killed_while_draining >= 1);
+
+  auto hq_db = store::Connection::Open({.path = tmp / "hq" / "hq.db", .read_only = true});
+  REQUIRE(hq_db);
+  {
+    auto check = hq_db->Prepare("PRAGMA integrity_check");
+    REQUIRE(check);
+    REQUIRE(check->Step().value_or(false));
+    CHECK(check->Text(0) == "ok");
+  }
+  CHECK(*hq_db->QueryInt("SELECT count(*) FROM records WHERE device_id = 'CP-HQKILL'") == kRecords);
+  CHECK(*hq_db->QueryInt("SELECT contiguous FROM device_progress WHERE device_id = 'CP-HQKILL'") ==
+        kRecords);
+  CHECK(*hq_db->QueryInt("SELECT count(*) FROM flags") == 0);
+  auto st = store::Store::Open({.path = store_path, .device_id = "CP-HQKILL"});
+  REQUIRE(st);
+  auto stats = st->outbox().Stats();
+  REQUIRE(stats);
+  CHECK(stats->pending[0] + stats->pending[1] + stats->pending[2] == 0);
+  server->Kill(SIGTERM);
+  CHECK(server->Wait(minute) == 0);
+}
