@@ -134,6 +134,15 @@ int Run(const Settings& s, agent::HttpClientOptions http, const log::Logger& log
     auto free = store::FreeBytes(dir.empty() ? std::filesystem::path(".") : dir);
     return free && *free < low;
   };
+  // The device certificate is renewed a month before it ends (checked hourly, at the
+  // trusted time); a failed renewal is retried at the next check.
+  options.housekeeping = [&, renew_log = log.Child("enroll")] {
+    auto renewed = agent::RenewIfDue(**client, s.data, std::chrono::hours(24 * 30),
+                                     trusted.NowMs() / 1000, renew_log);
+    if (!renewed) {
+      renew_log.Error("certificate renewal failed", {{"error", renewed.error().String()}});
+    }
+  };
   agent::Uplink uplink(outbox, *chain, *key, **client, clock, log.Child("uplink"), options,
                        &trusted);
 

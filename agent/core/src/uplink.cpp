@@ -206,7 +206,12 @@ Status Uplink::Run(StopSignal& stop, bool until_empty) {
   std::int64_t next_heartbeat = clock_.SteadyMs();
   std::int64_t next_purge = clock_.SteadyMs();
   std::int64_t next_disk_check = clock_.SteadyMs();
+  std::int64_t next_housekeeping = clock_.SteadyMs();
   while (!stop.stopped()) {
+    if (options_.housekeeping && clock_.SteadyMs() >= next_housekeeping) {
+      next_housekeeping = clock_.SteadyMs() + options_.housekeeping_every.count();
+      options_.housekeeping();
+    }
     if (options_.disk_low && clock_.SteadyMs() >= next_disk_check) {
       next_disk_check = clock_.SteadyMs() + options_.disk_check_every.count();
       const bool low = options_.disk_low();

@@ -179,6 +179,13 @@ Expected<std::optional<DeviceInfo>> HqDatabase::FindDevice(std::string_view devi
   return std::optional<DeviceInfo>(std::move(d));
 }
 
+Status HqDatabase::SetCertificate(std::string_view device_id, std::string_view cert_pem) {
+  auto st = db_->Prepare("UPDATE devices SET certificate = ? WHERE device_id = ?");
+  if (!st) return std::move(st).error();
+  CP_TRY(st->BindAll(cert_pem, device_id));
+  return st->Run();
+}
+
 Expected<bool> HqDatabase::RevokeDevice(std::string_view device_id) {
   auto st = db_->Prepare("UPDATE devices SET revoked = 1 WHERE device_id = ?");
   if (!st) return std::move(st).error();

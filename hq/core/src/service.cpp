@@ -123,6 +123,9 @@ HttpResponse HqService::Handle(const HttpRequest& request) {
   if (request.target == "/v1/records") {
     return post ? Upload(request) : ErrorResponse(405, "method_not_allowed", "use POST");
   }
+  if (request.target == "/v1/renew") {
+    return post ? Renew(request) : ErrorResponse(405, "method_not_allowed", "use POST");
+  }
   if (request.target == "/v1/heartbeat") {
     return post ? Heartbeat(request) : ErrorResponse(405, "method_not_allowed", "use POST");
   }
@@ -165,6 +168,39 @@ HttpResponse HqService::Enroll(const HttpRequest& request) {
   if (auto s = db_.PutDevice(req->device_id, *pub, *cert, now); !s) return Internal();
   if (auto s = tx->Commit(); !s) return Internal();
   log_.Info("device enrolled", {{"device", req->device_id}});
+  return Json(protocol::ToJson(protocol::EnrollResponse{*cert, ca_.ca_pem(), now}));
+}
+
+// A new certificate for an enrolled device, for the key HQ already holds: no token,
+// the current (unexpired, unrevoked) certificate is the proof. Renewal never
+// changes the device's key; a new key needs a new enrollment.
+HttpResponse HqService::Renew(const HttpRequest& request) {
+  auto req = protocol::ParseRenewRequest(request.body);
+  if (!req) return ErrorResponse(400, "malformed", req.error().message());
+  std::lock_guard lock(mu_);
+  auto device = Authenticate(request);
+  if (!device) {
+    if (!request.client_id) {
+      return ErrorResponse(401, "unauthenticated", "a device certificate is required");
+    }
+    return AuthFailure(device.error());
+  }
+  const std::int64_t now = clock_.WallMs();
+  auto cert = ca_.IssueDeviceCertificate(req->csr_pem, device->device_id, now / 1000,
+                                         options_.device_cert_days);
+  if (!cert) {
+    log_.Warning("renewal refused: bad CSR", {{"device", device->device_id}});
+    return ErrorResponse(400, "bad_csr", cert.error().message());
+  }
+  auto pub = protocol::PublicKeyOfCertificate(*cert);
+  if (!pub) return Internal();
+  if (*pub != device->public_key) {
+    log_.Warning("renewal refused: another key", {{"device", device->device_id}});
+    return ErrorResponse(400, "key_mismatch",
+                         "the CSR's key is not the device's enrolled key; enroll again");
+  }
+  if (auto s = db_.SetCertificate(device->device_id, *cert); !s) return Internal();
+  log_.Info("device certificate renewed", {{"device", device->device_id}});
   return Json(protocol::ToJson(protocol::EnrollResponse{*cert, ca_.ca_pem(), now}));
 }
 

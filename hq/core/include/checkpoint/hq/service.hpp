@@ -61,6 +61,7 @@ class HqService {
 
  private:
   HttpResponse Enroll(const HttpRequest& request);
+  HttpResponse Renew(const HttpRequest& request);
   HttpResponse Upload(const HttpRequest& request);
   HttpResponse Heartbeat(const HttpRequest& request);
   // GET /v1/query/... (query_api.cpp): `path` without the query string.
