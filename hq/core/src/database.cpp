@@ -62,6 +62,20 @@ DROP TABLE records;
 DROP TABLE enroll_tokens;
 DROP TABLE devices;
 )sql"},
+    {2, "bundles",
+     R"sql(
+CREATE TABLE bundles (
+  kind         TEXT    NOT NULL,
+  version      INTEGER NOT NULL CHECK (version > 0),
+  base_version INTEGER,
+  manifest     TEXT    NOT NULL,
+  sha256       TEXT    NOT NULL,
+  payload      BLOB    NOT NULL,
+  published_ms INTEGER NOT NULL,
+  PRIMARY KEY (kind, version)
+) WITHOUT ROWID;
+)sql",
+     "DROP TABLE bundles;"},
 };
 
 store::Blob AsBlob(std::span<const std::uint8_t> b) {

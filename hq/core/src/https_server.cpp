@@ -95,6 +95,11 @@ class Session : public std::enable_shared_from_this<Session> {
     if (auto it = req.find(http::field::content_type); it != req.end()) {
       in.content_type = std::string(it->value());
     }
+    if (auto it = req.find(http::field::range); it != req.end())
+      in.range = std::string(it->value());
+    if (auto it = req.find(http::field::if_range); it != req.end()) {
+      in.if_range = std::string(it->value());
+    }
     in.body = std::move(req.body());
     in.client_id = client_id_;
     HttpResponse out;
@@ -102,8 +107,11 @@ class Session : public std::enable_shared_from_this<Session> {
       out = shared_->handler(in);
     } catch (const std::exception& e) {
       shared_->log.Error("handler threw", {{"error", e.what()}});
-      out = HttpResponse{500, "application/json",
-                         R"({"error":"internal","message":"internal error"})", std::nullopt};
+      out = HttpResponse{500,
+                         "application/json",
+                         R"({"error":"internal","message":"internal error"})",
+                         std::nullopt,
+                         {}};
     }
     Write(out, req.keep_alive());
   }
@@ -116,6 +124,7 @@ class Session : public std::enable_shared_from_this<Session> {
     res_.set(http::field::content_type, r.content_type);
     res_.set(http::field::cache_control, "no-store");
     if (r.retry_after_s) res_.set(http::field::retry_after, std::to_string(*r.retry_after_s));
+    for (const auto& [name, value] : r.headers) res_.set(name, value);
     res_.body() = r.body;
     res_.keep_alive(keep_alive);
     res_.prepare_payload();
@@ -165,6 +174,12 @@ class BeastServer final : public HttpsServer {
     // the one endpoint that works without one, and the handler enforces the rest.
     ctx_.set_verify_mode(ssl::verify_peer);
     SSL_CTX_set_verify_depth(ctx_.native_handle(), 2);
+    // A client that resumes its TLS session on a new connection (libcurl does,
+    // after a cut) would fail the handshake without a session id context when
+    // client certificates are verified.
+    static constexpr unsigned char kSessionContext[] = "checkpoint-hq";
+    SSL_CTX_set_session_id_context(ctx_.native_handle(), kSessionContext,
+                                   sizeof kSessionContext - 1);
 
     const auto address = net::ip::make_address(o.address, ec);
     if (ec) return MakeError(CommonErrc::kInvalidArgument, "bad listen address " + o.address);

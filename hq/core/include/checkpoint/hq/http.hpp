@@ -15,6 +15,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "checkpoint/common/error.hpp"
 #include "checkpoint/common/log.hpp"
@@ -27,6 +29,8 @@ struct HttpRequest {
   std::string content_type;
   std::string body;
   std::optional<std::string> client_id;  // CN of a verified client certificate
+  std::string range;                     // the Range header, if any ("bytes=100-")
+  std::string if_range;                  // the If-Range header, if any (an ETag)
 };
 
 struct HttpResponse {
@@ -34,6 +38,8 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::optional<int> retry_after_s;  // sets Retry-After
+  // Further headers (ETag, Content-Range, Accept-Ranges), sent as given.
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 // Called on one of the server's threads, possibly concurrently; must not throw
