@@ -406,3 +406,23 @@ TEST_CASE("hostile manifests are refused with a clear error", "[sync][downlink]"
     CHECK(entry.path().filename() != "passwd");
   }
 }
+
+TEST_CASE("held bytes that do not verify are fetched again before anything is refused",
+          "[sync][downlink]") {
+  TestHq hq;
+  TestDevice d;
+  Provision(d, hq);
+  const std::string payload = RandomBytes(5'000, 5);
+  auto m = hq.Publish({.kind = "crl", .payload = payload});
+  TestDownlink dl(d, hq);
+  Must(common::EnsurePrivateDirectory(dl.dir));
+  Must(common::EnsurePrivateDirectory(dl.dir / "partial"));
+  // As long as the payload, but other bytes (a disk error, an older attempt).
+  Must(common::WriteFileAtomic(dl.dir / "partial" / "crl-1.part", RandomBytes(5'000, 6)));
+  auto round = Must(dl.downlink.SyncOnce());
+  CHECK(round.refused.empty());
+  REQUIRE(round.installed.size() == 1);
+  CHECK(dl.client->ranges == std::vector<std::int64_t>{0});
+  CHECK(dl.Payload(m) == payload);
+  CHECK(Must(dl.chain.LastHqTime()).has_value());  // the list's HQ time is kept
+}

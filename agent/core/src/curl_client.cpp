@@ -2,6 +2,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <mutex>
 #include <string>
@@ -184,7 +185,16 @@ class CurlHttpClient final : public HttpClient {
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &got);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o_.connect_timeout.count()));
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(o_.timeout.count()));
+    if (got.download) {
+      // A payload may take long on a slow link: no limit on the whole transfer, but
+      // one stalled (under 1 byte/s) for `timeout` is cut; the caller resumes it.
+      curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 0L);
+      curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+      curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME,
+                       std::max(1L, static_cast<long>(o_.timeout.count() / 1000)));
+    } else {
+      curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(o_.timeout.count()));
+    }
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
     // The pin: only HQ's CA, never the system store.
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);

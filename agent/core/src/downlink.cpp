@@ -140,6 +140,8 @@ Expected<DownlinkRound> Downlink::SyncOnce() {
     return MakeError(SyncErrc::kProtocol, "HQ's bundle list refused: " + list.error().message());
   }
   trusted_.ObserveHq(list->hq_time_ms);
+  // The floor of the trusted time after a restart (kept as a maximum).
+  if (auto s = state_.SetLastHqTime(list->hq_time_ms); !s) return std::move(s).error();
   if (auto s = common::EnsurePrivateDirectory(options_.dir); !s) return std::move(s).error();
 
   std::map<std::string, std::vector<BundleManifest>> by_kind;
@@ -297,60 +299,74 @@ Expected<std::string> Downlink::Fetch(const BundleManifest& m) {
   const auto partial = options_.dir / "partial";
   if (auto s = common::EnsurePrivateDirectory(partial); !s) return std::move(s).error();
   const auto part = partial / (m.kind + "-" + std::to_string(m.version) + ".part");
-  std::int64_t have = 0;
-  struct stat st {};
-  if (::stat(part.c_str(), &st) == 0) have = st.st_size;
-  if (have > m.size) {
-    std::filesystem::remove(part);
-    have = 0;
-  }
-  if (have < m.size || ::stat(part.c_str(), &st) != 0) {
-    Fd fd(::open(part.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
-    if (fd.get() < 0) return ErrnoError(part.string(), errno);
-    std::int64_t at = have;
-    bool restarted = false;
-    DownloadRequest req;
-    req.offset = have;
-    req.if_range = "\"" + common::ToHex(m.sha256) + "\"";
-    req.sink = [&](long status, std::string_view chunk) -> Status {
-      if (status == 200 && have > 0 && !restarted) {
-        // HQ sent the whole payload (it ignored the range): start over.
-        if (::ftruncate(fd.get(), 0) != 0) return ErrnoError(part.string(), errno);
-        at = 0;
-      }
-      restarted = true;
-      if (at + static_cast<std::int64_t>(chunk.size()) > m.size) {
-        return MakeError(SyncErrc::kProtocol,
-                         Version(m) + ": HQ sent more than the manifest's size");
-      }
-      at += static_cast<std::int64_t>(chunk.size());
-      return WriteAll(fd.get(), chunk, part);
-    };
-    const std::string path = "/v1/bundles/" + m.kind + "/" + std::to_string(m.version);
-    log_.Info("downloading bundle", {{"kind", m.kind}, {"version", m.version}, {"from", have}});
-    auto got = http_.Download(path, req);
-    // What arrived is kept (and made durable) for the next attempt.
-    ::fsync(fd.get());
-    if (!got) {
-      if (got.error().Is(SyncErrc::kProtocol)) std::filesystem::remove(part);
-      return std::move(got).error().WithContext("downloading " + Version(m));
-    }
-    if (got->status == 416) {
+  // Bytes held from an earlier attempt are trusted for nothing: if the whole does
+  // not verify, it is fetched once more from the start before the bundle is refused.
+  for (int attempt = 0;; ++attempt) {
+    std::int64_t have = 0;
+    struct stat st {};
+    const bool exists = ::stat(part.c_str(), &st) == 0;
+    if (exists) have = st.st_size;
+    if (have > m.size) {
       std::filesystem::remove(part);
-      return MakeError(SyncErrc::kHttp, "GET " + path + ": HQ refused the range; starting over");
+      have = 0;
     }
-    if (got->status != 200 && got->status != 206) {
-      return MakeError(SyncErrc::kHttp, "GET " + path + ": HTTP " + std::to_string(got->status));
+    const bool from_zero = have == 0;
+    if (have < m.size || !exists) {
+      auto got = Download(m, part, have);
+      if (!got) return std::move(got).error();
     }
-  }
-  auto hashed = HashFile(part);
-  if (!hashed) return std::move(hashed).error();
-  if (hashed->first != m.size || hashed->second != m.sha256) {
+    auto hashed = HashFile(part);
+    if (!hashed) return std::move(hashed).error();
+    if (hashed->first == m.size && hashed->second == m.sha256) return std::string();
     std::filesystem::remove(part);
-    return Version(m) + ": the payload does not match the signed manifest (" +
-           (hashed->first != m.size ? "size" : "SHA-256") + ")";
+    if (from_zero || attempt > 0) {
+      return Version(m) + ": the payload does not match the signed manifest (" +
+             (hashed->first != m.size ? "size" : "SHA-256") + ")";
+    }
+    log_.Warning("held partial download does not verify; fetching again",
+                 {{"kind", m.kind}, {"version", m.version}});
   }
-  return std::string();
+}
+
+Status Downlink::Download(const BundleManifest& m, const std::filesystem::path& part,
+                          std::int64_t have) {
+  Fd fd(::open(part.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+  if (fd.get() < 0) return ErrnoError(part.string(), errno);
+  std::int64_t at = have;
+  bool restarted = false;
+  DownloadRequest req;
+  req.offset = have;
+  req.if_range = "\"" + common::ToHex(m.sha256) + "\"";
+  req.sink = [&](long status, std::string_view chunk) -> Status {
+    if (status == 200 && have > 0 && !restarted) {
+      // HQ sent the whole payload (the If-Range did not match): start over.
+      if (::ftruncate(fd.get(), 0) != 0) return ErrnoError(part.string(), errno);
+      at = 0;
+    }
+    restarted = true;
+    if (at + static_cast<std::int64_t>(chunk.size()) > m.size) {
+      return MakeError(SyncErrc::kProtocol, Version(m) + ": HQ sent more than the manifest's size");
+    }
+    at += static_cast<std::int64_t>(chunk.size());
+    return WriteAll(fd.get(), chunk, part);
+  };
+  const std::string path = "/v1/bundles/" + m.kind + "/" + std::to_string(m.version);
+  log_.Info("downloading bundle", {{"kind", m.kind}, {"version", m.version}, {"from", have}});
+  auto got = http_.Download(path, req);
+  // What arrived is kept (and made durable) for the next attempt.
+  ::fsync(fd.get());
+  if (!got) {
+    if (got.error().Is(SyncErrc::kProtocol)) std::filesystem::remove(part);
+    return std::move(got).error().WithContext("downloading " + Version(m));
+  }
+  if (got->status == 416) {
+    std::filesystem::remove(part);
+    return MakeError(SyncErrc::kHttp, "GET " + path + ": HQ refused the range; starting over");
+  }
+  if (got->status != 200 && got->status != 206) {
+    return MakeError(SyncErrc::kHttp, "GET " + path + ": HTTP " + std::to_string(got->status));
+  }
+  return {};
 }
 
 void Downlink::Run(StopSignal& stop) {

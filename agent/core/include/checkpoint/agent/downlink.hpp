@@ -91,6 +91,9 @@ class Downlink {
   // Downloads the payload into partial/, resuming; then checks size and hash.
   // Returns the reason for a refusal (empty: good) or an Error to retry later.
   Expected<std::string> Fetch(const protocol::BundleManifest& m);
+  // One GET of the payload from byte `have` on, appended to `part`.
+  Status Download(const protocol::BundleManifest& m, const std::filesystem::path& part,
+                  std::int64_t have);
 
   HttpClient& http_;
   ChainState& state_;

@@ -64,7 +64,8 @@ struct HttpClientOptions {
   std::filesystem::path cert_file;  // device certificate (PEM); empty before enrollment
   std::filesystem::path key_file;   // device key (PEM)
   std::chrono::milliseconds connect_timeout{10'000};
-  std::chrono::milliseconds timeout{120'000};  // whole request
+  // A whole request; for a Download, the longest stall (under 1 byte/s) instead.
+  std::chrono::milliseconds timeout{120'000};
   // "http://proxy:3128" (HTTPS through CONNECT); empty: a direct connection. The
   // environment's https_proxy is ignored: what the box does is in its configuration.
   std::string proxy;
