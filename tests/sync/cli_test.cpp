@@ -258,6 +258,22 @@ TEST_CASE("checkpoint-hq publish and signing-key; checkpoint-sync fetch installs
   auto [refused_rc, refused_out] = RunCommand(fetch, {}, minute);
   CHECK(refused_rc == 3);
   CHECK(refused_out.find("refused rules 2") != std::string::npos);
+
+  // `run` keeps a downlink thread beside the uplink, and stops it on SIGTERM.
+  Subprocess agent({SYNC_PATH, "run", "--data", agent_dir, "--hq", url, "--store",
+                    (tmp / "store.db").string(), "--device", "CP-FETCH", "--bundle-poll-s", "1"},
+                   {}, /*merge_stderr=*/true);
+  bool seen = false;
+  while (auto line = agent.ReadLine(minute)) {
+    if (line->find("\"bundle refused\"") != std::string::npos &&
+        line->find("kind=rules") != std::string::npos) {
+      seen = true;
+      break;
+    }
+  }
+  CHECK(seen);
+  agent.Kill(SIGTERM);
+  CHECK(agent.Wait(minute) == 0);
   server.Kill(SIGTERM);
   CHECK(server.Wait(minute) == 0);
 }

@@ -111,6 +111,14 @@ TEST_CASE("watchlist deltas apply on their base; a new device gets full + deltas
   Must(dl.downlink.SyncOnce());
   hq.Publish({.kind = "watchlist", .payload = "delta-2\n", .base_version = 1});
   hq.Publish({.kind = "watchlist", .payload = "delta-3\n", .base_version = 2});
+  // HQ keeps deltas in one line: a delta on an older version is refused.
+  auto branch = hq.service->WithDatabase([&](hq::HqDatabase& db) {
+    return hq::PublishBundle(
+        db.db(), hq.keys.current(),
+        {.kind = "watchlist", .payload = "x\n", .name = "x", .base_version = 1}, hq.clock.WallMs());
+  });
+  REQUIRE_FALSE(branch);
+  CHECK(branch.error().message().find("latest published version (3)") != std::string::npos);
   auto round = Must(dl.downlink.SyncOnce());
   CHECK(round.installed.size() == 2);
   auto chain = Must(agent::ReadInstalled(dl.dir, "watchlist"));

@@ -115,13 +115,11 @@ Expected<protocol::BundleManifest> PublishBundle(store::Connection& db,
   m.not_before_ms = request.not_before_ms;
   m.expires_ms = request.expires_ms;
   m.base_version = request.base_version;
-  if (m.base_version) {
-    auto base = FindBundle(db, m.kind, *m.base_version);
-    if (!base) return std::move(base).error();
-    if (!*base) {
-      return MakeError(CommonErrc::kInvalidArgument,
-                       "no published " + m.kind + " version " + std::to_string(*m.base_version));
-    }
+  // Deltas form one line: each applies on the latest version published before it.
+  if (m.base_version && *m.base_version != newest) {
+    return MakeError(CommonErrc::kInvalidArgument,
+                     "a " + m.kind + " delta must apply on the latest published version (" +
+                         std::to_string(newest) + "), not " + std::to_string(*m.base_version));
   }
   if (auto s = protocol::SignBundleManifest(m, key); !s) {
     return Error(make_error_condition(CommonErrc::kInvalidArgument), s.error().message());

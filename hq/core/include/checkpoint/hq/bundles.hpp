@@ -54,7 +54,7 @@ struct PublishRequest {
 
 // Signs and stores a bundle in one transaction. The version must exceed every
 // version of the kind already published (kInvalidArgument otherwise); a delta's base
-// must be a published watchlist version.
+// must be the latest published watchlist version (deltas form one line).
 Expected<protocol::BundleManifest> PublishBundle(store::Connection& db,
                                                  const protocol::DeviceKey& key,
                                                  const PublishRequest& request,
