@@ -276,15 +276,23 @@ Status Downlink::SyncKind(const std::vector<BundleManifest>& offered, DownlinkRo
     return s;
   }
   if (auto s = state_.RaiseBundleFloor(kind, latest.version); !s) return s;
+  // What is no longer referenced goes: older payloads of this kind, and partial
+  // downloads of it (all of versions at or below the one now installed). Collected
+  // first, removed after, so no directory is changed while it is read.
   std::set<std::filesystem::path> keep;
   for (const auto& m : chain) keep.insert(PayloadPath(options_.dir, m).filename());
+  std::vector<std::filesystem::path> obsolete;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(kind_dir, ec)) {
     const auto name = entry.path().filename();
-    if (name.extension() == ".bin" && !keep.contains(name)) {
-      std::filesystem::remove(entry.path(), ec);
+    if (name.extension() == ".bin" && !keep.contains(name)) obsolete.push_back(entry.path());
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(options_.dir / "partial", ec)) {
+    if (entry.path().filename().string().rfind(kind + "-", 0) == 0) {
+      obsolete.push_back(entry.path());
     }
   }
+  for (const auto& path : obsolete) std::filesystem::remove(path, ec);
   for (const BundleManifest* m : plan) {
     log_.Notice("bundle installed", {{"kind", kind},
                                      {"version", m->version},

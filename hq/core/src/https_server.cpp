@@ -128,7 +128,10 @@ class Session : public std::enable_shared_from_this<Session> {
     res_.body() = r.body;
     res_.keep_alive(keep_alive);
     res_.prepare_payload();
-    beast::get_lowest_layer(stream_).expires_after(shared_->options.io_timeout);
+    // A large answer (a bundle payload) gets a second per 64 KiB on top of the I/O
+    // timeout: a slow link still completes it instead of being cut every 30 s.
+    beast::get_lowest_layer(stream_).expires_after(
+        shared_->options.io_timeout + std::chrono::seconds(r.body.size() / (64u << 10)));
     http::async_write(stream_, res_,
                       [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
                         if (ec) return;
