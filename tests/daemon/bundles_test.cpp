@@ -15,6 +15,7 @@
 #include "checkpoint/store/watchlist_store.hpp"
 #include "support/subprocess.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_pki.hpp"
 
 using namespace checkpoint;
 using checkpoint::testing::Subprocess;
@@ -73,6 +74,15 @@ TEST_CASE("checkpointd applies installed bundles without a restart", "[daemon][b
                      << "\"\n\n[daemon]\nheartbeat_interval_s = 1\n\n[risk]\nrules = \""
                      << CHECKPOINT_DEFAULT_RULES << "\"\n";
   const auto bundles = tmp / "data" / "bundles";
+  // The box already trusts the test CSCA (a master list must chain to a stored one).
+  namespace pki = checkpoint::testing::pki;
+  const auto& w = pki::TheWorld();
+  {
+    REQUIRE(common::EnsurePrivateDirectory(tmp / "data"));
+    auto st = store::Store::Open({.path = tmp / "data" / "checkpoint.db", .device_id = "CP-TEST"});
+    REQUIRE(st);
+    REQUIRE(st->trust().AddCsca(pki::Der(w.csca), "manual", 1'767'225'600'000));
+  }
   Subprocess d({CHECKPOINTD_PATH, "--config", cfg.string()}, {}, /*merge_stderr=*/true);
   REQUIRE_FALSE(WaitForLog(d, {"msg=ready"}).empty());
 
@@ -104,6 +114,15 @@ TEST_CASE("checkpointd applies installed bundles without a restart", "[daemon][b
   CHECK_FALSE(
       WaitForLog(d, {"\"bundle not applied", "kind=watchlist", "version=3", "does not match"})
           .empty());
+  // A CSCA master list and a CRL go into the trust store.
+  auto text = [](const pki::Bytes& b) { return std::string(b.begin(), b.end()); };
+  Install(bundles, "csca", {{1, text(pki::MakeMasterList({w.csca}, w.mls, w.mls_key))}});
+  CHECK_FALSE(WaitForLog(d, {"\"bundle applied\"", "kind=csca", "version=1"}).empty());
+  const pki::CrlSpec crl{.this_update = pki::Day(2026, 1, 1),
+                         .next_update = pki::Day(2036, 1, 1),
+                         .revoked = {0x1001}};
+  Install(bundles, "crl", {{1, text(pki::MakeCrl(crl, w.csca, w.csca_key))}});
+  CHECK_FALSE(WaitForLog(d, {"\"bundle applied\"", "kind=crl", "version=1"}).empty());
   // Config bundles are only staged.
   Install(bundles, "config", {{1, "[device]\n"}});
   CHECK_FALSE(WaitForLog(d, {"staged", "kind=config"}).empty());
@@ -119,4 +138,6 @@ TEST_CASE("checkpointd applies installed bundles without a restart", "[daemon][b
   REQUIRE(*current);
   CHECK((*current)->counts.persons == 1);
   CHECK((*current)->counts.containers == 1);
+  CHECK(st->trust().ListCrls()->size() == 1);
+  CHECK(**st->state().Get("bundle.crl.applied") == "1");
 }
