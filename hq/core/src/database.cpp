@@ -81,6 +81,20 @@ DROP TABLE api_tokens;
 ALTER TABLE devices DROP COLUMN site;
 ALTER TABLE enroll_tokens DROP COLUMN site;
 )sql"},
+    {3, "bundles",
+     R"sql(
+CREATE TABLE bundles (
+  kind         TEXT    NOT NULL,
+  version      INTEGER NOT NULL CHECK (version > 0),
+  base_version INTEGER,
+  manifest     TEXT    NOT NULL,
+  sha256       TEXT    NOT NULL,
+  payload      BLOB    NOT NULL,
+  published_ms INTEGER NOT NULL,
+  PRIMARY KEY (kind, version)
+) WITHOUT ROWID;
+)sql",
+     "DROP TABLE bundles;"},
 };
 
 store::Blob AsBlob(std::span<const std::uint8_t> b) {

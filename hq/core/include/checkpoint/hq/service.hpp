@@ -1,7 +1,7 @@
 #pragma once
 // The HQ endpoints (docs/protocol.md, docs/api/openapi.yaml) as a handler of
-// HttpRequest: enrollment, record upload and acknowledgement, heartbeat. Knows no
-// HTTP library.
+// HttpRequest: enrollment, record upload and acknowledgement, heartbeat, and the
+// signed bundles of the downlink (list, download with Range). Knows no HTTP library.
 //
 // Thread-safety: Handle and the other members may be called from any thread; the
 // database is used under one mutex (the reference HQ favours simplicity; the
@@ -66,6 +66,8 @@ class HqService {
   HttpResponse Heartbeat(const HttpRequest& request);
   // GET /v1/query/... (query_api.cpp): `path` without the query string.
   HttpResponse Query(const HttpRequest& request, std::string_view path, std::string_view query);
+  HttpResponse ListBundles(const HttpRequest& request);
+  HttpResponse GetBundle(const HttpRequest& request);
   Expected<DeviceInfo> Authenticate(const HttpRequest& request);
 
   std::mutex mu_;
