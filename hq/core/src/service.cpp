@@ -437,12 +437,16 @@ HttpResponse HqService::Query(const HttpRequest& request, std::string_view path,
   const bool records = path == "/v1/query/records";
   const bool csv = path == "/v1/query/records.csv";
   const bool summary = path == "/v1/query/summary";
-  if (!records && !csv && !summary) return ErrorResponse(404, "not_found", "no such endpoint");
+  const bool flags = path == "/v1/query/flags";
+  if (!records && !csv && !summary && !flags) {
+    return ErrorResponse(404, "not_found", "no such endpoint");
+  }
 
   // Every parameter is checked; an unknown one is an error, not ignored.
   RecordFilter filter;
   std::optional<RecordCursor> after;
   std::size_t limit = csv ? 10'000 : 100;
+  std::int64_t after_flag = 0;
   const std::size_t max_limit = csv ? 100'000 : 1'000;
   for (const auto& param : *params) {
     // Names, not a structured binding: lambdas below use them (clang 14).
@@ -461,7 +465,7 @@ HttpResponse HqService::Query(const HttpRequest& request, std::string_view path,
       return v;
     };
     constexpr std::int64_t kMaxTime = (std::int64_t{1} << 53) - 1;
-    if (key == "from" || key == "to") {
+    if ((key == "from" || key == "to") && !flags) {
       auto v = number(0, kMaxTime);
       if (!v) return bad("must be milliseconds since the epoch");
       (key == "from" ? filter.from_ms : filter.to_ms) = *v;
@@ -470,6 +474,19 @@ HttpResponse HqService::Query(const HttpRequest& request, std::string_view path,
       filter.site = value;
     } else if (summary) {
       return bad("unknown parameter (summary takes from, to, site)");
+    } else if (flags && key == "device") {
+      if (!protocol::IsIdentifier(value)) return bad("must be an identifier");
+      filter.device = value;
+    } else if (flags && key == "after") {
+      auto v = number(0, kMaxTime);
+      if (!v) return bad("must be a flag id");
+      after_flag = *v;
+    } else if (flags && key == "limit") {
+      auto v = number(1, 1000);
+      if (!v) return bad("must be 1 to 1000");
+      limit = static_cast<std::size_t>(*v);
+    } else if (flags) {
+      return bad("unknown parameter (flags takes device, after, limit)");
     } else if (key == "device" || key == "site" || key == "type" || key == "level") {
       if (!protocol::IsIdentifier(value)) return bad("must be an identifier");
       (key == "device" ? filter.device
@@ -496,6 +513,14 @@ HttpResponse HqService::Query(const HttpRequest& request, std::string_view path,
   }
   log_.Info("query", {{"caller", *caller}, {"path", path}});
   std::lock_guard lock(mu_);
+  if (flags) {
+    auto body = FlagsJson(db_.db(), filter.device, after_flag, limit);
+    if (!body) {
+      log_.Error("flag query failed", {{"error", body.error().String()}});
+      return Internal();
+    }
+    return Json(std::move(*body));
+  }
   if (summary) {
     auto s = Summarise(db_.db(), filter.from_ms, filter.to_ms, filter.site);
     if (!s) {
