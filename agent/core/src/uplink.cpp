@@ -1,6 +1,7 @@
 #include "checkpoint/agent/uplink.hpp"
 
 #include <algorithm>
+#include <thread>
 #include <unordered_set>
 
 #include "checkpoint/agent/errors.hpp"
@@ -102,12 +103,11 @@ Status Uplink::ExtendChain(std::int64_t up_to) {
   return {};
 }
 
-Expected<RoundResult> Uplink::SendOnce() {
-  last_retry_after_.reset();
-  auto pending = outbox_.PendingBatch(options_.max_records, options_.max_bytes);
+Expected<Uplink::Prepared> Uplink::Prepare(std::span<const std::int64_t> in_flight) {
+  auto pending = outbox_.PendingBatch(options_.max_records, options_.max_bytes, in_flight);
   if (!pending) return std::move(pending).error().WithContext("cannot read the outbox");
-  RoundResult result;
-  if (pending->empty()) return result;
+  Prepared out;
+  if (pending->empty()) return out;
 
   std::int64_t max_seq = 0;
   for (const auto& e : *pending) max_seq = std::max(max_seq, e.seq);
@@ -116,8 +116,8 @@ Expected<RoundResult> Uplink::SendOnce() {
   protocol::Batch batch;
   batch.device_id = outbox_.device_id();
   batch.records.reserve(pending->size());
-  std::vector<std::int64_t> seqs;
-  for (const auto& e : *pending) {
+  out.seqs.reserve(pending->size());
+  for (auto& e : *pending) {
     auto prev = chain_.HashOf(e.seq - 1);
     if (!prev) return std::move(prev).error();
     if (!*prev) {
@@ -129,15 +129,19 @@ Expected<RoundResult> Uplink::SendOnce() {
       return MakeError(SyncErrc::kRejected, "outbox entry cannot be sent: " + s.error().message());
     }
     protocol::SignRecord(r, key_);
-    seqs.push_back(r.seq);
+    out.seqs.push_back(r.seq);
     batch.records.push_back(std::move(r));
   }
   auto body = protocol::EncodeBatch(batch);
   if (!body) return std::move(body).error();
-  if (auto s = outbox_.RecordAttempt(seqs); !s) return std::move(s).error();
-  result.sent = batch.records.size();
+  out.body = std::move(*body);
+  if (auto s = outbox_.RecordAttempt(out.seqs); !s) return std::move(s).error();
+  return out;
+}
 
-  auto res = http_.Post("/v1/records", protocol::kBatchContentType, *body);
+Expected<RoundResult> Uplink::Apply(const Prepared& batch, Expected<HttpResult> res) {
+  RoundResult result;
+  result.sent = batch.seqs.size();
   if (!res) return std::move(res).error();
   result.http_status = res->status;
   if (res->status != 200) {
@@ -150,8 +154,9 @@ Expected<RoundResult> Uplink::SendOnce() {
   ObserveHqTime(ack->hq_time_ms);
 
   // Only what this batch carried: an answer naming other records changes nothing.
-  const std::unordered_set<std::int64_t> sent(seqs.begin(), seqs.end());
+  const std::unordered_set<std::int64_t> sent(batch.seqs.begin(), batch.seqs.end());
   std::vector<std::int64_t> acked;
+  acked.reserve(ack->acked.size());
   for (std::int64_t s : ack->acked) {
     if (sent.contains(s)) acked.push_back(s);
   }
@@ -180,6 +185,14 @@ Expected<RoundResult> Uplink::SendOnce() {
   return result;
 }
 
+Expected<RoundResult> Uplink::SendOnce() {
+  last_retry_after_.reset();
+  auto batch = Prepare({});
+  if (!batch) return std::move(batch).error();
+  if (batch->seqs.empty()) return RoundResult{};
+  return Apply(*batch, http_.Post("/v1/records", protocol::kBatchContentType, batch->body));
+}
+
 Expected<protocol::HeartbeatResponse> Uplink::Heartbeat() {
   protocol::HeartbeatRequest hb;
   hb.device_time_ms = std::max<std::int64_t>(0, clock_.WallMs());
@@ -202,30 +215,66 @@ Expected<std::int64_t> Uplink::Purge() {
   return outbox_.PurgeSynced(clock_.WallMs() - options_.retention.count());
 }
 
+void Uplink::Housekeeping(std::int64_t& next_heartbeat, std::int64_t& next_purge) {
+  if (clock_.SteadyMs() >= next_purge) {
+    next_purge = clock_.SteadyMs() + options_.purge_every.count();
+    auto purged = Purge();
+    if (!purged) {
+      log_.Warning("purge failed", {{"error", purged.error().String()}});
+    } else if (*purged > 0) {
+      log_.Info("purged synced records", {{"count", *purged}});
+    }
+  }
+  if (options_.heartbeat_every.count() > 0 && clock_.SteadyMs() >= next_heartbeat) {
+    next_heartbeat = clock_.SteadyMs() + options_.heartbeat_every.count();
+    auto hb = Heartbeat();
+    if (hb) {
+      log_.Info("heartbeat", {{"clock_offset_ms", hb->offset_ms}, {"contiguous", hb->contiguous}});
+    } else {
+      log_.Warning("heartbeat failed", {{"error", hb.error().String()}});
+    }
+  }
+}
+
 Status Uplink::Run(StopSignal& stop, bool until_empty) {
   std::int64_t next_heartbeat = clock_.SteadyMs();
   std::int64_t next_purge = clock_.SteadyMs();
+  std::optional<Prepared> ready;  // prepared while the last batch was in flight
   while (!stop.stopped()) {
-    if (clock_.SteadyMs() >= next_purge) {
-      next_purge = clock_.SteadyMs() + options_.purge_every.count();
-      auto purged = Purge();
-      if (!purged) {
-        log_.Warning("purge failed", {{"error", purged.error().String()}});
-      } else if (*purged > 0) {
-        log_.Info("purged synced records", {{"count", *purged}});
-      }
-    }
-    if (options_.heartbeat_every.count() > 0 && clock_.SteadyMs() >= next_heartbeat) {
-      next_heartbeat = clock_.SteadyMs() + options_.heartbeat_every.count();
-      auto hb = Heartbeat();
-      if (hb) {
-        log_.Info("heartbeat",
-                  {{"clock_offset_ms", hb->offset_ms}, {"contiguous", hb->contiguous}});
+    Housekeeping(next_heartbeat, next_purge);
+    last_retry_after_.reset();
+    Expected<RoundResult> r = [&]() -> Expected<RoundResult> {
+      Prepared current;
+      if (ready) {
+        current = std::move(*ready);
+        ready.reset();
       } else {
-        log_.Warning("heartbeat failed", {{"error", hb.error().String()}});
+        auto p = Prepare({});
+        if (!p) return std::move(p).error();
+        current = std::move(*p);
       }
-    }
-    auto r = SendOnce();
+      if (current.seqs.empty()) return RoundResult{};
+      if (!options_.pipeline) {
+        return Apply(current, http_.Post("/v1/records", protocol::kBatchContentType, current.body));
+      }
+      // The request on a worker; the next batch here, from the records not in it.
+      std::optional<Expected<HttpResult>> answer;
+      {
+        std::jthread worker([&] {
+          answer.emplace(http_.Post("/v1/records", protocol::kBatchContentType, current.body));
+        });
+        std::vector<std::int64_t> in_flight = current.seqs;
+        std::sort(in_flight.begin(), in_flight.end());
+        auto next = Prepare(in_flight);
+        worker.join();
+        auto applied = Apply(current, std::move(*answer));
+        if (!applied) return applied;
+        if (!next) return std::move(next).error();
+        // After a round with rejections the next one starts afresh, after the backoff.
+        if (applied->rejected == 0 && !next->seqs.empty()) ready = std::move(*next);
+        return applied;
+      }
+    }();
     if (r && r->rejected == 0) {
       backoff_.Reset();
       if (r->sent > 0) continue;

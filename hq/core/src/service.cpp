@@ -2,6 +2,10 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
 #include "checkpoint/common/sha256.hpp"
 #include "checkpoint/protocol/errors.hpp"
 #include "checkpoint/protocol/messages.hpp"
@@ -162,11 +166,11 @@ HttpResponse HqService::Upload(const HttpRequest& request) {
     return Authenticate(request);
   }();
   if (!device) return AuthFailure(device.error());
-  // Signatures and hashes are checked outside the lock, on the server's threads in
-  // parallel; only the database work is serialised.
-  std::vector<IngestItem> items;
-  items.reserve(batch->records.size());
-  for (const protocol::Record& r : batch->records) items.push_back(CheckRecord(*device, r));
+  // Signatures and hashes are checked outside the lock, by several threads for one
+  // batch (Ed25519 verification is most of HQ's work); only the database work is
+  // serialised.
+  std::vector<IngestItem> items(batch->records.size());
+  CheckAll(*device, batch->records, items);
   std::lock_guard lock(mu_);
   const std::int64_t now = clock_.WallMs();
   auto ack = db_.Ingest(device->device_id, items, now);
@@ -186,6 +190,28 @@ HttpResponse HqService::Upload(const HttpRequest& request) {
                  {{"device", device->device_id}, {"seq", r.seq}, {"reason", r.reason}});
   }
   return Json(protocol::ToJson(*ack));
+}
+
+void HqService::CheckAll(const DeviceInfo& device, std::span<const protocol::Record> records,
+                         std::span<IngestItem> items) const {
+  // Records are taken in chunks by every thread until none is left.
+  constexpr std::size_t kChunk = 64;
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const unsigned wanted = options_.verify_threads == 0 ? cores : options_.verify_threads;
+  const std::size_t chunks = (records.size() + kChunk - 1) / kChunk;
+  const auto threads = static_cast<unsigned>(std::min<std::size_t>(wanted, chunks));
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t c = next++; c < chunks; c = next++) {
+      const std::size_t end = std::min(records.size(), (c + 1) * kChunk);
+      for (std::size_t i = c * kChunk; i < end; ++i) items[i] = CheckRecord(device, records[i]);
+    }
+  };
+  {
+    std::vector<std::jthread> helpers;
+    for (unsigned t = 1; t < threads; ++t) helpers.emplace_back(work);
+    work();
+  }
 }
 
 HttpResponse HqService::Heartbeat(const HttpRequest& request) {

@@ -52,7 +52,10 @@ class Outbox {
   // The oldest unsynced entries, priority lane first, then by sequence. Stops at
   // max_count entries or before max_bytes of payload; always returns at least one
   // entry when any is pending, so an oversized entry cannot block the queue.
-  Expected<std::vector<OutboxEntry>> PendingBatch(std::size_t max_count, std::size_t max_bytes);
+  // Entries whose seq is in `skip` (sorted ascending; e.g. a batch in flight) are
+  // passed over.
+  Expected<std::vector<OutboxEntry>> PendingBatch(std::size_t max_count, std::size_t max_bytes,
+                                                  std::span<const std::int64_t> skip = {});
   // Entries with seq > after_seq, synced or not, in sequence order, at most
   // max_count (the sync agent hashes its chain in this order).
   Expected<std::vector<OutboxEntry>> Range(std::int64_t after_seq, std::size_t max_count);
