@@ -380,6 +380,63 @@ Replay ReplayIngest(const std::vector<std::string>& bodies, const Device& d, con
   return out;
 }
 
+// zlib's levels on a batch of typical records (the drain's first records, signed with
+// a throwaway key): CPU a record to compress and bytes a record on the wire.
+void CompressionTable(store::Store& st, std::size_t count) {
+  auto entries = Must(st.outbox().Range(0, count), "range");
+  const auto key = Must(protocol::DeviceKey::Generate(), "key");
+  protocol::Batch batch{st.outbox().device_id(), {}};
+  protocol::Hash prev = protocol::kGenesisHash;
+  for (const auto& e : entries) {
+    protocol::Record r{e.device_id,   e.seq,         static_cast<int>(e.lane),
+                       e.record_type, e.record_uuid, e.created_at_ms,
+                       prev,          e.payload,     {}};
+    protocol::SignRecord(r, key);
+    prev = protocol::RecordHash(r);
+    batch.records.push_back(std::move(r));
+  }
+  const std::string text = protocol::BatchJsonLines(batch);
+  const double n = static_cast<double>(batch.records.size());
+  std::printf("zlib on a batch of %zu records (%.0f B/record as JSON lines):", batch.records.size(),
+              static_cast<double>(text.size()) / n);
+  for (int level : {1, 2, 3, 6, 9}) {
+    const auto t0 = SteadyClock::now();
+    std::string out;
+    constexpr int kRounds = 5;
+    for (int i = 0; i < kRounds; ++i) out = Must(protocol::Compress(text, level), "compress");
+    const double us = 1e6 * Seconds(t0, SteadyClock::now()) / kRounds / n;
+    std::printf(" level %d: %.1f us, %.1f B;", level, us, static_cast<double>(out.size()) / n);
+  }
+  std::printf("\n");
+}
+
+// HQ's own account of the drain's batches (its log): wall time in decoding, checking
+// (signatures, hashes; several threads) and storing (SQLite, commit).
+struct HqPhases {
+  std::int64_t batches = 0;
+  double decode_ms = 0, check_ms = 0, store_ms = 0;
+};
+HqPhases ReadHqPhases(const fs::path& log, const std::string& device) {
+  HqPhases p;
+  std::ifstream in(log);
+  std::string line;
+  auto field = [&](const std::string& name) {
+    const auto at = line.find(" " + name + "=");
+    return at == std::string::npos ? 0.0 : std::atof(line.c_str() + at + name.size() + 2);
+  };
+  while (std::getline(in, line)) {
+    if (line.find("msg=\"batch stored\"") == std::string::npos ||
+        line.find(" device=" + device + " ") == std::string::npos) {
+      continue;
+    }
+    ++p.batches;
+    p.decode_ms += field("decode_ms");
+    p.check_ms += field("check_ms");
+    p.store_ms += field("store_ms");
+  }
+  return p;
+}
+
 std::int64_t Arg(int argc, char** argv, int& i) {
   if (i + 1 >= argc) Die(std::string(argv[i]) + " needs a value");
   return std::atoll(argv[++i]);
@@ -448,6 +505,9 @@ int main(int argc, char** argv) {
               static_cast<double>(fill.payload_bytes) / static_cast<double>(n), fill.seconds);
   std::fflush(stdout);
 
+  CompressionTable(*main.store, std::min<std::size_t>(static_cast<std::size_t>(n), 1000));
+  std::fflush(stdout);
+
   Child hq = Spawn({hq_bin, "serve", "--data", hq_dir.string(), "--listen", "127.0.0.1:0"}, hq_log);
   const std::string listening = ReadLine(hq.out);  // "listening 127.0.0.1:PORT"
   if (listening.rfind("listening ", 0) != 0) Die("HQ did not start; see " + hq_log.string());
@@ -480,6 +540,7 @@ int main(int argc, char** argv) {
         Die("HQ does not hold every record once");
     }
   }
+  const HqPhases phases = ReadHqPhases(hq_log, main.id);
   const Replay rep = ReplayIngest(fast.kept, main, hq_dir, work, fast.kept_records);
 
   const double rate = static_cast<double>(fast.records) / fast.seconds;
@@ -499,6 +560,14 @@ int main(int argc, char** argv) {
   std::printf("       CPU: agent %.1f s (%.1f us/record), HQ %.1f s (%.1f us/record)\n",
               fast.agent_cpu, 1e6 * fast.agent_cpu / static_cast<double>(fast.records), fast.hq_cpu,
               1e6 * fast.hq_cpu / static_cast<double>(fast.records));
+  {
+    const double per = 1e3 / static_cast<double>(fast.records);
+    std::printf(
+        "       HQ wall per record: decode %.1f us, check %.1f us, store %.1f us "
+        "(%lld batches)\n",
+        phases.decode_ms * per, phases.check_ms * per, phases.store_ms * per,
+        static_cast<long long>(phases.batches));
+  }
   std::printf(
       "naive (one request per record): %lld records in %.1f s = %.0f records/s; "
       "%.1f B/record with headers; CPU agent %.1f s, HQ %.1f s\n",

@@ -117,14 +117,19 @@ Expected<Uplink::Prepared> Uplink::Prepare(std::span<const std::int64_t> in_flig
   batch.device_id = outbox_.device_id();
   batch.records.reserve(pending->size());
   out.seqs.reserve(pending->size());
-  for (auto& e : *pending) {
-    auto prev = chain_.HashOf(e.seq - 1);
-    if (!prev) return std::move(prev).error();
-    if (!*prev) {
+  std::vector<std::int64_t> before;
+  before.reserve(pending->size());
+  for (const auto& e : *pending) before.push_back(e.seq - 1);
+  auto prevs = chain_.HashesOf(before);
+  if (!prevs) return std::move(prevs).error();
+  for (std::size_t i = 0; i < pending->size(); ++i) {
+    const store::OutboxEntry& e = (*pending)[i];
+    const auto& prev = (*prevs)[i];
+    if (!prev) {
       return MakeError(SyncErrc::kChain,
                        "no hash for record " + std::to_string(e.seq - 1) + " in the chain");
     }
-    protocol::Record r = ToRecord(e, **prev);
+    protocol::Record r = ToRecord(e, *prev);
     if (auto s = protocol::ValidateRecord(r); !s) {
       return MakeError(SyncErrc::kRejected, "outbox entry cannot be sent: " + s.error().message());
     }
@@ -135,33 +140,43 @@ Expected<Uplink::Prepared> Uplink::Prepare(std::span<const std::int64_t> in_flig
   auto body = protocol::EncodeBatch(batch);
   if (!body) return std::move(body).error();
   out.body = std::move(*body);
-  if (auto s = outbox_.RecordAttempt(out.seqs); !s) return std::move(s).error();
   return out;
 }
 
 Expected<RoundResult> Uplink::Apply(const Prepared& batch, Expected<HttpResult> res) {
   RoundResult result;
   result.sent = batch.seqs.size();
-  if (!res) return std::move(res).error();
+  // The attempt is counted with its outcome: with the synced mark, or here.
+  auto failed = [&](Error e) -> Expected<RoundResult> {
+    if (auto s = outbox_.RecordAttempt(batch.seqs); !s) {
+      log_.Warning("cannot count the attempt", {{"error", s.error().String()}});
+    }
+    return e;
+  };
+  if (!res) return failed(std::move(res).error());
   result.http_status = res->status;
   if (res->status != 200) {
     last_retry_after_ = res->retry_after;
-    return MakeError(SyncErrc::kHttp,
-                     "batch of " + std::to_string(result.sent) + " records: " + Describe(*res));
+    return failed(MakeError(SyncErrc::kHttp, "batch of " + std::to_string(result.sent) +
+                                                 " records: " + Describe(*res)));
   }
   auto ack = protocol::ParseAck(res->body);
-  if (!ack) return MakeError(SyncErrc::kProtocol, ack.error().message());
+  if (!ack) return failed(MakeError(SyncErrc::kProtocol, ack.error().message()));
   ObserveHqTime(ack->hq_time_ms);
 
   // Only what this batch carried: an answer naming other records changes nothing.
-  const std::unordered_set<std::int64_t> sent(batch.seqs.begin(), batch.seqs.end());
+  std::unordered_set<std::int64_t> unacked(batch.seqs.begin(), batch.seqs.end());
   std::vector<std::int64_t> acked;
   acked.reserve(ack->acked.size());
   for (std::int64_t s : ack->acked) {
-    if (sent.contains(s)) acked.push_back(s);
+    if (unacked.erase(s) == 1) acked.push_back(s);
   }
   auto marked = outbox_.MarkSynced(acked, clock_.WallMs());
   if (!marked) return std::move(marked).error().WithContext("cannot mark records synced");
+  if (!unacked.empty()) {
+    const std::vector<std::int64_t> rest(unacked.begin(), unacked.end());
+    if (auto s = outbox_.RecordAttempt(rest); !s) return std::move(s).error();
+  }
   result.acked = static_cast<std::size_t>(*marked);
   result.duplicates = static_cast<std::size_t>(ack->duplicates);
   result.rejected = ack->rejected.size();

@@ -127,8 +127,8 @@ Expected<std::optional<std::int64_t>> Outbox::OldestPending() {
 Expected<std::int64_t> Outbox::MarkSynced(std::span<const std::int64_t> seqs, std::int64_t now_ms) {
   return InTransaction(db_, [&]() -> Expected<std::int64_t> {
     auto st = db_.Prepare(
-        "UPDATE outbox SET synced_at_ms = ? WHERE device_id = ? AND seq = ? "
-        "AND synced_at_ms IS NULL");
+        "UPDATE outbox SET synced_at_ms = ?, attempts = attempts + 1 WHERE device_id = ? "
+        "AND seq = ? AND synced_at_ms IS NULL");
     if (!st) return std::move(st).error();
     std::int64_t changed = 0;
     for (std::int64_t seq : seqs) {

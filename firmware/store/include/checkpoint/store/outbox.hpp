@@ -63,9 +63,10 @@ class Outbox {
   // The lowest sequence number not yet synced, in any lane; nullopt when none is.
   Expected<std::optional<std::int64_t>> OldestPending();
 
-  // Marks entries synced (idempotent: already-synced entries keep their first time).
-  // Returns how many changed.
+  // Marks entries synced and counts the attempt that carried them (idempotent:
+  // already-synced entries keep their first time and count). Returns how many changed.
   Expected<std::int64_t> MarkSynced(std::span<const std::int64_t> seqs, std::int64_t now_ms);
+  // Counts an attempt that did not sync the entries (failed, rejected, unanswered).
   Status RecordAttempt(std::span<const std::int64_t> seqs);
 
   Expected<OutboxStats> Stats();
