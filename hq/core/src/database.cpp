@@ -180,10 +180,15 @@ IngestItem CheckRecord(const DeviceInfo& device, const protocol::Record& record)
   item.record = &record;
   if (record.device_id != device.device_id || !protocol::ValidateRecord(record)) {
     item.check = IngestItem::Check::kInvalid;
-  } else if (!protocol::VerifyRecord(record, device.public_key)) {
+    return item;
+  }
+  // The canonical bytes once, for the signature and the hash (VerifyRecord and
+  // RecordHash would build them each).
+  const std::string bytes = protocol::CanonicalBytes(record);
+  if (!protocol::Verify(device.public_key, bytes, record.sig)) {
     item.check = IngestItem::Check::kBadSignature;
   } else {
-    item.hash = protocol::RecordHash(record);
+    item.hash = common::Sha256::Of(bytes);
   }
   return item;
 }
