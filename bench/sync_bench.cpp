@@ -29,6 +29,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -284,8 +285,33 @@ struct Device {
   std::unique_ptr<store::Store> store;
 };
 
+// The uplink's own account of its pipelined rounds (its debug log).
+class PipelineSink final : public log::Sink {
+ public:
+  void Write(log::Level level, std::string_view line) override {
+    if (level != log::Level::kDebug || line.find("msg=pipeline") == std::string_view::npos) {
+      return;
+    }
+    const std::string l(line);
+    auto field = [&](const char* name) {
+      const auto at = l.find(std::string(" ") + name + "=");
+      return at == std::string::npos ? 0.0 : std::atof(l.c_str() + at + std::strlen(name) + 2);
+    };
+    std::lock_guard lock(mu_);
+    ++rounds;
+    prepare_ms += field("prepare_ms");
+    wait_ms += field("wait_ms");
+    apply_ms += field("apply_ms");
+  }
+  std::mutex mu_;
+  std::int64_t rounds = 0;
+  double prepare_ms = 0, wait_ms = 0, apply_ms = 0;
+};
+
 struct DrainResult {
   std::int64_t records = 0;
+  std::int64_t rounds = 0;
+  double prepare_ms = 0, wait_ms = 0, apply_ms = 0;
   double seconds = 0, agent_cpu = 0, hq_cpu = 0;
   std::int64_t requests = 0, body_bytes = 0, header_bytes = 0, answer_bytes = 0;
   std::vector<std::string> kept;
@@ -319,7 +345,7 @@ void Enroll(Device& d, const fs::path& hq_dir, const fs::path& hq_log, const std
 }
 
 DrainResult Drain(Device& d, const std::string& url, const std::string& host, pid_t hq_pid,
-                  agent::UplinkOptions options, std::size_t keep, const log::Logger& log) {
+                  agent::UplinkOptions options, std::size_t keep) {
   const fs::path data = d.dir / "agent";
   const agent::AgentFiles files(data);
   auto key = Must(protocol::DeviceKey::Load(files.key), "device key");
@@ -328,7 +354,9 @@ DrainResult Drain(Device& d, const std::string& url, const std::string& host, pi
                         host, keep);
   common::SystemClock clock;
   store::Outbox outbox = d.store->outbox();
-  agent::Uplink uplink(outbox, chain, key, client, clock, log, options);
+  auto sink = std::make_shared<PipelineSink>();
+  agent::Uplink uplink(outbox, chain, key, client, clock,
+                       log::Logger(sink, "uplink", log::Level::kDebug), options);
   agent::StopSignal stop;
   DrainResult r;
   const double cpu0 = SelfCpu(), hq0 = ChildCpu(hq_pid);
@@ -346,6 +374,10 @@ DrainResult Drain(Device& d, const std::string& url, const std::string& host, pi
   r.answer_bytes = client.answer_bytes;
   r.kept = std::move(client.kept);
   r.kept_records = client.kept_records;
+  r.rounds = sink->rounds;
+  r.prepare_ms = sink->prepare_ms;
+  r.wait_ms = sink->wait_ms;
+  r.apply_ms = sink->apply_ms;
   return r;
 }
 
@@ -516,11 +548,11 @@ int main(int argc, char** argv) {
   Enroll(main, hq_dir, hq_log, hq_bin, url, log);
   Enroll(slow, hq_dir, hq_log, hq_bin, url, log);
 
-  DrainResult fast = Drain(main, url, host, hq.pid, options, static_cast<std::size_t>(replay), log);
+  DrainResult fast = Drain(main, url, host, hq.pid, options, static_cast<std::size_t>(replay));
   agent::UplinkOptions naive_options = options;
   naive_options.max_records = 1;
   naive_options.pipeline = false;
-  DrainResult one = Drain(slow, url, host, hq.pid, naive_options, 0, log);
+  DrainResult one = Drain(slow, url, host, hq.pid, naive_options, 0);
 
   kill(hq.pid, SIGTERM);
   close(hq.out);
@@ -567,6 +599,13 @@ int main(int argc, char** argv) {
         "(%lld batches)\n",
         phases.decode_ms * per, phases.check_ms * per, phases.store_ms * per,
         static_cast<long long>(phases.batches));
+    if (fast.rounds > 0) {
+      std::printf(
+          "       agent wall per record: preparing the next batch %.1f us, waiting for HQ "
+          "%.1f us, applying the answer %.1f us (%lld pipelined rounds)\n",
+          fast.prepare_ms * per, fast.wait_ms * per, fast.apply_ms * per,
+          static_cast<long long>(fast.rounds));
+    }
   }
   std::printf(
       "naive (one request per record): %lld records in %.1f s = %.0f records/s; "

@@ -278,11 +278,21 @@ Status Uplink::Run(StopSignal& stop, bool until_empty) {
         std::jthread worker([&] {
           answer.emplace(http_.Post("/v1/records", protocol::kBatchContentType, current.body));
         });
+        const auto t0 = std::chrono::steady_clock::now();
         std::vector<std::int64_t> in_flight = current.seqs;
         std::sort(in_flight.begin(), in_flight.end());
         auto next = Prepare(in_flight);
+        const auto t1 = std::chrono::steady_clock::now();
         worker.join();
+        const auto t2 = std::chrono::steady_clock::now();
         auto applied = Apply(current, std::move(*answer));
+        // Where a round's time goes: preparing the next batch while this one was in
+        // flight, then waiting for HQ's answer (zero when preparing took longer).
+        auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
+        log_.Debug("pipeline", {{"records", current.seqs.size()},
+                                {"prepare_ms", ms(t1 - t0)},
+                                {"wait_ms", ms(t2 - t1)},
+                                {"apply_ms", ms(std::chrono::steady_clock::now() - t2)}});
         if (!applied) return applied;
         if (!next) return std::move(next).error();
         // After a round with rejections the next one starts afresh, after the backoff.

@@ -55,8 +55,8 @@ class StopSignal {
 };
 
 struct UplinkOptions {
-  std::size_t max_records = 500;       // per batch
-  std::size_t max_bytes = 512u << 10;  // payload bytes per batch (one larger record goes alone)
+  std::size_t max_records = 2000;    // per batch
+  std::size_t max_bytes = 2u << 20;  // payload bytes per batch (one larger record goes alone)
   // Run prepares the next batch while the current one is in flight.
   bool pipeline = true;
   common::ExponentialBackoff::Options backoff{};
