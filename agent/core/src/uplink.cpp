@@ -85,7 +85,9 @@ Status Uplink::ExtendChain(std::int64_t up_to) {
   protocol::Hash hash = **prev;
   std::int64_t seq = *head;
   while (seq < up_to) {
-    auto entries = outbox_.Range(seq, 1000);
+    // Chunks of up to 10,000: one commit (fsync) each, ~10 MB of entries at a time.
+    const auto chunk = static_cast<std::size_t>(std::min<std::int64_t>(10'000, up_to - seq));
+    auto entries = outbox_.Range(seq, chunk);
     if (!entries) return std::move(entries).error();
     if (entries->empty() || entries->front().seq != seq + 1) {
       return MakeError(SyncErrc::kChain, "outbox entry " + std::to_string(seq + 1) +
