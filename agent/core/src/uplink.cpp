@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "checkpoint/agent/errors.hpp"
+#include "checkpoint/common/parallel.hpp"
 #include "checkpoint/protocol/batch.hpp"
 #include "checkpoint/protocol/record.hpp"
 
@@ -135,14 +136,20 @@ Expected<Uplink::Prepared> Uplink::Prepare(std::span<const std::int64_t> in_flig
     if (auto s = protocol::ValidateRecord(r); !s) {
       return MakeError(SyncErrc::kRejected, "outbox entry cannot be sent: " + s.error().message());
     }
-    protocol::SignRecord(r, key_);
     out.seqs.push_back(r.seq);
     batch.records.push_back(std::move(r));
   }
+  SignAll(batch.records);
   auto body = protocol::EncodeBatch(batch);
   if (!body) return std::move(body).error();
   out.body = std::move(*body);
   return out;
+}
+
+void Uplink::SignAll(std::span<protocol::Record> records) const {
+  // Ed25519 signing is most of the agent's work (DeviceKey::Sign is thread-safe).
+  common::ParallelFor(records.size(), 128, options_.sign_threads,
+                      [&](std::size_t i) { protocol::SignRecord(records[i], key_); });
 }
 
 Expected<RoundResult> Uplink::Apply(const Prepared& batch, Expected<HttpResult> res) {

@@ -2,11 +2,9 @@
 
 #include <openssl/rand.h>
 
-#include <algorithm>
-#include <atomic>
 #include <chrono>
-#include <thread>
 
+#include "checkpoint/common/parallel.hpp"
 #include "checkpoint/common/sha256.hpp"
 #include "checkpoint/protocol/errors.hpp"
 #include "checkpoint/protocol/messages.hpp"
@@ -203,24 +201,8 @@ HttpResponse HqService::Upload(const HttpRequest& request) {
 
 void HqService::CheckAll(const DeviceInfo& device, std::span<const protocol::Record> records,
                          std::span<IngestItem> items) const {
-  // Records are taken in chunks by every thread until none is left.
-  constexpr std::size_t kChunk = 64;
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  const unsigned wanted = options_.verify_threads == 0 ? cores : options_.verify_threads;
-  const std::size_t chunks = (records.size() + kChunk - 1) / kChunk;
-  const auto threads = static_cast<unsigned>(std::min<std::size_t>(wanted, chunks));
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    for (std::size_t c = next++; c < chunks; c = next++) {
-      const std::size_t end = std::min(records.size(), (c + 1) * kChunk);
-      for (std::size_t i = c * kChunk; i < end; ++i) items[i] = CheckRecord(device, records[i]);
-    }
-  };
-  {
-    std::vector<std::jthread> helpers;
-    for (unsigned t = 1; t < threads; ++t) helpers.emplace_back(work);
-    work();
-  }
+  common::ParallelFor(records.size(), 64, options_.verify_threads,
+                      [&](std::size_t i) { items[i] = CheckRecord(device, records[i]); });
 }
 
 HttpResponse HqService::Heartbeat(const HttpRequest& request) {

@@ -59,6 +59,8 @@ struct UplinkOptions {
   std::size_t max_bytes = 2u << 20;  // payload bytes per batch (one larger record goes alone)
   // Run prepares the next batch while the current one is in flight.
   bool pipeline = true;
+  // Threads that sign a batch's records (the calling thread included); 0: one per core.
+  unsigned sign_threads = 0;
   common::ExponentialBackoff::Options backoff{};
   std::chrono::milliseconds max_retry_after{3'600'000};  // cap on HQ's Retry-After
   std::chrono::milliseconds idle_poll{2'000};            // outbox empty: look again after
@@ -116,6 +118,8 @@ class Uplink {
   Expected<Prepared> Prepare(std::span<const std::int64_t> in_flight);
   // Applies HQ's answer to a sent batch: marks acknowledged records synced.
   Expected<RoundResult> Apply(const Prepared& batch, Expected<HttpResult> res);
+  // Signs every record, on options_.sign_threads threads.
+  void SignAll(std::span<protocol::Record> records) const;
   Status ExtendChain(std::int64_t up_to);
   void ObserveHqTime(std::int64_t hq_time_ms);
   // Runs purge and heartbeat when due.
