@@ -136,3 +136,32 @@ TEST_CASE("a revoked device is refused until it enrolls again", "[sync][enroll]"
   CHECK(Must(again.uplink.SendOnce()).acked == 1);
   CHECK(hq.Count("CP-T1") == 3);
 }
+
+TEST_CASE("HQ's records survive migration 2 (rowid table) forward and back",
+          "[sync][hq][migration]") {
+  TempDir dir;
+  const auto path = dir / "hq.db";
+  {
+    auto db = Must(store::Connection::Open({.path = path}));
+    Must(store::Migrate(db, hq::HqMigrations(), 1));
+    Must(
+        db.Exec("INSERT INTO records VALUES ('CP-M', 1, 1, 'inspection', 'u1', 5, 6, zeroblob(32), "
+                "zeroblob(32), CAST('{}' AS BLOB), zeroblob(64))"));
+    Must(store::Migrate(db, hq::HqMigrations(), 2));
+    CHECK(Must(db.QueryInt("SELECT count(*) FROM records WHERE device_id = 'CP-M' AND seq = 1")) ==
+          1);
+    // (device, seq) stays unique.
+    CHECK_FALSE(db.Exec(
+        "INSERT INTO records(device_id, seq, lane, record_type, record_uuid, device_time_ms, "
+        "received_at_ms, prev, hash, payload, signature) VALUES ('CP-M', 1, 1, 't', 'u', 5, 6, "
+        "zeroblob(32), zeroblob(32), X'00', zeroblob(64))"));
+    Must(store::Migrate(db, hq::HqMigrations(), 1));
+    CHECK(Must(db.QueryInt("SELECT count(*) FROM records")) == 1);
+  }
+  auto hq_db = Must(hq::HqDatabase::Open(path));  // forward again, as HQ starts
+  auto r = Must(hq_db.FindRecord("CP-M", 1));
+  REQUIRE(r);
+  CHECK(r->uuid == "u1");
+  CHECK(r->payload == "{}");
+  CHECK(Must(hq_db.RecordCount("CP-M")) == 1);
+}
