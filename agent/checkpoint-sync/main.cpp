@@ -23,6 +23,7 @@
 #include "checkpoint/common/fs.hpp"
 #include "checkpoint/common/log.hpp"
 #include "checkpoint/config/config.hpp"
+#include "checkpoint/store/disk.hpp"
 #include "checkpoint/store/store.hpp"
 
 namespace {
@@ -61,6 +62,7 @@ struct Settings {
   std::filesystem::path data, store, hq_ca, token_file;
   std::string hq_url, device, token;
   config::SyncConfig sync;
+  std::uint64_t disk_low_bytes = 256ULL << 20;  // store.disk_low_mib
   bool drain = false;
 };
 
@@ -126,6 +128,12 @@ int Run(const Settings& s, agent::HttpClientOptions http, const log::Logger& log
   options.max_bytes = s.sync.batch_bytes;
   options.retention = s.sync.retention;
   options.heartbeat_every = s.sync.heartbeat_interval;
+  // The disk policy (store/disk.hpp): while the store's disk is low, synced records go
+  // at once.
+  options.disk_low = [dir = s.store.parent_path(), low = s.disk_low_bytes] {
+    auto free = store::FreeBytes(dir.empty() ? std::filesystem::path(".") : dir);
+    return free && *free < low;
+  };
   agent::Uplink uplink(outbox, *chain, *key, **client, clock, log.Child("uplink"), options,
                        &trusted);
 
@@ -228,6 +236,7 @@ int main(int argc, char** argv) try {
     s.device = c->device_id;
     s.hq_url = c->sync.hq_url;
     s.sync = c->sync;
+    s.disk_low_bytes = static_cast<std::uint64_t>(c->disk_low_mib) << 20;
   }
   if (data) s.data = *data;
   if (store_path) s.store = *store_path;

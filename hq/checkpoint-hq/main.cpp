@@ -1,6 +1,9 @@
 // checkpoint-hq: the reference HQ receiver.
 //   checkpoint-hq init  --data DIR [--name HOST]...   create the CA and server certificate
-//   checkpoint-hq token --data DIR --device ID [--ttl-hours H]   print a one-time token
+//   checkpoint-hq token --data DIR --device ID [--site SITE] [--ttl-hours H]   one-time token
+//   checkpoint-hq api-token --data DIR --name NAME [--ttl-hours H]  token for the query API
+//   checkpoint-hq api-revoke --data DIR --name NAME                 revoke NAME's API tokens
+//   checkpoint-hq summary --data DIR [--site SITE] [--from MS] [--to MS]  summary as JSON
 //   checkpoint-hq revoke --data DIR --device ID                  refuse the device's uploads
 //   checkpoint-hq serve --data DIR [--listen ADDR:PORT] [--fault STATUS[:RETRY_AFTER],...]
 #include <signal.h>
@@ -9,6 +12,7 @@
 #include <cstdlib>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +22,7 @@
 #include "checkpoint/hq/ca.hpp"
 #include "checkpoint/hq/database.hpp"
 #include "checkpoint/hq/http.hpp"
+#include "checkpoint/hq/query.hpp"
 #include "checkpoint/hq/service.hpp"
 
 namespace {
@@ -30,13 +35,21 @@ constexpr int kExitUsage = 2;
 void Usage(std::FILE* out) {
   std::fprintf(out,
                "usage: checkpoint-hq init  --data DIR [--name HOST]...\n"
-               "       checkpoint-hq token --data DIR --device ID [--ttl-hours H]\n"
+               "       checkpoint-hq token --data DIR --device ID [--site SITE] [--ttl-hours H]\n"
+               "       checkpoint-hq api-token --data DIR --name NAME [--ttl-hours H]\n"
+               "       checkpoint-hq api-revoke --data DIR --name NAME\n"
+               "       checkpoint-hq summary --data DIR [--site SITE] [--from MS] [--to MS]\n"
                "       checkpoint-hq revoke --data DIR --device ID\n"
                "       checkpoint-hq serve --data DIR [--listen ADDR:PORT]\n"
                "                           [--fault STATUS[:RETRY_AFTER_S],...]\n"
                "  init   creates the HQ CA and the server certificate for HOST names\n"
                "         (default 127.0.0.1 and localhost) in DIR (mode 0700)\n"
-               "  token  prints a one-time enrollment token for device ID (default 24 h)\n"
+               "  token  prints a one-time enrollment token for device ID (default 24 h); the\n"
+               "         device belongs to crossing point SITE\n"
+               "  api-token  prints a token for the query and export API, named NAME\n"
+               "         (default 90 days)\n"
+               "  api-revoke  revokes every API token named NAME\n"
+               "  summary  prints the summary per crossing point and agency (JSON)\n"
                "  revoke refuses the device's uploads until it enrolls again\n"
                "  serve  runs the HTTPS endpoints (default 127.0.0.1:8443); --fault answers\n"
                "         the first requests with the given statuses (fault tests)\n");
@@ -127,10 +140,11 @@ int main(int argc, char** argv) try {
     return kExitOk;
   }
   std::filesystem::path data;
-  std::string device, listen = "127.0.0.1:8443";
+  std::string device, site, name, listen = "127.0.0.1:8443";
+  std::optional<std::int64_t> from_ms, to_ms;
   std::vector<std::string> names;
   std::vector<hq::Fault> faults;
-  long ttl_hours = 24;
+  long ttl_hours = 0;  // 0: the command's default
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
     const bool has = i + 1 < argc;
@@ -138,6 +152,18 @@ int main(int argc, char** argv) try {
       data = argv[++i];
     } else if (a == "--device" && has) {
       device = argv[++i];
+    } else if (a == "--site" && has) {
+      site = argv[++i];
+    } else if (a == "--name" && has && (cmd == "api-token" || cmd == "api-revoke")) {
+      name = argv[++i];
+    } else if ((a == "--from" || a == "--to") && has) {
+      char* end = nullptr;
+      const long long v = std::strtoll(argv[++i], &end, 10);
+      if (*end != '\0' || v < 0) {
+        std::fprintf(stderr, "checkpoint-hq: %s needs milliseconds since the epoch\n", a.c_str());
+        return kExitUsage;
+      }
+      (a == "--from" ? from_ms : to_ms) = v;
     } else if (a == "--name" && has) {
       names.emplace_back(argv[++i]);
     } else if (a == "--listen" && has) {
@@ -168,19 +194,50 @@ int main(int argc, char** argv) try {
     std::printf("HQ CA: %s\n", hq::CaFiles(data).ca_cert.c_str());
     return kExitOk;
   }
-  if (cmd == "token") {
-    if (device.empty() || ttl_hours <= 0) {
-      std::fprintf(stderr, "checkpoint-hq: token needs --device ID and a positive --ttl-hours\n");
+  if (ttl_hours < 0) {
+    std::fprintf(stderr, "checkpoint-hq: --ttl-hours must be positive\n");
+    return kExitUsage;
+  }
+  if (cmd == "token" || cmd == "api-token") {
+    const bool api = cmd == "api-token";
+    if (api ? name.empty() : device.empty()) {
+      std::fprintf(stderr, "checkpoint-hq: %s needs %s\n", cmd.c_str(),
+                   api ? "--name NAME" : "--device ID");
       return kExitUsage;
     }
+    const std::int64_t ttl_ms =
+        std::int64_t{ttl_hours > 0 ? ttl_hours : (api ? 90 * 24 : 24)} * 3'600'000;
     auto ca = hq::CertificateAuthority::Load(data);
     if (!ca) return Fail(ca.error());
     auto db = hq::HqDatabase::Open(data / "hq.db");
     if (!db) return Fail(db.error());
     hq::HqService service(std::move(*db), std::move(*ca), clock, log.Child("service"), {});
-    auto token = service.CreateToken(device, ttl_hours * 3'600'000);
+    auto token =
+        api ? service.CreateApiToken(name, ttl_ms) : service.CreateToken(device, ttl_ms, site);
     if (!token) return Fail(token.error());
     std::printf("%s\n", token->c_str());
+    return kExitOk;
+  }
+  if (cmd == "api-revoke") {
+    if (name.empty()) {
+      std::fprintf(stderr, "checkpoint-hq: api-revoke needs --name NAME\n");
+      return kExitUsage;
+    }
+    auto db = hq::HqDatabase::Open(data / "hq.db");
+    if (!db) return Fail(db.error());
+    auto n = hq::RevokeApiTokens(db->db(), name);
+    if (!n) return Fail(n.error());
+    log.Notice("API tokens revoked", {{"name", name}, {"count", *n}});
+    std::printf("%lld revoked\n", static_cast<long long>(*n));
+    return *n > 0 ? kExitOk : kExitFailure;
+  }
+  if (cmd == "summary") {
+    auto db = hq::HqDatabase::Open(data / "hq.db");
+    if (!db) return Fail(db.error());
+    auto s = hq::Summarise(db->db(), from_ms, to_ms,
+                           site.empty() ? std::nullopt : std::optional<std::string>(site));
+    if (!s) return Fail(s.error());
+    std::printf("%s\n", hq::SummaryJson(*s, from_ms, to_ms).c_str());
     return kExitOk;
   }
   if (cmd == "revoke") {

@@ -236,3 +236,23 @@ hq_port = 8443
   CHECK(bad.find("sync.proxy") != std::string::npos);
   CHECK(bad.find("sync.hq_port") != std::string::npos);
 }
+
+TEST_CASE("disk thresholds: defaults, values, and critical below low", "[config]") {
+  auto c = ParseConfig(kValid, "test.toml");
+  REQUIRE(c);
+  CHECK(c->disk_low_mib == 256);
+  CHECK(c->disk_critical_mib == 64);
+  CHECK(c->disk_reserve_mib == 32);
+  CHECK(c->telemetry_interval == std::chrono::seconds(300));
+  std::string text(kValid);
+  text.replace(text.find("busy_timeout_ms = 2500"), 22,
+               "disk_low_mib = 512\ndisk_critical_mib = 128\ndisk_reserve_mib = 0");
+  c = ParseConfig(text, "test.toml");
+  REQUIRE(c);
+  CHECK(c->disk_low_mib == 512);
+  CHECK(c->disk_critical_mib == 128);
+  CHECK(c->disk_reserve_mib == 0);
+  text.replace(text.find("128"), 3, "512");
+  CHECK(ErrorOf(text).find("store.disk_critical_mib: must be below disk_low_mib (512)") !=
+        std::string::npos);
+}

@@ -160,3 +160,21 @@ TEST_CASE("checkpointctl status and verify read the daemon's store", "[daemon][c
   CHECK(out.find("integrity_check: ok") != std::string::npos);
   CHECK(out.find("2 entries, verified") != std::string::npos);
 }
+
+TEST_CASE("checkpointctl status shows the daemon's disk level", "[daemon][ctl][disk]") {
+  TempDir tmp;
+  // A threshold no test machine reaches: the disk is "low" from the start.
+  auto cfg = WriteConfig(tmp, "\n[store]\ndisk_low_mib = 1048576\ndisk_critical_mib = 1\n");
+  NotifySocket sock(tmp / "notify.sock");
+  Subprocess d({CHECKPOINTD_PATH, "--config", cfg.string()},
+               {{"NOTIFY_SOCKET", (tmp / "notify.sock").string()}});
+  REQUIRE_FALSE(sock.ReceiveUntil("READY=1", 20s).empty());
+  auto [code, out] = RunCommand({CHECKPOINTCTL_PATH, "--config", cfg.string(), "status"});
+  CHECK(code == 0);
+  CHECK(out.find("disk        ATTENTION: low, ") != std::string::npos);
+  // Low, not critical: the reserve is not taken while low (it would push the level
+  // further down), and nothing was released.
+  CHECK_FALSE(std::filesystem::exists(tmp / "data" / "reserve.bin"));
+  d.Kill(SIGTERM);
+  REQUIRE(d.Wait(20s) == 0);
+}

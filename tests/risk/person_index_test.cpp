@@ -110,6 +110,7 @@ TEST_CASE("birth date, nationality and sex corroborate or weaken", "[risk][scree
                                                      "nationality matches (GBR)", "sex matches",
                                                      "listed by police", "reason: arrest warrant",
                                                      "action: detain"});
+  CHECK(exact[0].agency == "police");
   // Born twenty years later: the same name is somebody else.
   CHECK(idx->Screen(Query("SMITH", "JOHN", "900101", "GBR", 'M'), o).empty());
   // Another sex and nationality weaken.

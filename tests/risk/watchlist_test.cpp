@@ -71,6 +71,7 @@ TEST_CASE("watchlist: every kind is found, tolerant of how it is read", "[risk][
   CHECK(doc[0].score == 1.0);
   CHECK(doc[0].reasons == Ids_{"document number listed for UTO (type P)", "listed by interpol",
                                "reason: stolen", "action: seize"});
+  CHECK(doc[0].agency == "interpol");
   CHECK(Ids(w.CheckDocument("C01X00T47", "DEU", k2026)) == Ids_{"D2"});
   CHECK(w.CheckDocument("L898902C3", "GBR", k2026).empty());  // another state's number
   CHECK(w.CheckDocument("", "UTO", k2026).empty());

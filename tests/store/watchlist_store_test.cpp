@@ -271,3 +271,75 @@ TEST_CASE("watchlist store: 100 000 entries", "[store][watchlist][large]") {
   WARN("100000 entries (" << big.size() / 1024 << " KiB): import " << ms(t1 - t0) << " ms, load "
                           << ms(t2 - t1) << " ms");
 }
+
+TEST_CASE("watchlist store: a large full import lets other writers in between its chunks",
+          "[store][watchlist][atomic]") {
+  TempDir dir;
+  auto st = OpenStore(dir / "cp.db");
+  REQUIRE(st.watchlist().ImportFull(Source(kList), kNowMs));
+  const auto before = StoredIds(st);
+  // checkpointd's connection, which must never wait for a whole list: it tries to
+  // record with no busy timeout at all each time the import reports progress.
+  auto other =
+      store::Store::Open({.path = dir / "cp.db", .device_id = "CP-T1", .busy_timeout_ms = 1});
+  REQUIRE(other);
+  std::string big;
+  for (int i = 0; i < 30'000; ++i) big += Entry(i) + "\n";
+  int written = 0, tries = 0;
+  bool old_list_seen_midway = false;
+  auto v = st.watchlist().ImportFull(Source(big), kNowMs + 1, [&](const risk::WatchlistProgress&) {
+    ++tries;
+    auto r = testing::SampleRecord();
+    written +=
+        other->RecordInspection(r, testing::SampleAudit(r.uuid), store::Lane::kRecords) ? 1 : 0;
+    // Until the swap, readers see the list in force, whole.
+    old_list_seen_midway = old_list_seen_midway || StoredIds(*other) == before;
+    return true;
+  });
+  REQUIRE(v);
+  CHECK(v->counts.persons + v->counts.documents + v->counts.vehicles + v->counts.containers ==
+        30'000);
+  CHECK(tries >= 3);
+  CHECK(written >= tries - 1);  // at most the progress call inside the first chunk waits
+  CHECK(old_list_seen_midway);
+  CHECK(StoredIds(*other).size() == 30'000);
+  CHECK(st.db()
+            .QueryInt("SELECT count(*) FROM sqlite_master WHERE name LIKE 'watchlist_entries_%'")
+            .value() == 0);
+}
+
+TEST_CASE(
+    "watchlist store: a list refused after several chunks, or an import killed, leaves "
+    "the old list",
+    "[store][watchlist][atomic]") {
+  TempDir dir;
+  auto st = OpenStore(dir / "cp.db");
+  REQUIRE(st.watchlist().ImportFull(Source(kList), kNowMs));
+  const auto before = StoredIds(st);
+  std::string big;
+  for (int i = 0; i < 12'000; ++i) big += Entry(i) + "\n";
+  auto refused = st.watchlist().ImportFull(Source(big + "{garbage\n"), kNowMs + 1);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().message().starts_with("line 12001:"));
+  CHECK(StoredIds(st) == before);
+  CHECK(st.watchlist().Current().value()->version == 1);
+
+  // What a killed import leaves: the half-written next list and the old list of a
+  // swap that was not cleaned up. Neither is in force; the next import drops both.
+  REQUIRE(st.db().Exec("CREATE TABLE watchlist_entries_next (id TEXT PRIMARY KEY, x)"));
+  REQUIRE(st.db().Exec("INSERT INTO watchlist_entries_next VALUES ('ghost', 1)"));
+  REQUIRE(st.db().Exec("CREATE TABLE watchlist_entries_previous (id TEXT PRIMARY KEY)"));
+  CHECK(StoredIds(st) == before);
+  auto v = st.watchlist().ImportFull(Source(big), kNowMs + 2);
+  REQUIRE(v);
+  CHECK(v->version == 2);
+  CHECK(StoredIds(st).size() == 12'000);
+  CHECK(st.db()
+            .QueryInt("SELECT count(*) FROM sqlite_master WHERE name LIKE 'watchlist_entries_%'")
+            .value() == 0);
+  // A delta after it applies to the new list.
+  auto d = st.watchlist().ApplyDelta(Source(R"({"op":"remove","id":"P-0"})"), kNowMs + 3);
+  REQUIRE(d);
+  CHECK(d->removed == 1);
+  CHECK(st.IntegrityCheck().value() == "ok");
+}

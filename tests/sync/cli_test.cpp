@@ -26,6 +26,75 @@ std::string TokenIn(const std::string& out) {
   }
   return {};
 }
+
+// HQ initialised and serving on 127.0.0.1, a device enrolled with checkpoint-sync,
+// and `records` records in the device's outbox (every `priority_every`th an alert):
+// what the crash tests start from.
+struct EnrolledPair {
+  TempDir tmp;
+  std::string hq_dir = (tmp / "hq").string();
+  std::string agent_dir = (tmp / "agent").string();
+  std::string store_path = (tmp / "store.db").string();
+  std::string device, port, url;
+  std::unique_ptr<Subprocess> server;
+
+  EnrolledPair(std::string id, int records, int priority_every) : device(std::move(id)) {
+    const auto minute = std::chrono::seconds(60);
+    REQUIRE(RunCommand({HQ_PATH, "init", "--data", hq_dir}, {}, minute).first == 0);
+    auto [token_rc, token_out] =
+        RunCommand({HQ_PATH, "token", "--data", hq_dir, "--device", device}, {}, minute);
+    REQUIRE(token_rc == 0);
+    Serve("0");
+    REQUIRE(RunCommand({SYNC_PATH, "enroll", "--data", agent_dir, "--hq", url, "--hq-ca",
+                        hq_dir + "/ca.pem", "--device", device, "--token", TokenIn(token_out)},
+                       {}, minute)
+                .first == 0);
+    auto st = store::Store::Open({.path = store_path, .device_id = device});
+    REQUIRE(st);
+    store::Outbox o = st->outbox();
+    for (int i = 0; i < records; ++i) {
+      auto seq =
+          o.Enqueue(i % priority_every == 0 ? store::Lane::kPriority : store::Lane::kRecords,
+                    "inspection", "u" + std::to_string(i),
+                    R"({"level":"clear","n":)" + std::to_string(i) + "}", 1'700'000'000'000 + i);
+      if (!seq) FAIL(seq.error().String());
+    }
+  }
+  // (Re)starts checkpoint-hq serve on `at` ("0": any free port) and waits until it
+  // listens.
+  void Serve(const std::string& at) {
+    server = std::make_unique<Subprocess>(std::vector<std::string>{
+        HQ_PATH, "serve", "--data", hq_dir, "--listen", "127.0.0.1:" + at});
+    auto listening = server->ReadLine(std::chrono::seconds(60));
+    REQUIRE(listening);
+    REQUIRE(listening->rfind("listening 127.0.0.1:", 0) == 0);
+    port = listening->substr(listening->rfind(':') + 1);
+    url = "https://127.0.0.1:" + port;
+  }
+  std::vector<std::string> Run() const {
+    return {SYNC_PATH, "run",      "--data",  agent_dir,         "--hq", url,
+            "--store", store_path, "--drain", "--batch-records", "5"};
+  }
+  // HQ holds every record once, contiguous, unflagged, in an intact database; the
+  // device has nothing pending.
+  void CheckExactlyOnce(int records) {
+    auto hq_db = store::Connection::Open({.path = tmp / "hq" / "hq.db", .read_only = true});
+    REQUIRE(hq_db);
+    auto check = hq_db->Prepare("PRAGMA integrity_check");
+    REQUIRE(check);
+    REQUIRE(check->Step().value_or(false));
+    CHECK(check->Text(0) == "ok");
+    const std::string where = " WHERE device_id = '" + device + "'";
+    CHECK(*hq_db->QueryInt("SELECT count(*) FROM records" + where) == records);
+    CHECK(*hq_db->QueryInt("SELECT contiguous FROM device_progress" + where) == records);
+    CHECK(*hq_db->QueryInt("SELECT count(*) FROM flags") == 0);
+    auto st = store::Store::Open({.path = store_path, .device_id = device});
+    REQUIRE(st);
+    auto stats = st->outbox().Stats();
+    REQUIRE(stats);
+    CHECK(stats->pending[0] + stats->pending[1] + stats->pending[2] == 0);
+  }
+};
 }  // namespace
 
 TEST_CASE("checkpoint-hq and checkpoint-sync: init, token, serve, enroll, drain", "[sync][cli]") {
@@ -36,8 +105,8 @@ TEST_CASE("checkpoint-hq and checkpoint-sync: init, token, serve, enroll, drain"
 
   auto [init_rc, init_out] = RunCommand({HQ_PATH, "init", "--data", hq_dir}, {}, minute);
   REQUIRE(init_rc == 0);
-  auto [token_rc, token_out] =
-      RunCommand({HQ_PATH, "token", "--data", hq_dir, "--device", "CP-CLI"}, {}, minute);
+  auto [token_rc, token_out] = RunCommand(
+      {HQ_PATH, "token", "--data", hq_dir, "--device", "CP-CLI", "--site", "UA-TEST"}, {}, minute);
   REQUIRE(token_rc == 0);
   const std::string token = TokenIn(token_out);
   REQUIRE_FALSE(token.empty());
@@ -108,51 +177,42 @@ TEST_CASE("checkpoint-hq and checkpoint-sync: init, token, serve, enroll, drain"
         50);
   CHECK(*hq_db->QueryInt("SELECT count(*) FROM flags") == 0);
 
+  // The operator's summary and an API token, from the same data directory.
+  auto [sum_rc, sum_out] =
+      RunCommand({HQ_PATH, "summary", "--data", hq_dir, "--site", "UA-TEST"}, {}, minute);
+  CHECK(sum_rc == 0);
+  INFO(sum_out);
+  CHECK(sum_out.find(R"("records":50,)") != std::string::npos);
+  CHECK(sum_out.find(R"("devices":1,)") != std::string::npos);
+  CHECK(sum_out.find(R"("site":"UA-TEST")") != std::string::npos);
+  auto [api_rc, api_out] =
+      RunCommand({HQ_PATH, "api-token", "--data", hq_dir, "--name", "analyst"}, {}, minute);
+  CHECK(api_rc == 0);
+  CHECK_FALSE(TokenIn(api_out).empty());
+  auto [rev_rc, rev_out] =
+      RunCommand({HQ_PATH, "api-revoke", "--data", hq_dir, "--name", "analyst"}, {}, minute);
+  CHECK(rev_rc == 0);
+  CHECK(rev_out.find("1 revoked") != std::string::npos);
+  auto [bad_rc, bad_out] =
+      RunCommand({HQ_PATH, "summary", "--data", hq_dir, "--from", "yesterday"}, {}, minute);
+  CHECK(bad_rc == 2);
+  CHECK(bad_out.find("--from needs milliseconds since the epoch") != std::string::npos);
+
   server.Kill(SIGTERM);
   CHECK(server.Wait(minute) == 0);
 }
 
 TEST_CASE("checkpoint-sync killed with SIGKILL at random points: every record once",
           "[sync][cli][crash]") {
-  TempDir tmp;
-  const std::string hq_dir = (tmp / "hq").string();
-  const std::string agent_dir = (tmp / "agent").string();
-  const std::string store_path = (tmp / "store.db").string();
-  const auto minute = std::chrono::seconds(60);
-  REQUIRE(RunCommand({HQ_PATH, "init", "--data", hq_dir}, {}, minute).first == 0);
-  auto [token_rc, token_out] =
-      RunCommand({HQ_PATH, "token", "--data", hq_dir, "--device", "CP-KILL"}, {}, minute);
-  REQUIRE(token_rc == 0);
-  Subprocess server({HQ_PATH, "serve", "--data", hq_dir, "--listen", "127.0.0.1:0"});
-  auto listening = server.ReadLine(minute);
-  REQUIRE(listening);
-  const std::string url = "https://127.0.0.1:" + listening->substr(listening->rfind(':') + 1);
-  REQUIRE(RunCommand({SYNC_PATH, "enroll", "--data", agent_dir, "--hq", url, "--hq-ca",
-                      hq_dir + "/ca.pem", "--device", "CP-KILL", "--token", TokenIn(token_out)},
-                     {}, minute)
-              .first == 0);
-
   constexpr int kRecords = 2000;
-  {
-    auto st = store::Store::Open({.path = store_path, .device_id = "CP-KILL"});
-    REQUIRE(st);
-    store::Outbox o = st->outbox();
-    for (int i = 0; i < kRecords; ++i) {
-      const auto lane = i % 50 == 49 ? store::Lane::kPriority : store::Lane::kRecords;
-      REQUIRE(o.Enqueue(lane, "inspection", "u" + std::to_string(i),
-                        R"({"level":"clear","n":)" + std::to_string(i) + "}",
-                        1'700'000'000'000 + i));
-    }
-  }
-  const std::vector<std::string> run = {
-      SYNC_PATH, "run",      "--data",  agent_dir,         "--hq", url,
-      "--store", store_path, "--drain", "--batch-records", "5"};
+  EnrolledPair p("CP-KILL", kRecords, 50);
+  const auto minute = std::chrono::seconds(60);
   // Each round lets the agent run for a random time (it may finish), then kills it
   // wherever it is: mid-batch, between signing and sending, before marking synced.
   std::mt19937 rng(Catch::rngSeed());
   int killed = 0;
   for (int round = 0; round < 8; ++round) {
-    Subprocess agent(run);
+    Subprocess agent(p.Run());
     const auto limit = std::chrono::milliseconds(20 + rng() % 200);
     if (!agent.Wait(limit)) {
       agent.Kill(SIGKILL);
@@ -160,22 +220,39 @@ TEST_CASE("checkpoint-sync killed with SIGKILL at random points: every record on
       ++killed;
     }
   }
-  auto [final_rc, final_out] = RunCommand(run, {}, std::chrono::seconds(300));
+  auto [final_rc, final_out] = RunCommand(p.Run(), {}, std::chrono::seconds(300));
   INFO(final_out);
   REQUIRE(final_rc == 0);
-
-  auto hq_db = store::Connection::Open({.path = tmp / "hq" / "hq.db", .read_only = true});
-  REQUIRE(hq_db);
-  CHECK(*hq_db->QueryInt("SELECT count(*) FROM records WHERE device_id = 'CP-KILL'") == kRecords);
-  CHECK(*hq_db->QueryInt("SELECT contiguous FROM device_progress WHERE device_id = 'CP-KILL'") ==
-        kRecords);
-  CHECK(*hq_db->QueryInt("SELECT count(*) FROM flags") == 0);
-  auto st = store::Store::Open({.path = store_path, .device_id = "CP-KILL"});
-  REQUIRE(st);
-  auto stats = st->outbox().Stats();
-  REQUIRE(stats);
-  CHECK(stats->pending[0] + stats->pending[1] + stats->pending[2] == 0);
+  p.CheckExactlyOnce(kRecords);
   CHECK(killed >= 1);  // the first round cannot drain 2000 records in 220 ms
-  server.Kill(SIGTERM);
-  CHECK(server.Wait(minute) == 0);
+  p.server->Kill(SIGTERM);
+  CHECK(p.server->Wait(minute) == 0);
+}
+
+TEST_CASE("checkpoint-hq killed with SIGKILL while the agent drains: every record once",
+          "[sync][cli][crash]") {
+  constexpr int kRecords = 3000;
+  EnrolledPair p("CP-HQKILL", kRecords, 40);
+  const auto minute = std::chrono::seconds(60);
+  Subprocess agent(p.Run());
+  // HQ dies wherever it is (mid-transaction, after commit before the answer, in a
+  // handshake) and comes back on the same port, again and again.
+  std::mt19937 rng(Catch::rngSeed());
+  int killed_while_draining = 0;
+  for (int round = 0; round < 6; ++round) {
+    (void)p.server->Wait(std::chrono::milliseconds(30 + rng() % 250));  // HQ runs on meanwhile
+    if (!agent.Wait(std::chrono::milliseconds(0))) ++killed_while_draining;
+    p.server->Kill(SIGKILL);
+    REQUIRE(p.server->Wait(minute) == 128 + SIGKILL);
+    const std::string port = p.port;
+    p.Serve(port);
+    REQUIRE(p.port == port);
+  }
+  auto rc = agent.Wait(std::chrono::seconds(300));
+  REQUIRE(rc);
+  CHECK(*rc == 0);
+  CHECK(killed_while_draining >= 1);
+  p.CheckExactlyOnce(kRecords);
+  p.server->Kill(SIGTERM);
+  CHECK(p.server->Wait(minute) == 0);
 }

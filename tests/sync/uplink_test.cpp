@@ -316,6 +316,37 @@ TEST_CASE("a record whose acknowledgement was lost is resent after later ones we
   CHECK(hq.Flags("CP-T1").empty());
 }
 
+TEST_CASE("with the disk low, synced records are purged at once, pending ones never",
+          "[sync][uplink]") {
+  TestHq hq;
+  TestDevice d;
+  Must(d.Enroll(hq));
+  d.Enqueue(10);
+  bool low = false;
+  auto options = FastOptions(4);  // a week's retention
+  options.disk_low = [&low] { return low; };
+  options.disk_check_every = std::chrono::milliseconds(0);
+  TestAgent a(d, hq, options);
+  agent::StopSignal stop;
+  Must(a.uplink.Run(stop, true));
+  d.clock.Advance(std::chrono::milliseconds(1));
+  d.Enqueue(2);
+  CHECK(Must(a.uplink.Purge()) == 0);  // disk fine: the retention holds them
+  CHECK(Must(d.outbox.Stats()).synced == 10);
+
+  low = true;
+  Must(a.uplink.Run(stop, true));  // purges first, then sends the two
+  CHECK_FALSE(Must(d.outbox.Find(10)).has_value());
+  CHECK(hq.Count("CP-T1") == 12);
+  CHECK(hq.Contiguous("CP-T1") == 12);
+  CHECK(hq.Flags("CP-T1").empty());
+  CHECK(Must(d.outbox.Stats()).synced == 2);  // synced in this run, purged on the next check
+  d.Enqueue(1);
+  d.clock.Advance(std::chrono::milliseconds(1));
+  CHECK(Must(a.uplink.Purge()) == 2);
+  CHECK(d.Pending() == 1);
+}
+
 namespace {
 // Runs `hook(i)` before forwarding request i (0-based) of the uplink; the hook runs
 // on the uplink's worker thread while the uplink prepares the next batch.

@@ -99,8 +99,15 @@ int Status(const Context& ctx) {
     devices = json::parse(it->second, nullptr, false);
     if (devices.is_discarded()) devices = json::array();
   }
+  // The daemon's disk level (store/disk.hpp), as of its last heartbeat.
+  json disk = nullptr;
+  if (auto it = state->find("store.disk"); it != state->end()) {
+    disk = json::parse(it->second, nullptr, false);
+    if (disk.is_discarded() || !disk.is_object()) disk = nullptr;
+  }
   json j{
       {"devices", devices},
+      {"disk", disk},
       {"device_events", *event_counts},
       {"device", ctx.config.device_id},
       {"site", ctx.config.site_id},
@@ -143,6 +150,16 @@ int Status(const Context& ctx) {
         static_cast<long long>(outbox->pending_bytes), static_cast<long long>(outbox->synced),
         static_cast<long long>(outbox->last_seq), static_cast<long long>(audit->entries),
         audit->ok ? "verified" : ("BROKEN: " + audit->problem).c_str());
+    if (disk.is_object()) {
+      const std::string level = disk.value("level", "unknown");
+      std::fprintf(ctx.out, "disk        %s%s, %lld MiB free, reserve %s, %lld telemetry shed\n",
+                   level == "ok" ? "" : "ATTENTION: ", level.c_str(),
+                   static_cast<long long>(disk.value("free_bytes", std::int64_t{0}) >> 20),
+                   disk.value("reserve_held", false) ? "held" : "RELEASED",
+                   static_cast<long long>(disk.value("telemetry_shed", std::int64_t{0})));
+    } else {
+      std::fprintf(ctx.out, "disk        unknown (no heartbeat yet)\n");
+    }
     std::string counts;
     for (const auto& [k, v] : event_counts->items()) {
       counts += (counts.empty() ? "" : ", ") + std::to_string(v.get<std::int64_t>()) + " " + k;

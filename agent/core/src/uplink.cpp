@@ -236,10 +236,18 @@ Expected<protocol::HeartbeatResponse> Uplink::Heartbeat() {
 
 Expected<std::int64_t> Uplink::Purge() {
   // The chain state keeps its own head, so purging never breaks the chain.
-  return outbox_.PurgeSynced(clock_.WallMs() - options_.retention.count());
+  return outbox_.PurgeSynced(clock_.WallMs() - (disk_low_ ? 0 : options_.retention.count()));
 }
 
-void Uplink::Housekeeping(std::int64_t& next_heartbeat, std::int64_t& next_purge) {
+void Uplink::Housekeeping(std::int64_t& next_heartbeat, std::int64_t& next_purge,
+                          std::int64_t& next_disk_check) {
+  if (options_.disk_low && clock_.SteadyMs() >= next_disk_check) {
+    next_disk_check = clock_.SteadyMs() + options_.disk_check_every.count();
+    const bool low = options_.disk_low();
+    if (low && !disk_low_) log_.Warning("disk low: synced records are purged at once");
+    disk_low_ = low;
+    if (low) next_purge = clock_.SteadyMs();
+  }
   if (clock_.SteadyMs() >= next_purge) {
     next_purge = clock_.SteadyMs() + options_.purge_every.count();
     auto purged = Purge();
@@ -263,9 +271,10 @@ void Uplink::Housekeeping(std::int64_t& next_heartbeat, std::int64_t& next_purge
 Status Uplink::Run(StopSignal& stop, bool until_empty) {
   std::int64_t next_heartbeat = clock_.SteadyMs();
   std::int64_t next_purge = clock_.SteadyMs();
+  std::int64_t next_disk_check = clock_.SteadyMs();
   std::optional<Prepared> ready;  // prepared while the last batch was in flight
   while (!stop.stopped()) {
-    Housekeeping(next_heartbeat, next_purge);
+    Housekeeping(next_heartbeat, next_purge, next_disk_check);
     last_retry_after_.reset();
     Expected<RoundResult> r = [&]() -> Expected<RoundResult> {
       Prepared current;

@@ -515,12 +515,22 @@ Expected<Config> ParseConfig(std::string_view toml_text, std::string_view source
     TableReader r(*t, "store", d);
     if (auto v = r.Int("busy_timeout_ms", false, 1, 600'000))
       c.busy_timeout_ms = static_cast<int>(*v);
+    if (auto v = r.Int("disk_low_mib", false, 1, 1 << 20)) c.disk_low_mib = *v;
+    if (auto v = r.Int("disk_critical_mib", false, 0, 1 << 20)) c.disk_critical_mib = *v;
+    if (auto v = r.Int("disk_reserve_mib", false, 0, 4096)) c.disk_reserve_mib = *v;
+    if (c.disk_critical_mib >= c.disk_low_mib) {
+      r.Error("disk_critical_mib",
+              "must be below disk_low_mib (" + std::to_string(c.disk_low_mib) + ")");
+    }
     r.Finish();
   }
   if (const toml::table* t = top.Table("daemon", false)) {
     TableReader r(*t, "daemon", d);
     if (auto v = r.Int("heartbeat_interval_s", false, 1, 3600)) {
       c.heartbeat_interval = std::chrono::seconds(*v);
+    }
+    if (auto v = r.Int("telemetry_interval_s", false, 0, 86'400)) {
+      c.telemetry_interval = std::chrono::seconds(*v);
     }
     r.Finish();
   }

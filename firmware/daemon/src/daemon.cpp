@@ -12,7 +12,9 @@
 
 #include "checkpoint/common/clock.hpp"
 #include "checkpoint/common/fs.hpp"
+#include "checkpoint/common/random.hpp"
 #include "checkpoint/common/systemd.hpp"
+#include "checkpoint/daemon/disk_policy.hpp"
 #include "checkpoint/daemon/event_journal.hpp"
 #include "checkpoint/daemon/inspections.hpp"
 #include "checkpoint/daemon/store_worker.hpp"
@@ -185,6 +187,16 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
     }
   }
 
+  // Disk pressure: checked now and with every heartbeat, on the store thread.
+  DiskPolicy disk(store::DiskGuard(
+                      cfg.data_dir,
+                      store::DiskThresholds{
+                          .low_bytes = static_cast<std::uint64_t>(cfg.disk_low_mib) << 20,
+                          .critical_bytes = static_cast<std::uint64_t>(cfg.disk_critical_mib) << 20,
+                          .reserve_bytes = static_cast<std::uint64_t>(cfg.disk_reserve_mib) << 20}),
+                  logger.Child("disk"));
+  disk.Check(*opened, clock.WallMs());
+
   // The inspection pipeline's inputs, loaded before the devices start.
   const log::Logger risk_log = logger.Child("risk");
   risk::RuleEngine rules;
@@ -215,6 +227,7 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
           .passage_window = cfg.risk.passage_window,
           .plate_candidate_min_confidence = cfg.risk.plate_candidate_min_confidence},
       InspectionService::Shared{rules, watchlist, anchors, declarations});
+  inspections.SetDiskFullHandler([&disk] { return disk.OnDiskFull(); });
 
   // Devices: the configured hardware, or the same drivers against simulated peers.
   std::vector<hal::DeviceConfig> devices = cfg.devices;
@@ -286,8 +299,40 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
   Ticker heartbeat(io, cfg.heartbeat_interval, [&] {
     write_health(HealthJson(registry.Health()));
     refresh_anchors();
+    worker.Post(
+        [&disk, now = clock.WallMs()](store::Store& st) {
+          disk.Check(st, now);
+          return 0;
+        },
+        ex, [](int) {});
   });
   heartbeat.Start();
+  // Telemetry to HQ (lane 2, the only lane shed when the disk is low): the devices'
+  // health and the pipeline's counters, no personal data.
+  auto telemetry_tick = [&] {
+    const auto& is = inspections.stats();
+    nlohmann::json body{
+        {"devices", nlohmann::json::parse(HealthJson(registry.Health()))},
+        {"inspections",
+         {{"recorded", is.recorded},
+          {"alerts", is.alerts},
+          {"dropped", is.dropped},
+          {"max_decode_us", is.max_decode_us}}},
+        {"journal", {{"written", journal.written()}, {"dropped", journal.dropped()}}}};
+    worker.Post(
+        [&disk, now = clock.WallMs(), body = body.dump()](store::Store& st) {
+          return disk.RecordTelemetry(st, common::NewUuid(), body, now);
+        },
+        ex,
+        [&log](Expected<std::int64_t> seq) {
+          if (!seq) log.Error("telemetry not recorded", {{"error", seq.error().message()}});
+        });
+  };
+  std::unique_ptr<Ticker> telemetry;
+  if (cfg.telemetry_interval.count() > 0) {
+    telemetry = std::make_unique<Ticker>(io, cfg.telemetry_interval, telemetry_tick);
+    telemetry->Start();
+  }
 
   // The watchdog is fed only after a round trip through the store thread, so a
   // stuck store (or loop) makes systemd restart us.
@@ -334,6 +379,7 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
     registry.StopAll();   // no event after this
     inspections.Flush();  // what was waiting for a partner read is inspected as it is
     heartbeat.Cancel();
+    if (telemetry) telemetry->Cancel();
     if (watchdog) watchdog->Cancel();
     auto finish = std::make_shared<bool>(false);
     auto final_write = [&, finish, last_health] {

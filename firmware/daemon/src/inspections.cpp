@@ -83,10 +83,15 @@ void InspectionService::Write() {
     std::vector<Expected<inspection::Recorded>> results;
   };
   worker_.Post(
-      [batch, bundle](store::Store& st) {
+      [batch, bundle, on_full = on_disk_full_](store::Store& st) {
         auto r = std::make_shared<Result>();
         for (const auto& p : *batch) {
-          r->results.push_back(inspection::AssessAndRecord(st, p, bundle.get()));
+          auto res = inspection::AssessAndRecord(st, p, bundle.get());
+          // Nothing was written (one transaction): with space freed, write it now.
+          if (!res && res.error().Is(store::StoreErrc::kFull) && on_full && on_full()) {
+            res = inspection::AssessAndRecord(st, p, bundle.get());
+          }
+          r->results.push_back(std::move(res));
         }
         return r;
       },

@@ -27,7 +27,9 @@ inline Ymd UtcDate(std::int64_t wall_ms) {
 inline nlohmann::json HitsJson(const std::vector<risk::WatchlistHit>& hits) {
   nlohmann::json a = nlohmann::json::array();
   for (const auto& h : hits) {
-    a.push_back({{"id", h.id}, {"kind", h.kind}, {"score", h.score}, {"reasons", h.reasons}});
+    nlohmann::json hit{{"id", h.id}, {"kind", h.kind}, {"score", h.score}, {"reasons", h.reasons}};
+    if (!h.agency.empty()) hit["agency"] = h.agency;
+    a.push_back(std::move(hit));
   }
   return a;
 }

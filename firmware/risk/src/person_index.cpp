@@ -544,8 +544,14 @@ struct PersonIndex::Impl {
     if (!born.reason.empty()) hit.reasons.push_back(born.reason);
     if (!nat_reason.empty()) hit.reasons.push_back(nat_reason);
     if (!sex_reason.empty()) hit.reasons.push_back(sex_reason);
-    for (std::uint32_t m : entry_meta[e]) {
-      if (m != 0) hit.reasons.push_back(std::string(meta.arena()[m]));
+    // Agency (plain: it is also the hit's field), reason, action.
+    const auto& m = entry_meta[e];
+    if (m[0] != 0) {
+      hit.agency = meta.arena()[m[0]];
+      hit.reasons.push_back("listed by " + hit.agency);
+    }
+    for (std::size_t i = 1; i < m.size(); ++i) {
+      if (m[i] != 0) hit.reasons.push_back(std::string(meta.arena()[m[i]]));
     }
     return hit;
   }
@@ -671,7 +677,7 @@ Expected<std::shared_ptr<const PersonIndex>> PersonIndex::Build(std::vector<Pers
     x.sex.push_back(r.sex);
     x.valid_from.push_back(r.valid_from_ms);
     x.valid_until.push_back(r.valid_until_ms);
-    x.entry_meta.push_back({x.meta.Intern(r.agency.empty() ? "" : "listed by " + r.agency),
+    x.entry_meta.push_back({x.meta.Intern(r.agency),
                             x.meta.Intern(r.reason.empty() ? "" : "reason: " + r.reason),
                             x.meta.Intern(r.action.empty() ? "" : "action: " + r.action)});
     sk.clear();
@@ -789,13 +795,11 @@ Expected<std::shared_ptr<const PersonIndex>> PersonIndex::Build(std::vector<Pers
 
 namespace {
 
-// The vote of one query, in per-thread scratch reused across queries. Three bit sets
-// of one bit per entry (128 KiB each for a million entries, so walks through long
-// posting lists test them in cache), cleared after each query:
-//  - seen: the entry has a tally, at slot[e] in `tally`;
-//  - maybe: the entry was met in a walked posting list but what it matched so far
-//    (mark[e]) cannot make it a hit yet, though the units still to walk could;
-//  - late: brought in after it was marked; all its votes are added in a last walk.
+// The vote of one query, in per-thread scratch reused across queries (see Scratch):
+// per entry, whether it has a tally (at slot[e] in `tally`), which walked units met it
+// while what it matched could not yet make it a hit (though the units still to walk
+// could), and whether it was brought in after it was met (its votes are then added in
+// a last walk).
 struct Tally {
   float acc;            // rarity-weighted vote (IDF × similarity): breaks ties
   float letters;        // query letters matched, weighted by similarity
@@ -806,31 +810,19 @@ struct Tally {
   std::uint8_t length;  // the entry's letters (shortest form)
 };
 
-class Bits {
- public:
-  void Resize(std::size_t n) {
-    if (words_.size() < (n + 63) / 64) words_.resize((n + 63) / 64, 0);
-  }
-  bool Test(std::uint32_t e) const { return (words_[e / 64] >> (e % 64)) & 1U; }
-  void Set(std::uint32_t e) {
-    words_[e / 64] |= std::uint64_t{1} << (e % 64);
-    dirty_ = true;
-  }
-  void Clear() {
-    if (dirty_) std::fill(words_.begin(), words_.end(), 0);
-    dirty_ = false;
-  }
-
- private:
-  std::vector<std::uint64_t> words_;
-  bool dirty_ = false;
-};
+// What one query knows of each entry, in one 16-bit word so that a posting costs one
+// memory access: which of the first kMetUnits walked units met it (without bringing
+// it in), whether it was brought in (has a tally), and whether its votes wait for the
+// last walk. Only the words a query touched are cleared after it.
+constexpr std::size_t kMetUnits = 12;
+constexpr std::uint16_t kMetMask = (1U << kMetUnits) - 1;
+constexpr std::uint16_t kSeen = 1U << 12;
+constexpr std::uint16_t kLate = 1U << 13;
 
 struct Scratch {
   std::vector<std::uint32_t> slot;
-  Bits seen, maybe, late;
-  // Per walked unit (the first kMetUnits), the entries it met and marked.
-  std::array<Bits, 12> met;
+  std::vector<std::uint16_t> state;
+  std::vector<std::uint32_t> touched;
   std::vector<Tally> tally;
   std::vector<NearWord> matches;
   std::vector<std::pair<std::uint32_t, int>> near;
@@ -839,20 +831,15 @@ struct Scratch {
   std::vector<std::pair<float, std::uint32_t>> ranked;
 
   void Prepare(std::size_t n) {
-    if (slot.size() < n) {
-      slot.resize(n, 0);
-    }
-    seen.Resize(n);
-    maybe.Resize(n);
-    late.Resize(n);
-    seen.Clear();
-    maybe.Clear();
-    late.Clear();
-    for (Bits& b : met) {
-      b.Resize(n);
-      b.Clear();
-    }
+    if (slot.size() < n) slot.resize(n, 0);
+    if (state.size() < n) state.resize(n, 0);
+    for (std::uint32_t e : touched) state[e] = 0;
+    touched.clear();
     tally.clear();
+  }
+  void Mark(std::uint32_t e, std::uint16_t bits) {
+    if (state[e] == 0) touched.push_back(e);
+    state[e] = static_cast<std::uint16_t>(state[e] | bits);
   }
 };
 
@@ -957,7 +944,7 @@ std::vector<PersonHit> PersonIndex::Screen(const PersonQuery& query,
   }
   const bool born = query.birth.year != 0;
   auto bring_in = [&](std::uint32_t e, const CompactDate& birth, std::uint8_t length) {
-    s.seen.Set(e);
+    s.Mark(e, kSeen);
     s.slot[e] = static_cast<std::uint32_t>(s.tally.size());
     s.tally.push_back(Tally{0, 0, 0, born ? BirthFactor(query.birth, birth) : 1.0F, 0, e, length});
   };
@@ -1026,21 +1013,27 @@ std::vector<PersonHit> PersonIndex::Screen(const PersonQuery& query,
     const std::uint32_t u = order[walked];
     const bool repeated = repeats[u] >= 0;
     const double after = rest - unit_letters[u], after_listed = rest_listed - listed_letters[u];
+    // An entry nothing has met yet gets at most this unit's letters and the rest's,
+    // and at best all of its own letters: if that cannot reach, it is skipped.
+    const bool hopeless =
+        0.5 * (std::min(1.0, (unit_letters[u] + after) * per_query_letter) + 1.0) < need;
     for (const Match& m : matches) {
       if (m.unit != u) continue;
       const auto [first, last] = list(m);
       for (std::uint32_t k = first; k < last; ++k) {
         const std::uint32_t e = repeated ? x.twice[k] : x.postings[k];
-        if (s.seen.Test(e)) {
-          if (!s.late.Test(e)) vote(e, m);
+        const std::uint16_t st = s.state[e];
+        if ((st & kSeen) != 0) {
+          if ((st & kLate) == 0) vote(e, m);
           continue;
         }
+        if (st == 0 && hopeless) continue;  // this unit and the rest could not make it a hit
         // What it matched so far: the units walked before that met it.
         double q = unit_letters[u], l = listed_letters[u];
-        const bool met = s.maybe.Test(e);
+        const bool met = (st & kMetMask) != 0;
         if (met) {
-          for (std::size_t w = 0; w < std::min(walked, s.met.size()); ++w) {
-            if (s.met[w].Test(e)) {
+          for (std::size_t w = 0; w < std::min(walked, kMetUnits); ++w) {
+            if ((st >> w) & 1U) {
               q += unit_letters[order[w]];
               l += listed_letters[order[w]];
             }
@@ -1048,18 +1041,17 @@ std::vector<PersonHit> PersonIndex::Screen(const PersonQuery& query,
         }
         const std::uint8_t len = repeated ? x.name_length[e] : x.posting_length[k];
         // Beyond the units that have a bit set, whatever could be a hit comes in.
-        const bool marks = walked < s.met.size();
+        const bool marks = walked < kMetUnits;
         if (reach(q, l, len) || (!marks && reach(q + after, l + after_listed, len))) {
           bring_in(e, repeated ? x.birth[e] : x.posting_birth[k], len);
           if (met) {  // earlier units' votes are added in the last walk
-            s.late.Set(e);
+            s.Mark(e, kLate);
             late = true;
           } else {
             vote(e, m);
           }
         } else if (marks && reach(q + after, l + after_listed, len)) {
-          s.met[walked].Set(e);
-          s.maybe.Set(e);
+          s.Mark(e, static_cast<std::uint16_t>(1U << walked));
         }
       }
     }
@@ -1072,7 +1064,7 @@ std::vector<PersonHit> PersonIndex::Screen(const PersonQuery& query,
       const auto [first, last] = list(m);
       for (std::uint32_t k = first; k < last; ++k) {
         const std::uint32_t e = repeated ? x.twice[k] : x.postings[k];
-        if (s.late.Test(e)) vote(e, m);
+        if ((s.state[e] & kLate) != 0) vote(e, m);
       }
     }
   }

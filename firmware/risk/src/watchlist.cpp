@@ -252,6 +252,7 @@ std::vector<WatchlistHit> ExactHits(const Watchlist::Snapshot& s, const char* ki
       h.kind = kind;
       h.score = 1.0;
       const ListingText& l = lists.listings[listing];
+      h.agency = l.agency;
       h.reasons.push_back(what(l));
       ListingReasons(l, h.reasons);
       hits.push_back(std::move(h));
@@ -272,6 +273,7 @@ WatchlistHit FromPerson(PersonHit&& p) {
   h.id = std::move(p.id);
   h.kind = "person";
   h.score = p.score;
+  h.agency = std::move(p.agency);
   h.reasons = std::move(p.reasons);
   return h;
 }

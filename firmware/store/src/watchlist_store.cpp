@@ -69,12 +69,152 @@ WatchlistVersion VersionFrom(const Statement& st) {
                                                     .containers = st.Int(11)}};
 }
 
+Status InsertVersion(Connection& db, const WatchlistVersion& v) {
+  auto ins = db.Prepare("INSERT INTO watchlist_versions(" + std::string(kVersionColumns) +
+                        ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+  if (!ins) return std::move(ins).error();
+  if (auto s = ins->BindAll(v.version, v.kind, v.imported_at_ms, v.source, v.sha256, v.upserts,
+                            v.removals, v.removed, v.counts.persons, v.counts.documents,
+                            v.counts.vehicles, v.counts.containers);
+      !s) {
+    return s;
+  }
+  return ins->Run();
+}
+
+// The source's reader, hashing what it reads into `hash` (the version's SHA-256).
+risk::WatchlistReadFn Hashing(const WatchlistSource& source, common::Sha256& hash) {
+  return [&source, &hash](std::span<char> buffer) -> Expected<std::size_t> {
+    auto n = source.read(buffer);
+    if (n && *n > 0 && *n <= buffer.size()) hash.Update(std::string_view(buffer.data(), *n));
+    return n;
+  };
+}
+
+// A full import writes the new list beside the one in force, then swaps the two.
+constexpr const char* kEntriesTable = "watchlist_entries";
+constexpr const char* kNextTable = "watchlist_entries_next";
+constexpr const char* kPreviousTable = "watchlist_entries_previous";
+constexpr std::size_t kImportChunk = 5000;
+
 }  // namespace
 
 Expected<WatchlistVersion> WatchlistStore::ImportFull(const WatchlistSource& source,
                                                       std::int64_t now_ms,
                                                       const risk::WatchlistProgressFn& progress) {
-  return Import(false, source, now_ms, progress, nullptr);
+  // Inside a caller's transaction nothing can be committed in steps: one transaction.
+  if (db_.InTransaction()) return Import(false, source, now_ms, progress, nullptr);
+  if (!source.read) return MakeError(StoreErrc::kMisuse, "watchlist source without a reader");
+  // Left by an import that was killed (before its swap, or after it before the old
+  // list was dropped): neither is the list in force.
+  for (const char* t : {kNextTable, kPreviousTable}) {
+    if (auto s = db_.Exec(std::string("DROP TABLE IF EXISTS ") + t); !s) {
+      return std::move(s).error();
+    }
+  }
+  // The new list goes into a table of the same definition as the one in force,
+  // committed every kImportChunk entries, so that other writers (checkpointd
+  // recording inspections) wait for one chunk at most, never for the whole list.
+  auto ddl = db_.Prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?");
+  if (!ddl) return std::move(ddl).error();
+  if (auto s = ddl->Bind(1, std::string_view(kEntriesTable)); !s) return std::move(s).error();
+  auto found = ddl->Step();
+  if (!found) return std::move(found).error();
+  if (!*found) return MakeError(StoreErrc::kCorrupt, "no watchlist_entries table");
+  std::string create = ddl->Text(0);
+  if (auto s = ddl->Reset(); !s) return std::move(s).error();  // no read open on the schema
+  const auto name_at = create.find(kEntriesTable);
+  if (name_at == std::string::npos) return MakeError(StoreErrc::kCorrupt, "unexpected table DDL");
+  create.replace(name_at, std::string_view(kEntriesTable).size(), kNextTable);
+  if (auto s = db_.Exec(create); !s) return std::move(s).error();
+  auto drop_next = [&] { (void)db_.Exec(std::string("DROP TABLE IF EXISTS ") + kNextTable); };
+
+  auto next = db_.QueryInt("SELECT coalesce(max(version), 0) + 1 FROM watchlist_versions");
+  if (!next) return std::move(next).error();
+  WatchlistVersion v;
+  v.version = *next;
+  v.kind = "full";
+  v.imported_at_ms = now_ms;
+  v.source = source.name;
+  auto upsert = db_.Prepare(
+      std::string("INSERT INTO ") + kNextTable +
+      "(id, kind, agency, valid_from_ms, valid_until_ms, version, entry) VALUES (?,?,?,?,?,?,?) "
+      "ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, agency = excluded.agency, "
+      "valid_from_ms = excluded.valid_from_ms, valid_until_ms = excluded.valid_until_ms, "
+      "version = excluded.version, entry = excluded.entry");
+  if (!upsert) {
+    drop_next();
+    return std::move(upsert).error();
+  }
+  // Entries are parsed into memory kImportChunk at a time (no lock held), then
+  // written in one short transaction: while the next chunk is parsed, the database
+  // is free for the others.
+  struct Row {
+    std::string id, kind, json, agency;  // owned: the entry is gone by the write
+    std::int64_t valid_from_ms, valid_until_ms;
+  };
+  std::vector<Row> chunk;
+  chunk.reserve(kImportChunk);
+  auto flush = [&]() -> Status {
+    if (chunk.empty()) return {};
+    auto tx = Transaction::Begin(db_);
+    if (!tx) return std::move(tx).error();
+    for (const Row& r : chunk) {
+      if (auto s = upsert->Reset(); !s) return s;
+      if (auto s = upsert->BindAll(r.id, r.kind, r.agency, r.valid_from_ms, r.valid_until_ms,
+                                   v.version, r.json);
+          !s) {
+        return s;
+      }
+      if (auto s = upsert->Run(); !s) return s;
+    }
+    chunk.clear();
+    return tx->Commit();
+  };
+  common::Sha256 hash;
+  const risk::WatchlistReadFn hashed = Hashing(source, hash);
+  const auto sink = [&](risk::WatchlistEntry&& e, std::size_t) -> Status {
+    const Columns c = ColumnsOf(e);
+    chunk.push_back(Row{e.id, std::string(risk::KindName(e.kind())), risk::CanonicalJson(e),
+                        std::string(c.agency), c.valid_from_ms, c.valid_until_ms});
+    return chunk.size() < kImportChunk ? Status() : flush();
+  };
+  auto p = risk::ParseWatchlistStream(hashed, risk::WatchlistParseOptions{.delta = false}, sink,
+                                      progress);
+  Status written = p ? flush() : Status();
+  if (!p || !written) {
+    drop_next();
+    return p ? std::move(written).error() : std::move(p).error();
+  }
+  v.upserts = static_cast<std::int64_t>(p->upserts);
+  v.sha256 = common::ToHex(hash.Final());
+  // The swap: two renames and the version row, one short transaction. Readers see
+  // the old list or the new one, whole.
+  auto swap = [&]() -> Status {
+    for (const std::string& sql :
+         {std::string("ALTER TABLE ") + kEntriesTable + " RENAME TO " + kPreviousTable,
+          std::string("ALTER TABLE ") + kNextTable + " RENAME TO " + kEntriesTable}) {
+      if (auto s = db_.Exec(sql); !s) return s;
+    }
+    auto counts = Count(db_);
+    if (!counts) return std::move(counts).error();
+    v.counts = *counts;
+    return InsertVersion(db_, v);
+  };
+  {
+    auto tx = Transaction::Begin(db_);
+    Status s = tx ? swap() : Status(std::move(tx).error());
+    if (s) s = tx->Commit();
+    if (!s) {
+      if (tx) (void)tx->Rollback();
+      drop_next();
+      return std::move(s).error();
+    }
+  }
+  // The old list, no longer in force: dropped after the swap is durable. Failing
+  // here changes nothing the daemon sees (the next import drops it).
+  (void)db_.Exec(std::string("DROP TABLE IF EXISTS ") + kPreviousTable);
+  return v;
 }
 
 Expected<WatchlistVersion> WatchlistStore::ApplyDelta(const WatchlistSource& source,
@@ -112,11 +252,7 @@ Expected<WatchlistVersion> WatchlistStore::Import(bool delta, const WatchlistSou
     if (!remove) return std::move(remove).error();
 
     common::Sha256 hash;
-    const risk::WatchlistReadFn hashed = [&](std::span<char> buffer) -> Expected<std::size_t> {
-      auto n = source.read(buffer);
-      if (n && *n > 0 && *n <= buffer.size()) hash.Update(std::string_view(buffer.data(), *n));
-      return n;
-    };
+    const risk::WatchlistReadFn hashed = Hashing(source, hash);
     const auto sink = [&](risk::WatchlistEntry&& e, std::size_t) -> Status {
       if (e.remove) {
         if (auto s = remove->Reset(); !s) return s;
@@ -146,16 +282,7 @@ Expected<WatchlistVersion> WatchlistStore::Import(bool delta, const WatchlistSou
     auto counts = Count(db_);
     if (!counts) return std::move(counts).error();
     v.counts = *counts;
-    auto ins = db_.Prepare("INSERT INTO watchlist_versions(" + std::string(kVersionColumns) +
-                           ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
-    if (!ins) return std::move(ins).error();
-    if (auto s = ins->BindAll(v.version, v.kind, v.imported_at_ms, v.source, v.sha256, v.upserts,
-                              v.removals, v.removed, v.counts.persons, v.counts.documents,
-                              v.counts.vehicles, v.counts.containers);
-        !s) {
-      return std::move(s).error();
-    }
-    if (auto s = ins->Run(); !s) return std::move(s).error();
+    if (auto s = InsertVersion(db_, v); !s) return std::move(s).error();
     return v;
   });
   if (r && applied) *applied = std::move(parsed);

@@ -62,12 +62,31 @@ DROP TABLE records;
 DROP TABLE enroll_tokens;
 DROP TABLE devices;
 )sql"},
+    {2, "sites_api_tokens_time_index",
+     R"sql(
+ALTER TABLE enroll_tokens ADD COLUMN site TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN site TEXT NOT NULL DEFAULT '';
+CREATE TABLE api_tokens (
+  token_sha256  TEXT    PRIMARY KEY,
+  name          TEXT    NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  expires_at_ms INTEGER NOT NULL,
+  revoked       INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX records_by_time ON records(device_time_ms, device_id, seq);
+)sql",
+     R"sql(
+DROP INDEX records_by_time;
+DROP TABLE api_tokens;
+ALTER TABLE devices DROP COLUMN site;
+ALTER TABLE enroll_tokens DROP COLUMN site;
+)sql"},
     // A record (~1.1 KB with hash, prev and signature) is larger than what a leaf of
     // a WITHOUT ROWID table keeps inline (~1,000 bytes of a 4 KiB page), so each one
     // also took an overflow page: 4.5 KB a record on disk, twice through the WAL. A
     // rowid table keeps rows whole; (device_id, seq) stays unique by its index, which
     // also serves the contiguous-prefix walk without reading the rows.
-    {2, "records_rowid",
+    {3, "records_rowid",
      R"sql(
 CREATE TABLE records_v2 (
   id             INTEGER PRIMARY KEY,
@@ -90,6 +109,7 @@ INSERT INTO records_v2(device_id, seq, lane, record_type, record_uuid, device_ti
          hash, payload, signature FROM records ORDER BY device_id, seq;
 DROP TABLE records;
 ALTER TABLE records_v2 RENAME TO records;
+CREATE INDEX records_by_time ON records(device_time_ms, device_id, seq);
 )sql",
      R"sql(
 CREATE TABLE records_v1 (
@@ -110,6 +130,7 @@ INSERT INTO records_v1 SELECT device_id, seq, lane, record_type, record_uuid, de
   received_at_ms, prev, hash, payload, signature FROM records;
 DROP TABLE records;
 ALTER TABLE records_v1 RENAME TO records;
+CREATE INDEX records_by_time ON records(device_time_ms, device_id, seq);
 )sql"},
 };
 
@@ -149,12 +170,13 @@ Expected<HqDatabase> HqDatabase::Open(const std::filesystem::path& path) {
 }
 
 Status HqDatabase::AddToken(std::string_view token, std::string_view device_id, std::int64_t now_ms,
-                            std::int64_t expires_at_ms) {
+                            std::int64_t expires_at_ms, std::string_view site) {
   auto st = db_->Prepare(
-      "INSERT INTO enroll_tokens(token_sha256, device_id, created_at_ms, expires_at_ms) "
-      "VALUES (?, ?, ?, ?)");
+      "INSERT INTO enroll_tokens(token_sha256, device_id, created_at_ms, expires_at_ms, site) "
+      "VALUES (?, ?, ?, ?, ?)");
   if (!st) return std::move(st).error();
-  CP_TRY(st->BindAll(TokenHash(token), device_id, now_ms, expires_at_ms));
+  // A default string_view has no data and would bind as NULL: bind a string.
+  CP_TRY(st->BindAll(TokenHash(token), device_id, now_ms, expires_at_ms, std::string(site)));
   return st->Run();
 }
 
@@ -177,7 +199,17 @@ Status HqDatabase::PutDevice(std::string_view device_id, const protocol::PublicK
       "certificate = excluded.certificate, enrolled_at_ms = excluded.enrolled_at_ms, revoked = 0");
   if (!st) return std::move(st).error();
   CP_TRY(st->BindAll(device_id, AsBlob(key), cert_pem, now_ms));
-  return st->Run();
+  CP_TRY(st->Run());
+  // The crossing point named by the device's newest used token (checkpoint-hq token
+  // --site), kept when that token named none.
+  auto site = db_->Prepare(
+      "UPDATE devices SET site = (SELECT site FROM enroll_tokens WHERE device_id = ?1 "
+      "AND used_at_ms IS NOT NULL AND site != '' ORDER BY used_at_ms DESC LIMIT 1) "
+      "WHERE device_id = ?1 AND EXISTS (SELECT 1 FROM enroll_tokens WHERE device_id = ?1 "
+      "AND used_at_ms IS NOT NULL AND site != '')");
+  if (!site) return std::move(site).error();
+  CP_TRY(site->Bind(1, device_id));
+  return site->Run();
 }
 
 Expected<std::optional<DeviceInfo>> HqDatabase::FindDevice(std::string_view device_id) {

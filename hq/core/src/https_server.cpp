@@ -95,6 +95,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (auto it = req.find(http::field::content_type); it != req.end()) {
       in.content_type = std::string(it->value());
     }
+    if (auto it = req.find(http::field::authorization); it != req.end()) {
+      in.authorization = std::string(it->value());
+    }
     in.body = std::move(req.body());
     in.client_id = client_id_;
     HttpResponse out;
@@ -102,8 +105,9 @@ class Session : public std::enable_shared_from_this<Session> {
       out = shared_->handler(in);
     } catch (const std::exception& e) {
       shared_->log.Error("handler threw", {{"error", e.what()}});
-      out = HttpResponse{500, "application/json",
-                         R"({"error":"internal","message":"internal error"})", std::nullopt};
+      out = HttpResponse{};
+      out.status = 500;
+      out.body = R"({"error":"internal","message":"internal error"})";
     }
     Write(out, req.keep_alive());
   }
@@ -116,6 +120,14 @@ class Session : public std::enable_shared_from_this<Session> {
     res_.set(http::field::content_type, r.content_type);
     res_.set(http::field::cache_control, "no-store");
     if (r.retry_after_s) res_.set(http::field::retry_after, std::to_string(*r.retry_after_s));
+    for (const auto& [name, value] : r.headers) {
+      if (name.find_first_of("\r\n:") != std::string::npos ||
+          value.find_first_of("\r\n") != std::string::npos) {
+        shared_->log.Error("response header refused: CR or LF", {{"header", name}});
+        continue;
+      }
+      res_.set(name, value);
+    }
     res_.body() = r.body;
     res_.keep_alive(keep_alive);
     res_.prepare_payload();

@@ -2,10 +2,14 @@
 
 #include <openssl/rand.h>
 
+#include <charconv>
 #include <chrono>
+#include <map>
+#include <optional>
 
 #include "checkpoint/common/parallel.hpp"
 #include "checkpoint/common/sha256.hpp"
+#include "checkpoint/hq/query.hpp"
 #include "checkpoint/protocol/errors.hpp"
 #include "checkpoint/protocol/messages.hpp"
 
@@ -58,17 +62,45 @@ void HqService::InjectFaults(std::vector<Fault> faults) {
   faults_.insert(faults_.end(), faults.begin(), faults.end());
 }
 
-Expected<std::string> HqService::CreateToken(std::string_view device_id, std::int64_t ttl_ms) {
+namespace {
+Expected<std::string> RandomToken() {
+  std::uint8_t raw[24];
+  if (RAND_bytes(raw, sizeof raw) != 1) return MakeError(CommonErrc::kInternal, "no randomness");
+  return common::ToHex(raw);
+}
+}  // namespace
+
+Expected<std::string> HqService::CreateToken(std::string_view device_id, std::int64_t ttl_ms,
+                                             std::string_view site) {
   if (!protocol::IsIdentifier(device_id)) {
     return MakeError(CommonErrc::kInvalidArgument, "the device id is not an identifier");
   }
-  std::uint8_t raw[24];
-  if (RAND_bytes(raw, sizeof raw) != 1) return MakeError(CommonErrc::kInternal, "no randomness");
-  std::string token = common::ToHex(raw);
+  if (!site.empty() && !protocol::IsIdentifier(site)) {
+    return MakeError(CommonErrc::kInvalidArgument, "the site is not an identifier");
+  }
+  auto token = RandomToken();
+  if (!token) return token;
   std::lock_guard lock(mu_);
   const std::int64_t now = clock_.WallMs();
-  if (auto s = db_.AddToken(token, device_id, now, now + ttl_ms); !s) return std::move(s).error();
-  log_.Info("enrollment token created", {{"device", device_id}});
+  if (auto s = db_.AddToken(*token, device_id, now, now + ttl_ms, site); !s) {
+    return std::move(s).error();
+  }
+  log_.Info("enrollment token created", {{"device", device_id}, {"site", site}});
+  return token;
+}
+
+Expected<std::string> HqService::CreateApiToken(std::string_view name, std::int64_t ttl_ms) {
+  if (!protocol::IsIdentifier(name)) {
+    return MakeError(CommonErrc::kInvalidArgument, "the token name is not an identifier");
+  }
+  auto token = RandomToken();
+  if (!token) return token;
+  std::lock_guard lock(mu_);
+  const std::int64_t now = clock_.WallMs();
+  if (auto s = AddApiToken(db_.db(), *token, name, now, now + ttl_ms); !s) {
+    return std::move(s).error();
+  }
+  log_.Info("API token created", {{"name", name}});
   return token;
 }
 
@@ -95,6 +127,14 @@ HttpResponse HqService::Handle(const HttpRequest& request) {
   }
   if (request.target == "/v1/heartbeat") {
     return post ? Heartbeat(request) : ErrorResponse(405, "method_not_allowed", "use POST");
+  }
+  const std::string_view target = request.target;
+  const std::string_view path = target.substr(0, target.find('?'));
+  if (path.starts_with("/v1/query/")) {
+    if (request.method != "GET") return ErrorResponse(405, "method_not_allowed", "use GET");
+    const std::string_view query =
+        path.size() < target.size() ? target.substr(path.size() + 1) : std::string_view();
+    return Query(request, path, query);
   }
   return ErrorResponse(404, "not_found", "no such endpoint");
 }
@@ -223,6 +263,121 @@ HttpResponse HqService::Heartbeat(const HttpRequest& request) {
   out.contiguous = *contiguous;
   if (auto s = db_.TouchDevice(device->device_id, now, out.offset_ms); !s) return Internal();
   return Json(protocol::ToJson(out));
+}
+
+}  // namespace checkpoint::hq
+
+namespace checkpoint::hq {
+
+HttpResponse HqService::Query(const HttpRequest& request, std::string_view path,
+                              std::string_view query) {
+  // Who asks: an API token, never a device certificate alone.
+  constexpr std::string_view kBearer = "Bearer ";
+  if (!request.authorization.starts_with(kBearer)) {
+    return ErrorResponse(401, "unauthenticated",
+                         "an API token is required (Authorization: Bearer)");
+  }
+  const std::string_view token = std::string_view(request.authorization).substr(kBearer.size());
+  std::optional<std::string> caller;
+  {
+    std::lock_guard lock(mu_);
+    auto who = token.size() > 256 ? Expected<std::optional<std::string>>(std::nullopt)
+                                  : CheckApiToken(db_.db(), token, clock_.WallMs());
+    if (!who) {
+      log_.Error("API token check failed", {{"error", who.error().String()}});
+      return Internal();
+    }
+    caller = *who;
+  }
+  if (!caller) {
+    log_.Warning("query refused: unknown, expired or revoked API token", {{"path", path}});
+    return ErrorResponse(401, "unauthenticated", "the API token is unknown, expired or revoked");
+  }
+  auto params = ParseQueryString(query);
+  if (!params) return ErrorResponse(400, "malformed", params.error().message());
+  const bool records = path == "/v1/query/records";
+  const bool csv = path == "/v1/query/records.csv";
+  const bool summary = path == "/v1/query/summary";
+  if (!records && !csv && !summary) return ErrorResponse(404, "not_found", "no such endpoint");
+
+  // Every parameter is checked; an unknown one is an error, not ignored.
+  RecordFilter filter;
+  std::optional<RecordCursor> after;
+  std::size_t limit = csv ? 10'000 : 100;
+  const std::size_t max_limit = csv ? 100'000 : 1'000;
+  for (const auto& param : *params) {
+    // Names, not a structured binding: lambdas below use them (clang 14).
+    const std::string& key = param.first;
+    const std::string& value = param.second;
+    auto bad = [&](std::string why) {
+      return ErrorResponse(400, "malformed", "parameter " + key + ": " + why);
+    };
+    auto number = [&](std::int64_t lo, std::int64_t hi) -> std::optional<std::int64_t> {
+      std::int64_t v = 0;
+      auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+      if (value.empty() || ec != std::errc() || p != value.data() + value.size() || v < lo ||
+          v > hi) {
+        return std::nullopt;
+      }
+      return v;
+    };
+    constexpr std::int64_t kMaxTime = (std::int64_t{1} << 53) - 1;
+    if (key == "from" || key == "to") {
+      auto v = number(0, kMaxTime);
+      if (!v) return bad("must be milliseconds since the epoch");
+      (key == "from" ? filter.from_ms : filter.to_ms) = *v;
+    } else if (summary && key == "site") {
+      if (!protocol::IsIdentifier(value)) return bad("must be an identifier");
+      filter.site = value;
+    } else if (summary) {
+      return bad("unknown parameter (summary takes from, to, site)");
+    } else if (key == "device" || key == "site" || key == "type" || key == "level") {
+      if (!protocol::IsIdentifier(value)) return bad("must be an identifier");
+      (key == "device" ? filter.device
+       : key == "site" ? filter.site
+       : key == "type" ? filter.type
+                       : filter.level) = value;
+    } else if (key == "lane") {
+      auto v = number(0, 2);
+      if (!v) return bad("must be 0, 1 or 2");
+      filter.lane = static_cast<int>(*v);
+    } else if (key == "limit") {
+      auto v = number(1, static_cast<std::int64_t>(max_limit));
+      if (!v) return bad("must be 1 to " + std::to_string(max_limit));
+      limit = static_cast<std::size_t>(*v);
+    } else if (key == "after") {
+      after = RecordCursor::Decode(value);
+      if (!after) return bad("not a cursor this API returned");
+    } else {
+      return bad("unknown parameter");
+    }
+  }
+  if (filter.from_ms && filter.to_ms && *filter.from_ms > *filter.to_ms) {
+    return ErrorResponse(400, "malformed", "from is after to");
+  }
+  log_.Info("query", {{"caller", *caller}, {"path", path}});
+  std::lock_guard lock(mu_);
+  if (summary) {
+    auto s = Summarise(db_.db(), filter.from_ms, filter.to_ms, filter.site);
+    if (!s) {
+      log_.Error("summary failed", {{"error", s.error().String()}});
+      return Internal();
+    }
+    return Json(SummaryJson(*s, filter.from_ms, filter.to_ms));
+  }
+  auto page = QueryRecords(db_.db(), filter, after, limit);
+  if (!page) {
+    log_.Error("record query failed", {{"error", page.error().String()}});
+    return Internal();
+  }
+  if (records) return Json(RecordsJson(*page));
+  HttpResponse r;
+  r.content_type = "text/csv; charset=utf-8";
+  r.body = RecordsCsv(page->rows, true);
+  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"records.csv\"");
+  // The next page: the same query with after= this cursor.
+  if (page->next) r.headers.emplace_back("X-Next-Cursor", page->next->Encode());
+  return r;
 }
 
 }  // namespace checkpoint::hq

@@ -21,6 +21,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -69,6 +70,11 @@ struct UplinkOptions {
   // were acknowledged), then Run purges them, at most every purge_every.
   std::chrono::milliseconds retention{7LL * 24 * 3'600'000};
   std::chrono::milliseconds purge_every{3'600'000};
+  // True while the data directory's disk is low (store/disk.hpp): synced records are
+  // then purged at once, whatever their retention. Asked at most every
+  // disk_check_every. Empty: never.
+  std::function<bool()> disk_low;
+  std::chrono::milliseconds disk_check_every{10'000};
 };
 
 struct RoundResult {
@@ -122,8 +128,9 @@ class Uplink {
   void SignAll(std::span<protocol::Record> records) const;
   Status ExtendChain(std::int64_t up_to);
   void ObserveHqTime(std::int64_t hq_time_ms);
-  // Runs purge and heartbeat when due.
-  void Housekeeping(std::int64_t& next_heartbeat, std::int64_t& next_purge);
+  // Runs the disk check, purge and heartbeat when due.
+  void Housekeeping(std::int64_t& next_heartbeat, std::int64_t& next_purge,
+                    std::int64_t& next_disk_check);
 
   store::Outbox& outbox_;
   ChainState& chain_;
@@ -132,6 +139,7 @@ class Uplink {
   const common::Clock& clock_;
   log::Logger log_;
   UplinkOptions options_;
+  bool disk_low_ = false;  // purge synced records now
   common::ExponentialBackoff backoff_;
   std::optional<std::chrono::seconds> last_retry_after_;
   std::optional<std::int64_t> clock_offset_ms_;

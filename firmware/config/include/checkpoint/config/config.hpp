@@ -75,9 +75,15 @@ struct Config {
 
   // [store]
   int busy_timeout_ms = 5000;
+  // Disk pressure (docs/store.md, "When the disk fills"): telemetry is shed under
+  // disk_low_mib free, the reserve released under disk_critical_mib.
+  std::int64_t disk_low_mib = 256;
+  std::int64_t disk_critical_mib = 64;
+  std::int64_t disk_reserve_mib = 32;  // 0: no reserve file
 
   // [daemon]
   std::chrono::seconds heartbeat_interval{10};
+  std::chrono::seconds telemetry_interval{300};  // 0: no telemetry records
 
   // [risk]
   RiskConfig risk;

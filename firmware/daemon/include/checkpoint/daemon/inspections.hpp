@@ -62,6 +62,10 @@ class InspectionService {
   // Calls `f` (on the loop) once every inspection so far has been written or given up.
   void Drain(std::function<void()> f);
   const InspectionStats& stats() const { return stats_; }
+  // Called on the store thread when recording fails because the disk is full; when
+  // it returns true (it freed space: DiskPolicy::OnDiskFull) the write is retried at
+  // once. Set before the first event.
+  void SetDiskFullHandler(std::function<bool()> f) { on_disk_full_ = std::move(f); }
 
  private:
   void Take(std::vector<inspection::Pending> done);
@@ -83,6 +87,7 @@ class InspectionService {
   bool stopped_ = false;
   InspectionStats stats_;
   std::vector<std::function<void()>> on_idle_;
+  std::function<bool()> on_disk_full_;
 };
 
 }  // namespace checkpoint::daemon

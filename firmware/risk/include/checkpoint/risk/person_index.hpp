@@ -78,6 +78,7 @@ struct PersonHit {
   double score = 0;       // 0..1: name, then corroboration or contradiction
   double name_score = 0;  // 0..1
   double rank = 0;        // the score before it is clipped to 0..1: orders the hits
+  std::string agency;     // who listed the person (explained hits only)
   std::vector<std::string> reasons;
 };
 

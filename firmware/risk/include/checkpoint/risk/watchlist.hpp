@@ -74,8 +74,9 @@ struct WatchlistDelta {
 // One hit of any kind, explained.
 struct WatchlistHit {
   std::string id;
-  std::string kind;  // "person", "document", "vehicle", "container"
-  double score = 0;  // 0..1; 1 for exact document, vehicle and container matches
+  std::string kind;    // "person", "document", "vehicle", "container"
+  double score = 0;    // 0..1; 1 for exact document, vehicle and container matches
+  std::string agency;  // who listed it ("" when the list does not say)
   std::vector<std::string> reasons;
 };
 

@@ -8,12 +8,17 @@
 //
 // Ids are unique across kinds (a delta removes by id alone), so `id` is the key.
 //
-// Atomicity: a full import deletes every entry and writes the new list, and a delta
-// writes its changes, each in ONE transaction with the parse: a list refused on any
-// line, a failed write, a cancelled or killed import leave the previous list exactly
-// as it was. Cost of that choice: the import holds the database's write lock for its
-// duration (about a second per 100 000 entries on the reference box), during which
-// other writers wait up to their busy timeout.
+// Atomicity without stalling the daemon: a full import writes the new list into a
+// table beside the one in force (watchlist_entries_next), parsing 5 000 entries into
+// memory with no lock held and writing each such chunk in one short transaction, so
+// other writers (checkpointd recording inspections) get the database between chunks
+// instead of waiting for the whole list (a million entries take about ten seconds).
+// Then one short transaction swaps the two tables (two renames) and records the
+// version; the old table is dropped after. A list refused on any line, a failed
+// write, a cancelled or killed import leave the previous list exactly as it was
+// (what a killed import left is dropped by the next one). Readers see the old list or
+// the new one, whole. Inside a caller's transaction a full import is one transaction.
+// A delta writes its changes in ONE transaction with the parse (deltas are small).
 //
 // Thread-safety: a view on one Connection; use from that connection's thread.
 #include <cstdint>

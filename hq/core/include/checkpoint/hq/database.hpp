@@ -55,9 +55,10 @@ class HqDatabase {
  public:
   static Expected<HqDatabase> Open(const std::filesystem::path& path);
 
-  // Stores SHA-256(token) for `device_id`, valid until expires_at_ms.
+  // Stores SHA-256(token) for `device_id`, valid until expires_at_ms. The device
+  // enrolled with it belongs to crossing point `site` ("": unchanged).
   Status AddToken(std::string_view token, std::string_view device_id, std::int64_t now_ms,
-                  std::int64_t expires_at_ms);
+                  std::int64_t expires_at_ms, std::string_view site = {});
   // Marks the token used if it is valid for `device_id` at `now_ms`; false when it
   // is unknown, used, expired or for another device.
   Expected<bool> ConsumeToken(std::string_view token, std::string_view device_id,

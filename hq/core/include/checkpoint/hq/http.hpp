@@ -15,6 +15,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "checkpoint/common/error.hpp"
 #include "checkpoint/common/log.hpp"
@@ -25,6 +27,7 @@ struct HttpRequest {
   std::string method;  // "GET", "POST"
   std::string target;  // path and query as received
   std::string content_type;
+  std::string authorization;  // the Authorization header ("" when absent)
   std::string body;
   std::optional<std::string> client_id;  // CN of a verified client certificate
 };
@@ -34,6 +37,9 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::optional<int> retry_after_s;  // sets Retry-After
+  // Further headers (e.g. Link, Content-Disposition); names and values must be
+  // free of CR and LF (the server refuses to send them otherwise).
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 // Called on one of the server's threads, possibly concurrently; must not throw

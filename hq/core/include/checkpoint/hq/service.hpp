@@ -50,7 +50,12 @@ class HqService {
   void InjectFaults(std::vector<Fault> faults);
   // A one-time enrollment token for `device_id`, valid for `ttl_ms`. The token is
   // returned once and only its SHA-256 is stored.
-  Expected<std::string> CreateToken(std::string_view device_id, std::int64_t ttl_ms);
+  Expected<std::string> CreateToken(std::string_view device_id, std::int64_t ttl_ms,
+                                    std::string_view site = {});
+  // An API token for the query and export endpoints, named `name` (who or what uses
+  // it: 1-64 identifier characters), valid for `ttl_ms`. Returned once; only its
+  // SHA-256 is stored.
+  Expected<std::string> CreateApiToken(std::string_view name, std::int64_t ttl_ms);
   // Runs fn with the database, under the service's lock.
   template <typename Fn>
   auto WithDatabase(Fn&& fn) {
@@ -62,6 +67,8 @@ class HqService {
   HttpResponse Enroll(const HttpRequest& request);
   HttpResponse Upload(const HttpRequest& request);
   HttpResponse Heartbeat(const HttpRequest& request);
+  // GET /v1/query/... (query_api.cpp): `path` without the query string.
+  HttpResponse Query(const HttpRequest& request, std::string_view path, std::string_view query);
   Expected<DeviceInfo> Authenticate(const HttpRequest& request);
   // CheckRecord of every record into items (same size), on verify_threads threads.
   void CheckAll(const DeviceInfo& device, std::span<const protocol::Record> records,
