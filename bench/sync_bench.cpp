@@ -401,7 +401,12 @@ Replay ReplayIngest(const std::vector<std::string>& bodies, const Device& d, con
                         quiet, hq::HqService::Options{});
   const auto t0 = SteadyClock::now();
   for (const auto& b : bodies) {
-    hq::HttpRequest req{"POST", "/v1/records", std::string(protocol::kBatchContentType), b, d.id};
+    hq::HttpRequest req;
+    req.method = "POST";
+    req.target = "/v1/records";
+    req.content_type = protocol::kBatchContentType;
+    req.body = b;
+    req.client_id = d.id;
     auto res = service.Handle(req);
     if (res.status != 200) Die("replay: HTTP " + std::to_string(res.status) + " " + res.body);
   }
