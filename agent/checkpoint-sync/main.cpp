@@ -1,6 +1,7 @@
 // checkpoint-sync: the sync agent.
 //   checkpoint-sync enroll [--config FILE] --hq-ca FILE (--token-file FILE | --token T)
 //   checkpoint-sync run    [--config FILE] [--drain]
+//   checkpoint-sync fetch  [--config FILE]      one round of the downlink (bundles)
 // Settings come from the [device], [paths] and [sync] sections of the configuration;
 // command-line options override them (and stand in for them without --config).
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include <thread>
 
 #include "checkpoint/agent/chain.hpp"
+#include "checkpoint/agent/downlink.hpp"
 #include "checkpoint/agent/enrollment.hpp"
 #include "checkpoint/agent/http_client.hpp"
 #include "checkpoint/agent/trusted_time.hpp"
@@ -37,10 +39,16 @@ void Usage(std::FILE* out) {
   std::fprintf(
       out,
       "usage: checkpoint-sync enroll [--config FILE] --hq-ca FILE (--token-file FILE | --token T)\n"
+      "                              [--hq-signing-keys FILE]\n"
       "       checkpoint-sync run    [--config FILE] [--drain]\n"
-      "  enroll  pins the HQ CA, creates the device key (0600) and a CSR, and\n"
-      "          exchanges the one-time token for the device certificate\n"
-      "  run     sends the outbox to HQ until SIGTERM (--drain: until it is empty)\n"
+      "       checkpoint-sync fetch  [--config FILE]\n"
+      "  enroll  pins the HQ CA (and HQ's content-signing keys), creates the device\n"
+      "          key (0600) and a CSR, and exchanges the one-time token for the\n"
+      "          device certificate\n"
+      "  run     sends the outbox to HQ until SIGTERM (--drain: until it is empty),\n"
+      "          and installs HQ's signed bundles every --bundle-poll-s (300) seconds\n"
+      "  fetch   one round of bundles: lists, downloads, verifies and installs what\n"
+      "          is new; exit 3 when a bundle was refused\n"
       "options overriding the configuration ([device], [paths], [sync]):\n"
       "  --data DIR                the agent's directory (default: <paths.data_dir>/sync)\n"
       "  --store DB                the appliance database (default: "
@@ -50,7 +58,9 @@ void Usage(std::FILE* out) {
       "  --proxy URL               HTTP proxy for HQ (sync.proxy; https_proxy is ignored)\n"
       "  --max-send-bytes-per-s N  upload bandwidth cap (sync.max_send_bytes_per_s)\n"
       "  --batch-records N         records per batch at most (sync.batch_records)\n"
-      "  --retention-days N        keep synced records N days (sync.retention_days)\n");
+      "  --retention-days N        keep synced records N days (sync.retention_days)\n"
+      "  --bundles DIR             installed bundles (default: <paths.data_dir>/bundles)\n"
+      "  --bundle-poll-s N         seconds between bundle rounds in run (default 300)\n");
 }
 
 int Fail(const Error& e) {
@@ -59,7 +69,8 @@ int Fail(const Error& e) {
 }
 
 struct Settings {
-  std::filesystem::path data, store, hq_ca, token_file;
+  std::filesystem::path data, store, hq_ca, token_file, bundles, signing_keys;
+  long long bundle_poll_s = 300;
   std::string hq_url, device, token;
   config::SyncConfig sync;
   std::uint64_t disk_low_bytes = 256ULL << 20;  // store.disk_low_mib
@@ -83,6 +94,16 @@ int Enroll(const Settings& s, agent::HttpClientOptions http, const log::Logger& 
   if (!ca) return Fail(ca.error());
   const agent::AgentFiles files(s.data);
   if (auto st = common::WriteFileAtomic(files.hq_ca, *ca, 0644); !st) return Fail(st.error());
+  if (!s.signing_keys.empty()) {
+    // Pinned like the CA: checked here, so a bad file is found by the technician.
+    auto keys = agent::LoadPinnedSigningKeys(s.signing_keys);
+    if (!keys) return Fail(keys.error());
+    auto pem = common::ReadFile(s.signing_keys, 65536);
+    if (!pem) return Fail(pem.error());
+    if (auto st = common::WriteFileAtomic(s.data / agent::kSigningKeysFile, *pem, 0644); !st) {
+      return Fail(st.error());
+    }
+  }
   common::SystemClock clock;
   agent::TrustedTime trusted(clock);  // no HQ time yet: the device clock, floored
   http.verify_time_s = [&trusted] { return trusted.NowMs() / 1000; };
@@ -91,6 +112,16 @@ int Enroll(const Settings& s, agent::HttpClientOptions http, const log::Logger& 
   if (auto st = agent::Enroll(**client, s.data, s.device, token, log); !st) return Fail(st.error());
   std::printf("enrolled %s\n", s.device.c_str());
   return kExitOk;
+}
+
+// The options of an enrolled device's client: its certificate, and HQ's certificate
+// checked at a sane time, not at whatever the device clock says.
+agent::HttpClientOptions DeviceHttp(agent::HttpClientOptions http, const agent::AgentFiles& files,
+                                    agent::TrustedTime& trusted) {
+  http.verify_time_s = [&trusted] { return trusted.NowMs() / 1000; };
+  http.cert_file = files.cert;
+  http.key_file = files.key;
+  return http;
 }
 
 int Run(const Settings& s, agent::HttpClientOptions http, const log::Logger& log) {
@@ -113,13 +144,10 @@ int Run(const Settings& s, agent::HttpClientOptions http, const log::Logger& log
   auto chain = agent::ChainState::Open(files.state);
   if (!chain) return Fail(chain.error());
   common::SystemClock clock;
-  // HQ's certificate is checked at a sane time, not at whatever the device clock says.
   auto stored_hq = chain->LastHqTime();
   agent::TrustedTime trusted(clock, agent::kTimeFloorMs,
                              stored_hq ? *stored_hq : std::optional<std::int64_t>());
-  http.verify_time_s = [&trusted] { return trusted.NowMs() / 1000; };
-  http.cert_file = files.cert;
-  http.key_file = files.key;
+  http = DeviceHttp(std::move(http), files, trusted);
   auto client = agent::MakeCurlHttpClient(http);
   if (!client) return Fail(client.error());
   store::Outbox outbox = st->outbox();
@@ -133,6 +161,15 @@ int Run(const Settings& s, agent::HttpClientOptions http, const log::Logger& log
   options.disk_low = [dir = s.store.parent_path(), low = s.disk_low_bytes] {
     auto free = store::FreeBytes(dir.empty() ? std::filesystem::path(".") : dir);
     return free && *free < low;
+  };
+  // The device certificate is renewed a month before it ends (checked hourly, at the
+  // trusted time); a failed renewal is retried at the next check.
+  options.housekeeping = [&, renew_log = log.Child("enroll")] {
+    auto renewed = agent::RenewIfDue(**client, s.data, std::chrono::hours(24 * 30),
+                                     trusted.NowMs() / 1000, renew_log);
+    if (!renewed) {
+      renew_log.Error("certificate renewal failed", {{"error", renewed.error().String()}});
+    }
   };
   agent::Uplink uplink(outbox, *chain, *key, **client, clock, log.Child("uplink"), options,
                        &trusted);
@@ -149,6 +186,26 @@ int Run(const Settings& s, agent::HttpClientOptions http, const log::Logger& log
     sigwait(&set, &sig);
     stop.Stop();
   });
+  // The downlink runs beside the uplink, with its own connection and state handle.
+  std::thread downlink;
+  auto pinned = agent::LoadPinnedSigningKeys(s.data / agent::kSigningKeysFile);
+  if (!pinned) {
+    log.Warning("downlink off: no pinned HQ signing keys", {{"error", pinned.error().String()}});
+  } else if (!s.drain) {
+    auto down_client = agent::MakeCurlHttpClient(http);
+    auto down_state = agent::ChainState::Open(files.state);
+    if (!down_client) return Fail(down_client.error());
+    if (!down_state) return Fail(down_state.error());
+    downlink = std::thread([&, c = std::move(*down_client), ds = std::move(*down_state),
+                            keys = std::move(*pinned)]() mutable {
+      agent::DownlinkOptions o;
+      o.dir = s.bundles;
+      o.pinned = std::move(keys);
+      o.poll = std::chrono::seconds(s.bundle_poll_s);
+      agent::Downlink d(*c, ds, trusted, log.Child("downlink"), o);
+      d.Run(stop);
+    });
+  }
   log.Info("started", {{"device", *device_id}});
   const Status result = uplink.Run(stop, s.drain);
   if (!stop.stopped()) {
@@ -156,8 +213,43 @@ int Run(const Settings& s, agent::HttpClientOptions http, const log::Logger& log
     pthread_kill(signals.native_handle(), SIGTERM);
   }
   signals.join();
+  if (downlink.joinable()) downlink.join();
   if (!result) return Fail(result.error());
   return kExitOk;
+}
+
+int Fetch(const Settings& s, agent::HttpClientOptions http, const log::Logger& log) {
+  const agent::AgentFiles files(s.data);
+  auto device_id = agent::EnrolledDeviceId(s.data);
+  if (!device_id) return Fail(device_id.error());
+  auto pinned = agent::LoadPinnedSigningKeys(s.data / agent::kSigningKeysFile);
+  if (!pinned) return Fail(pinned.error());
+  auto state = agent::ChainState::Open(files.state);
+  if (!state) return Fail(state.error());
+  common::SystemClock clock;
+  auto stored_hq = state->LastHqTime();
+  agent::TrustedTime trusted(clock, agent::kTimeFloorMs,
+                             stored_hq ? *stored_hq : std::optional<std::int64_t>());
+  auto client = agent::MakeCurlHttpClient(DeviceHttp(std::move(http), files, trusted));
+  if (!client) return Fail(client.error());
+  agent::DownlinkOptions o;
+  o.dir = s.bundles;
+  o.pinned = std::move(*pinned);
+  agent::Downlink downlink(**client, *state, trusted, log.Child("downlink"), o);
+  auto round = downlink.SyncOnce();
+  if (!round) return Fail(round.error());
+  for (const auto& b : round->installed) {
+    std::printf("installed %s %lld\n", b.kind.c_str(), static_cast<long long>(b.version));
+  }
+  for (const auto& b : round->postponed) {
+    std::printf("postponed %s %lld: %s\n", b.kind.c_str(), static_cast<long long>(b.version),
+                b.reason.c_str());
+  }
+  for (const auto& b : round->refused) {
+    std::printf("refused %s %lld: %s\n", b.kind.c_str(), static_cast<long long>(b.version),
+                b.reason.c_str());
+  }
+  return round->refused.empty() ? kExitOk : 3;
 }
 }  // namespace
 
@@ -171,12 +263,13 @@ int main(int argc, char** argv) try {
     Usage(stdout);
     return kExitOk;
   }
-  if (cmd != "enroll" && cmd != "run") {
+  if (cmd != "enroll" && cmd != "run" && cmd != "fetch") {
     Usage(stderr);
     return kExitUsage;
   }
   // Options first, so that they can override the configuration read after them.
-  std::optional<std::filesystem::path> config_path, data, store_path;
+  std::optional<std::filesystem::path> config_path, data, store_path, bundles;
+  std::optional<long long> bundle_poll;
   std::optional<std::string> hq_url, device, proxy;
   std::optional<long long> max_send, batch_records, retention_days;
   Settings s;
@@ -213,6 +306,12 @@ int main(int argc, char** argv) try {
       ok = number(batch_records) && *batch_records >= 1 && *batch_records <= 10'000;
     } else if (a == "--retention-days" && has) {
       ok = number(retention_days) && *retention_days >= 0 && *retention_days <= 3650;
+    } else if (a == "--hq-signing-keys" && has) {
+      s.signing_keys = argv[++i];
+    } else if (a == "--bundles" && has) {
+      bundles = argv[++i];
+    } else if (a == "--bundle-poll-s" && has) {
+      ok = number(bundle_poll) && *bundle_poll >= 1 && *bundle_poll <= 86'400;
     } else if (a == "--drain") {
       s.drain = true;
     } else {
@@ -237,8 +336,12 @@ int main(int argc, char** argv) try {
     s.hq_url = c->sync.hq_url;
     s.sync = c->sync;
     s.disk_low_bytes = static_cast<std::uint64_t>(c->disk_low_mib) << 20;
+    s.bundles = c->BundlesDir();
   }
   if (data) s.data = *data;
+  if (bundles) s.bundles = *bundles;
+  if (bundle_poll) s.bundle_poll_s = *bundle_poll;
+  if (s.bundles.empty() && !s.data.empty()) s.bundles = s.data / "bundles";
   if (store_path) s.store = *store_path;
   if (device) s.device = *device;
   if (hq_url) s.hq_url = *hq_url;
@@ -258,7 +361,8 @@ int main(int argc, char** argv) try {
   http.ca_file = agent::AgentFiles(s.data).hq_ca;
   http.proxy = s.sync.proxy;
   http.max_send_bytes_per_s = s.sync.max_send_bytes_per_s;
-  return cmd == "enroll" ? Enroll(s, http, log) : Run(s, http, log);
+  if (cmd == "enroll") return Enroll(s, http, log);
+  return cmd == "fetch" ? Fetch(s, http, log) : Run(s, http, log);
 } catch (const std::exception& e) {
   std::fprintf(stderr, "checkpoint-sync: %s\n", e.what());
   return 1;

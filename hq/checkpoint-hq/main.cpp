@@ -6,6 +6,8 @@
 //   checkpoint-hq summary --data DIR [--site SITE] [--from MS] [--to MS]  summary as JSON
 //   checkpoint-hq revoke --data DIR --device ID                  refuse the device's uploads
 //   checkpoint-hq serve --data DIR [--listen ADDR:PORT] [--fault STATUS[:RETRY_AFTER],...]
+//   checkpoint-hq publish --data DIR --kind K --file F [--version N] [--base N] ...
+//   checkpoint-hq signing-key --data DIR [--rotate]   print (after rotating) the public keys
 #include <signal.h>
 
 #include <cstdio>
@@ -19,6 +21,7 @@
 #include "checkpoint/common/clock.hpp"
 #include "checkpoint/common/fs.hpp"
 #include "checkpoint/common/log.hpp"
+#include "checkpoint/hq/bundles.hpp"
 #include "checkpoint/hq/ca.hpp"
 #include "checkpoint/hq/database.hpp"
 #include "checkpoint/hq/http.hpp"
@@ -42,6 +45,9 @@ void Usage(std::FILE* out) {
                "       checkpoint-hq revoke --data DIR --device ID\n"
                "       checkpoint-hq serve --data DIR [--listen ADDR:PORT]\n"
                "                           [--fault STATUS[:RETRY_AFTER_S],...]\n"
+               "       checkpoint-hq publish --data DIR --kind KIND --file FILE [--version N]\n"
+               "                           [--base N] [--not-before-ms T] [--expires-ms T]\n"
+               "       checkpoint-hq signing-key --data DIR [--rotate]\n"
                "  init   creates the HQ CA and the server certificate for HOST names\n"
                "         (default 127.0.0.1 and localhost) in DIR (mode 0700)\n"
                "  token  prints a one-time enrollment token for device ID (default 24 h); the\n"
@@ -52,7 +58,12 @@ void Usage(std::FILE* out) {
                "  summary  prints the summary per crossing point and agency (JSON)\n"
                "  revoke refuses the device's uploads until it enrolls again\n"
                "  serve  runs the HTTPS endpoints (default 127.0.0.1:8443); --fault answers\n"
-               "         the first requests with the given statuses (fault tests)\n");
+               "         the first requests with the given statuses (fault tests)\n"
+               "  publish signs FILE as the next version of KIND (watchlist, rules, csca,\n"
+               "         crl, config, firmware; --base N: a watchlist delta on version N)\n"
+               "         with HQ's content-signing key and offers it to every device\n"
+               "  signing-key prints the content-signing public keys (PEM) to pin on the\n"
+               "         devices; --rotate first adds a new key that signs from then on\n");
 }
 
 int Fail(const Error& e) {
@@ -145,6 +156,16 @@ int main(int argc, char** argv) try {
   std::vector<std::string> names;
   std::vector<hq::Fault> faults;
   long ttl_hours = 0;  // 0: the command's default
+  std::string kind, file;
+  std::optional<std::int64_t> version, base, not_before, expires;
+  bool rotate = false;
+  auto number = [](const char* text, std::optional<std::int64_t>& out) {
+    char* end = nullptr;
+    const long long v = std::strtoll(text, &end, 10);
+    if (!end || *end != '\0' || v <= 0) return false;
+    out = v;
+    return true;
+  };
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
     const bool has = i + 1 < argc;
@@ -170,6 +191,23 @@ int main(int argc, char** argv) try {
       listen = argv[++i];
     } else if (a == "--ttl-hours" && has) {
       ttl_hours = std::strtol(argv[++i], nullptr, 10);
+    } else if (a == "--kind" && has) {
+      kind = argv[++i];
+    } else if (a == "--file" && has) {
+      file = argv[++i];
+    } else if (a == "--rotate") {
+      rotate = true;
+    } else if ((a == "--version" || a == "--base" || a == "--not-before-ms" ||
+                a == "--expires-ms") &&
+               has) {
+      auto& out = a == "--version"         ? version
+                  : a == "--base"          ? base
+                  : a == "--not-before-ms" ? not_before
+                                           : expires;
+      if (!number(argv[++i], out)) {
+        std::fprintf(stderr, "checkpoint-hq: %s needs a positive integer\n", a.c_str());
+        return kExitUsage;
+      }
     } else if (a == "--fault" && has) {
       if (!ParseFaults(argv[++i], faults)) {
         std::fprintf(stderr, "checkpoint-hq: --fault needs STATUS[:RETRY_AFTER_S],...\n");
@@ -254,6 +292,49 @@ int main(int argc, char** argv) try {
       return kExitFailure;
     }
     log.Notice("device revoked", {{"device", device}});
+    return kExitOk;
+  }
+  if (cmd == "publish") {
+    if (kind.empty() || file.empty()) {
+      std::fprintf(stderr, "checkpoint-hq: publish needs --kind KIND and --file FILE\n");
+      return kExitUsage;
+    }
+    if (!protocol::IsBundleKind(kind)) {
+      std::fprintf(stderr, "checkpoint-hq: unknown bundle kind '%s'\n", kind.c_str());
+      return kExitUsage;
+    }
+    auto payload = common::ReadFile(file, static_cast<std::size_t>(protocol::kMaxBundleBytes));
+    if (!payload) return Fail(payload.error());
+    if (auto s = common::EnsurePrivateDirectory(data); !s) return Fail(s.error());
+    auto keys = hq::SigningKeys::LoadOrCreate(data / "signing");
+    if (!keys) return Fail(keys.error());
+    auto db = hq::HqDatabase::Open(data / "hq.db");
+    if (!db) return Fail(db.error());
+    hq::PublishRequest req{kind,
+                           std::move(*payload),
+                           std::filesystem::path(file).filename().string(),
+                           version,
+                           base,
+                           not_before,
+                           expires};
+    auto m = hq::PublishBundle(db->db(), keys->current(), req, clock.WallMs());
+    if (!m) return Fail(m.error());
+    log.Notice("bundle published", {{"kind", m->kind},
+                                    {"version", m->version},
+                                    {"bytes", m->size},
+                                    {"key", protocol::KeyId(m->key)}});
+    std::printf("published %s version %lld\n", m->kind.c_str(), static_cast<long long>(m->version));
+    return kExitOk;
+  }
+  if (cmd == "signing-key") {
+    if (auto s = common::EnsurePrivateDirectory(data); !s) return Fail(s.error());
+    auto keys = hq::SigningKeys::LoadOrCreate(data / "signing");
+    if (!keys) return Fail(keys.error());
+    if (rotate) {
+      if (auto s = keys->Rotate(); !s) return Fail(s.error());
+      log.Notice("signing key rotated", {{"key", protocol::KeyId(keys->current().Public())}});
+    }
+    for (const auto& k : keys->publics()) std::printf("%s", protocol::PublicKeyPem(k).c_str());
     return kExitOk;
   }
   if (cmd == "serve") return Serve(data, listen, std::move(faults), log);

@@ -48,3 +48,13 @@ TEST_CASE("Expected<void> and move-only values", "[common][error]") {
   std::unique_ptr<int> taken = std::move(p).value();
   CHECK(*taken == 7);
 }
+
+TEST_CASE("an Expected is never built from another Expected", "[common][error]") {
+  // A failed Status would otherwise become the value `false` of an Expected<bool>
+  // through its explicit operator bool (a bug found in certificate renewal).
+  STATIC_REQUIRE_FALSE(std::is_constructible_v<checkpoint::Expected<bool>, checkpoint::Status>);
+  STATIC_REQUIRE_FALSE(
+      std::is_convertible_v<checkpoint::Expected<int>, checkpoint::Expected<bool>>);
+  STATIC_REQUIRE(std::is_constructible_v<checkpoint::Expected<bool>, bool>);
+  STATIC_REQUIRE(std::is_constructible_v<checkpoint::Expected<long>, int>);
+}

@@ -71,8 +71,9 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::map<std::string, st
 }
 }  // namespace
 
-Subprocess::Subprocess(std::vector<std::string> argv, std::map<std::string, std::string> env) {
-  pid_ = Spawn(argv, env, &out_fd_, false);
+Subprocess::Subprocess(std::vector<std::string> argv, std::map<std::string, std::string> env,
+                       bool merge_stderr) {
+  pid_ = Spawn(argv, env, &out_fd_, merge_stderr);
 }
 
 Subprocess::~Subprocess() {

@@ -15,7 +15,9 @@ namespace checkpoint::testing {
 class Subprocess {
  public:
   // argv[0] is the program path. `env` entries are added to (or override) ours.
-  Subprocess(std::vector<std::string> argv, std::map<std::string, std::string> env = {});
+  // With merge_stderr, ReadLine reads the child's stderr too (a daemon's log).
+  Subprocess(std::vector<std::string> argv, std::map<std::string, std::string> env = {},
+             bool merge_stderr = false);
   ~Subprocess();  // SIGKILLs and reaps a child still running
   Subprocess(const Subprocess&) = delete;
   Subprocess& operator=(const Subprocess&) = delete;

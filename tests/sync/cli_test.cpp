@@ -256,3 +256,101 @@ TEST_CASE("checkpoint-hq killed with SIGKILL while the agent drains: every recor
   p.server->Kill(SIGTERM);
   CHECK(p.server->Wait(minute) == 0);
 }
+
+TEST_CASE("checkpoint-hq publish and signing-key; checkpoint-sync fetch installs", "[sync][cli]") {
+  TempDir tmp;
+  const std::string hq_dir = (tmp / "hq").string();
+  const std::string agent_dir = (tmp / "agent").string();
+  const auto minute = std::chrono::seconds(60);
+  REQUIRE(RunCommand({HQ_PATH, "init", "--data", hq_dir}, {}, minute).first == 0);
+  auto [token_rc, token_out] =
+      RunCommand({HQ_PATH, "token", "--data", hq_dir, "--device", "CP-FETCH"}, {}, minute);
+  REQUIRE(token_rc == 0);
+  auto [key_rc, key_out] = RunCommand({HQ_PATH, "signing-key", "--data", hq_dir}, {}, minute);
+  REQUIRE(key_rc == 0);
+  const auto begin = key_out.find("-----BEGIN PUBLIC KEY-----");
+  const std::string end_marker = "-----END PUBLIC KEY-----\n";
+  const auto end = key_out.rfind(end_marker);
+  REQUIRE(begin != std::string::npos);
+  REQUIRE(end != std::string::npos);
+  REQUIRE(common::WriteFileAtomic(tmp / "keys.pem",
+                                  key_out.substr(begin, end + end_marker.size() - begin), 0644));
+  CHECK((std::filesystem::status(tmp / "hq" / "signing" / "key-1.pem").permissions() &
+         std::filesystem::perms::others_read) == std::filesystem::perms::none);
+
+  const std::string rules = R"({"version":3,"rules":[]})";
+  REQUIRE(common::WriteFileAtomic(tmp / "rules.json", rules, 0644));
+  auto [pub_rc, pub_out] = RunCommand({HQ_PATH, "publish", "--data", hq_dir, "--kind", "rules",
+                                       "--file", (tmp / "rules.json").string()},
+                                      {}, minute);
+  INFO(pub_out);
+  REQUIRE(pub_rc == 0);
+  CHECK(pub_out.find("published rules version 1") != std::string::npos);
+  // Versions only go up; names must be plain file names; kinds are a closed list.
+  auto [again_rc, again_out] =
+      RunCommand({HQ_PATH, "publish", "--data", hq_dir, "--kind", "rules", "--file",
+                  (tmp / "rules.json").string(), "--version", "1"},
+                 {}, minute);
+  CHECK(again_rc == 1);
+  CHECK(again_out.find("not above the latest published") != std::string::npos);
+  REQUIRE(common::WriteFileAtomic(tmp / "my rules.json", rules, 0644));
+  auto [name_rc, name_out] = RunCommand({HQ_PATH, "publish", "--data", hq_dir, "--kind", "rules",
+                                         "--file", (tmp / "my rules.json").string()},
+                                        {}, minute);
+  CHECK(name_rc == 1);
+  CHECK(name_out.find("not a plain file name") != std::string::npos);
+  CHECK(RunCommand({HQ_PATH, "publish", "--data", hq_dir, "--kind", "../x", "--file",
+                    (tmp / "rules.json").string()},
+                   {}, minute)
+            .first == 2);
+
+  Subprocess server({HQ_PATH, "serve", "--data", hq_dir, "--listen", "127.0.0.1:0"});
+  auto listening = server.ReadLine(minute);
+  REQUIRE(listening);
+  const std::string url = "https://127.0.0.1:" + listening->substr(listening->rfind(':') + 1);
+  auto [enroll_rc, enroll_out] =
+      RunCommand({SYNC_PATH, "enroll", "--data", agent_dir, "--hq", url, "--hq-ca",
+                  hq_dir + "/ca.pem", "--hq-signing-keys", (tmp / "keys.pem").string(), "--device",
+                  "CP-FETCH", "--token", TokenIn(token_out)},
+                 {}, minute);
+  INFO(enroll_out);
+  REQUIRE(enroll_rc == 0);
+  const std::vector<std::string> fetch = {SYNC_PATH, "fetch", "--data", agent_dir, "--hq", url};
+  auto [fetch_rc, fetch_out] = RunCommand(fetch, {}, minute);
+  INFO(fetch_out);
+  REQUIRE(fetch_rc == 0);
+  CHECK(fetch_out.find("installed rules 1") != std::string::npos);
+  CHECK(*common::ReadFile(tmp / "agent" / "bundles" / "rules" / "1.bin") == rules);
+  auto [idle_rc, idle_out] = RunCommand(fetch, {}, minute);
+  CHECK(idle_rc == 0);
+  CHECK(idle_out.find("installed") == std::string::npos);
+
+  // A key list the device does not trust any more: refused, exit 3, rules 1 stays.
+  REQUIRE(RunCommand({HQ_PATH, "signing-key", "--data", hq_dir, "--rotate"}, {}, minute).first ==
+          0);
+  REQUIRE(RunCommand({HQ_PATH, "publish", "--data", hq_dir, "--kind", "rules", "--file",
+                      (tmp / "rules.json").string()},
+                     {}, minute)
+              .first == 0);
+  auto [refused_rc, refused_out] = RunCommand(fetch, {}, minute);
+  CHECK(refused_rc == 3);
+  CHECK(refused_out.find("refused rules 2") != std::string::npos);
+
+  // `run` keeps a downlink thread beside the uplink, and stops it on SIGTERM.
+  Subprocess agent({SYNC_PATH, "run", "--data", agent_dir, "--hq", url, "--store",
+                    (tmp / "store.db").string(), "--device", "CP-FETCH", "--bundle-poll-s", "1"},
+                   {}, /*merge_stderr=*/true);
+  bool seen = false;
+  while (auto line = agent.ReadLine(minute)) {
+    if (line->find("\"bundle refused\"") != std::string::npos &&
+        line->find("kind=rules") != std::string::npos) {
+      seen = true;
+      break;
+    }
+  }
+  CHECK(seen);
+  agent.Kill(SIGTERM);
+  CHECK(agent.Wait(minute) == 0);
+  server.Kill(SIGTERM);
+  CHECK(server.Wait(minute) == 0);
+}

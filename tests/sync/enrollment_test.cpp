@@ -137,17 +137,17 @@ TEST_CASE("a revoked device is refused until it enrolls again", "[sync][enroll]"
   CHECK(hq.Count("CP-T1") == 3);
 }
 
-TEST_CASE("HQ's records survive migration 3 (rowid table) forward and back",
+TEST_CASE("HQ's records survive migration 4 (rowid table) forward and back",
           "[sync][hq][migration]") {
   TempDir dir;
   const auto path = dir / "hq.db";
   {
     auto db = Must(store::Connection::Open({.path = path}));
-    Must(store::Migrate(db, hq::HqMigrations(), 2));
+    Must(store::Migrate(db, hq::HqMigrations(), 3));
     Must(
         db.Exec("INSERT INTO records VALUES ('CP-M', 1, 1, 'inspection', 'u1', 5, 6, zeroblob(32), "
                 "zeroblob(32), CAST('{}' AS BLOB), zeroblob(64))"));
-    Must(store::Migrate(db, hq::HqMigrations(), 3));
+    Must(store::Migrate(db, hq::HqMigrations(), 4));
     CHECK(Must(db.QueryInt("SELECT count(*) FROM records WHERE device_id = 'CP-M' AND seq = 1")) ==
           1);
     // (device, seq) stays unique.
@@ -155,7 +155,7 @@ TEST_CASE("HQ's records survive migration 3 (rowid table) forward and back",
         "INSERT INTO records(device_id, seq, lane, record_type, record_uuid, device_time_ms, "
         "received_at_ms, prev, hash, payload, signature) VALUES ('CP-M', 1, 1, 't', 'u', 5, 6, "
         "zeroblob(32), zeroblob(32), X'00', zeroblob(64))"));
-    Must(store::Migrate(db, hq::HqMigrations(), 2));
+    Must(store::Migrate(db, hq::HqMigrations(), 3));
     CHECK(Must(db.QueryInt("SELECT count(*) FROM records")) == 1);
     // Migration 2's index on time is there again (the query API uses it).
     CHECK(Must(db.QueryInt("SELECT count(*) FROM sqlite_schema WHERE name = 'records_by_time'")) ==
@@ -167,4 +167,48 @@ TEST_CASE("HQ's records survive migration 3 (rowid table) forward and back",
   CHECK(r->uuid == "u1");
   CHECK(r->payload == "{}");
   CHECK(Must(hq_db.RecordCount("CP-M")) == 1);
+}
+
+TEST_CASE("the device certificate is renewed before it ends, for the same key only",
+          "[sync][enroll][renew]") {
+  TestHq hq;
+  TestDevice d;
+  Must(d.Enroll(hq));
+  const agent::AgentFiles files(d.data);
+  const std::string before = Must(common::ReadFile(files.cert));
+  const std::int64_t now_s = common::SystemClock().WallMs() / 1000;
+  auto client = Must(d.Client(hq, true));
+  // A year left: not due with a month's margin.
+  CHECK_FALSE(Must(agent::RenewIfDue(*client, d.data, std::chrono::hours(24 * 30), now_s, d.log)));
+  CHECK(Must(common::ReadFile(files.cert)) == before);
+  // Due (the margin is longer than what is left): a new certificate for the same key.
+  CHECK(Must(agent::RenewIfDue(*client, d.data, std::chrono::hours(24 * 400), now_s, d.log)));
+  const std::string after = Must(common::ReadFile(files.cert));
+  CHECK(after != before);
+  CHECK(Must(protocol::PublicKeyOfCertificate(after)) == d.Key().Public());
+  CHECK(Must(protocol::CertificateNotAfter(after)) >= Must(protocol::CertificateNotAfter(before)));
+  d.Enqueue(2);
+  TestAgent a(d, hq);  // new connections present the renewed certificate
+  CHECK(Must(a.uplink.SendOnce()).acked == 2);
+
+  // Another key cannot be slipped in by a renewal; no certificate, no renewal.
+  auto other = Must(protocol::DeviceKey::LoadOrCreate(d.dir / "other.key"));
+  auto foreign =
+      Must(client->Post("/v1/renew", "application/json",
+                        protocol::ToJson(protocol::RenewRequest{Must(other.MakeCsrPem("CP-T1"))})));
+  CHECK(foreign.status == 400);
+  CHECK(Must(protocol::ParseErrorBody(foreign.body)).code == "key_mismatch");
+  auto anonymous = Must(d.Client(hq, false));
+  auto refused = Must(
+      anonymous->Post("/v1/renew", "application/json",
+                      protocol::ToJson(protocol::RenewRequest{Must(d.Key().MakeCsrPem("CP-T1"))})));
+  CHECK(refused.status == 401);
+  CHECK(Must(common::ReadFile(files.cert)) == after);
+
+  // A revoked device is not renewed.
+  hq.service->WithDatabase([](hq::HqDatabase& db) { return Must(db.RevokeDevice("CP-T1")); });
+  auto revoked = agent::RenewIfDue(*client, d.data, std::chrono::hours(24 * 400), now_s, d.log);
+  REQUIRE_FALSE(revoked);
+  CHECK(revoked.error().message().find("HTTP 403") != std::string::npos);
+  CHECK(Must(common::ReadFile(files.cert)) == after);
 }

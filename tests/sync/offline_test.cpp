@@ -77,6 +77,14 @@ class InProcessHq final : public agent::HttpClient {
     auto out = s_.Handle(r);
     return agent::HttpResult{out.status, out.body, std::nullopt};
   }
+  // Enrollment only posts.
+  Expected<agent::HttpResult> Get(std::string_view) override {
+    return MakeError(CommonErrc::kInternal, "not used by enrollment");
+  }
+  Expected<agent::DownloadResult> Download(std::string_view,
+                                           const agent::DownloadRequest&) override {
+    return MakeError(CommonErrc::kInternal, "not used by enrollment");
+  }
 
  private:
   hq::HqService& s_;

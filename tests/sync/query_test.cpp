@@ -233,6 +233,37 @@ TEST_CASE("HQ's query API: tokens, filters, pages, CSV and the summary", "[sync]
     CHECK(json::parse(Get(hq, "/v1/query/summary?site=UA-LVIV", token).body)["sites"].empty());
   }
 
+  SECTION("the flags HQ raised, by device, in pages") {
+    CHECK(json::parse(Get(hq, "/v1/query/flags", token).body)["flags"].empty());
+    hq.service->WithDatabase([](hq::HqDatabase& db) {
+      for (const char* sql :
+           {"INSERT INTO flags(device_id, seq, kind, detail, at_ms) VALUES "
+            "('CP-Q1', 3, 'chain_break', 'prev is not the hash of the record before', 1)",
+            "INSERT INTO flags(device_id, seq, kind, detail, at_ms) VALUES "
+            "('CP-Q1', 9, 'bad_signature', 'signature does not verify', 2)",
+            "INSERT INTO flags(device_id, seq, kind, detail, at_ms) VALUES "
+            "('CP-OTHER', 1, 'conflict', 'a different record is held', 3)"}) {
+        Must(db.db().Exec(sql));
+      }
+      return 0;
+    });
+    auto first = json::parse(Get(hq, "/v1/query/flags?device=CP-Q1&limit=1", token).body);
+    REQUIRE(first["flags"].size() == 1);
+    CHECK(first["flags"][0]["kind"] == "chain_break");
+    CHECK(first["flags"][0]["seq"] == 3);
+    REQUIRE(first["next"].is_number());
+    auto second = json::parse(Get(hq,
+                                  "/v1/query/flags?device=CP-Q1&limit=1&after=" +
+                                      std::to_string(first["next"].get<std::int64_t>()),
+                                  token)
+                                  .body);
+    REQUIRE(second["flags"].size() == 1);
+    CHECK(second["flags"][0]["kind"] == "bad_signature");
+    CHECK(json::parse(Get(hq, "/v1/query/flags", token).body)["flags"].size() == 3);
+    CHECK(Get(hq, "/v1/query/flags?from=1", token).status == 400);
+    CHECK(Get(hq, "/v1/query/flags", "").status == 401);
+  }
+
   SECTION("bad and hostile parameters are refused, naming the parameter") {
     auto error = [&](const std::string& q) {
       auto g = Get(hq, q, token);

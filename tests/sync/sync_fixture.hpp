@@ -9,6 +9,7 @@
 #include <string>
 
 #include "checkpoint/agent/chain.hpp"
+#include "checkpoint/agent/downlink.hpp"
 #include "checkpoint/agent/enrollment.hpp"
 #include "checkpoint/agent/errors.hpp"
 #include "checkpoint/agent/http_client.hpp"
@@ -16,6 +17,7 @@
 #include "checkpoint/common/clock.hpp"
 #include "checkpoint/common/fs.hpp"
 #include "checkpoint/common/log.hpp"
+#include "checkpoint/hq/bundles.hpp"
 #include "checkpoint/hq/ca.hpp"
 #include "checkpoint/hq/database.hpp"
 #include "checkpoint/hq/http.hpp"
@@ -42,6 +44,7 @@ struct TestHq {
   std::unique_ptr<hq::HqService> service;
   std::unique_ptr<hq::HttpsServer> server;
   std::uint16_t port = 0;
+  hq::SigningKeys keys = Must(hq::SigningKeys::LoadOrCreate(dir / "signing"));
 
   TestHq() {
     Must(hq::CertificateAuthority::Initialize(dir.path(), {"127.0.0.1"}, clock.WallMs() / 1000));
@@ -82,6 +85,20 @@ struct TestHq {
   std::vector<hq::Flag> Flags(const std::string& device) {
     return service->WithDatabase([&](hq::HqDatabase& db) { return Must(db.Flags(device)); });
   }
+  // Publishes as `checkpoint-hq publish` does (with the current key unless `key`).
+  protocol::BundleManifest Publish(hq::PublishRequest request,
+                                   const protocol::DeviceKey* key = nullptr) {
+    if (request.name.empty()) request.name = request.kind + ".bin";
+    return service->WithDatabase([&](hq::HqDatabase& db) {
+      return Must(hq::PublishBundle(db.db(), key ? *key : keys.current(), request, clock.WallMs()));
+    });
+  }
+  void Sql(const std::string& sql) {
+    service->WithDatabase([&](hq::HqDatabase& db) {
+      Must(db.db().Exec(sql));
+      return 0;
+    });
+  }
 };
 
 // Counts requests and can drop HQ's answers (the request reached HQ, the answer
@@ -101,10 +118,23 @@ class TappedClient final : public agent::HttpClient {
     }
     return r;
   }
+  Expected<agent::HttpResult> Get(std::string_view path) override {
+    ++requests;
+    return inner_->Get(path);
+  }
+  Expected<agent::DownloadResult> Download(std::string_view path,
+                                           const agent::DownloadRequest& request) override {
+    ++requests;
+    ranges.push_back(request.offset);
+    auto r = inner_->Download(path, request);
+    if (r) statuses.push_back(r->status);
+    return r;
+  }
   std::atomic<int> requests{0};  // read by tests while the agent runs in another thread
   int drop_answers = 0;
   std::string last_body;
   std::vector<long> statuses;
+  std::vector<std::int64_t> ranges;  // the offset of each download asked for
 
  private:
   std::unique_ptr<agent::HttpClient> inner_;
@@ -158,6 +188,12 @@ struct TestDevice {
     auto s = Must(outbox.Stats());
     return s.pending[0] + s.pending[1] + s.pending[2];
   }
+  // Provisions the pinned HQ content-signing keys, as `enroll --hq-signing-keys` does.
+  void PinSigningKeys(const std::vector<protocol::PublicKey>& keys) {
+    std::string pem;
+    for (const auto& k : keys) pem += protocol::PublicKeyPem(k);
+    Must(common::WriteFileAtomic(data / agent::kSigningKeysFile, pem, 0644));
+  }
   std::string last_token;
   int next_uuid = 1;
 };
@@ -184,6 +220,35 @@ struct TestAgent {
   agent::ChainState chain;
   std::unique_ptr<TappedClient> client;
   agent::Uplink uplink;
+};
+
+// The downlink of one device, wired as checkpoint-sync wires it; the pinned keys
+// are read from the device's file at construction.
+struct TestDownlink {
+  TestDownlink(TestDevice& d, TestHq& hq, const std::string& url = {})
+      : dir(d.dir / "bundles"),
+        chain(Must(agent::ChainState::Open(agent::AgentFiles(d.data).state))),
+        client(std::make_unique<TappedClient>(Must(d.Client(hq, true, url)))),
+        trusted(d.clock),
+        downlink(*client, chain, trusted, d.log, Options(d)) {}
+  agent::DownlinkOptions Options(TestDevice& d) {
+    agent::DownlinkOptions o;
+    o.dir = dir;
+    o.pinned = Must(agent::LoadPinnedSigningKeys(d.data / agent::kSigningKeysFile));
+    return o;
+  }
+  std::int64_t Installed(const std::string& kind) {
+    auto i = Must(agent::ReadInstalled(dir, kind));
+    return i ? i->version() : 0;
+  }
+  std::string Payload(const protocol::BundleManifest& m) {
+    return Must(common::ReadFile(agent::PayloadPath(dir, m), 64u << 20));
+  }
+  std::filesystem::path dir;
+  agent::ChainState chain;
+  std::unique_ptr<TappedClient> client;
+  agent::TrustedTime trusted;
+  agent::Downlink downlink;
 };
 
 }  // namespace checkpoint::testing

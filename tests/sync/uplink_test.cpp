@@ -363,6 +363,11 @@ class HookClient final : public agent::HttpClient {
     if (drop_answer == i) return agent::MakeError(agent::SyncErrc::kNetwork, "test: answer lost");
     return r;
   }
+  Expected<agent::HttpResult> Get(std::string_view path) override { return inner_->Get(path); }
+  Expected<agent::DownloadResult> Download(std::string_view path,
+                                           const agent::DownloadRequest& request) override {
+    return inner_->Download(path, request);
+  }
   int requests = 0;
   int drop_answer = -1;
   std::vector<std::string> bodies;

@@ -116,4 +116,22 @@ Status ChainState::SetLastHqTime(std::int64_t hq_time_ms) {
   return st->Run();
 }
 
+Expected<std::int64_t> ChainState::BundleFloor(std::string_view kind) {
+  auto st = db_->Prepare("SELECT value FROM agent_state WHERE key = ?");
+  if (!st) return std::move(st).error();
+  if (auto s = st->Bind(1, "bundle_floor:" + std::string(kind)); !s) return std::move(s).error();
+  auto row = st->Step();
+  if (!row) return std::move(row).error();
+  return *row ? st->Int(0) : std::int64_t{0};
+}
+
+Status ChainState::RaiseBundleFloor(std::string_view kind, std::int64_t version) {
+  auto st = db_->Prepare(
+      "INSERT INTO agent_state(key, value) VALUES (?, ?) "
+      "ON CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)");
+  if (!st) return std::move(st).error();
+  if (auto s = st->BindAll("bundle_floor:" + std::string(kind), version); !s) return s;
+  return st->Run();
+}
+
 }  // namespace checkpoint::agent

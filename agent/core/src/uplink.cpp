@@ -272,8 +272,13 @@ Status Uplink::Run(StopSignal& stop, bool until_empty) {
   std::int64_t next_heartbeat = clock_.SteadyMs();
   std::int64_t next_purge = clock_.SteadyMs();
   std::int64_t next_disk_check = clock_.SteadyMs();
+  std::int64_t next_housekeeping = clock_.SteadyMs();
   std::optional<Prepared> ready;  // prepared while the last batch was in flight
   while (!stop.stopped()) {
+    if (options_.housekeeping && clock_.SteadyMs() >= next_housekeeping) {
+      next_housekeeping = clock_.SteadyMs() + options_.housekeeping_every.count();
+      options_.housekeeping();
+    }
     Housekeeping(next_heartbeat, next_purge, next_disk_check);
     last_retry_after_.reset();
     Expected<RoundResult> r = [&]() -> Expected<RoundResult> {

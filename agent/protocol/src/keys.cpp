@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <ctime>
 #include <system_error>
 
 #include "checkpoint/common/fs.hpp"
@@ -211,6 +212,18 @@ Expected<std::string> CertificateCommonName(std::string_view cert_pem) {
       X509_NAME_get_text_by_NID(X509_get_subject_name(cert.get()), NID_commonName, cn, sizeof cn);
   if (n <= 0) return MakeError(ProtocolErrc::kBadKey, "the certificate has no common name");
   return std::string(cn, static_cast<std::size_t>(n));
+}
+
+Expected<std::int64_t> CertificateNotAfter(std::string_view cert_pem) {
+  BioPtr bio = MemBio(cert_pem);
+  std::unique_ptr<X509, X509Free> cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)
+                                           : nullptr);
+  if (!cert) return MakeError(ProtocolErrc::kBadKey, "not a PEM certificate");
+  std::tm tm{};
+  if (ASN1_TIME_to_tm(X509_get0_notAfter(cert.get()), &tm) != 1) {
+    return MakeError(ProtocolErrc::kBadKey, "the certificate's notAfter does not parse");
+  }
+  return static_cast<std::int64_t>(timegm(&tm));
 }
 
 }  // namespace checkpoint::protocol

@@ -43,6 +43,9 @@ Expected<T> Parse(std::string_view text, std::size_t max_bytes, std::string_view
 std::string ToJson(const EnrollRequest& m) {
   return Dump({{"device_id", m.device_id}, {"token", m.token}, {"csr", m.csr_pem}});
 }
+std::string ToJson(const RenewRequest& m) {
+  return Dump({{"csr", m.csr_pem}});
+}
 std::string ToJson(const EnrollResponse& m) {
   return Dump({{"certificate", m.certificate_pem},
                {"ca_chain", m.ca_chain_pem},
@@ -80,6 +83,14 @@ Expected<EnrollRequest> ParseEnrollRequest(std::string_view text) {
                                 CP_READ(m.csr_pem, rd.String("csr", 1, kMaxPem));
                                 return {};
                               });
+}
+
+Expected<RenewRequest> ParseRenewRequest(std::string_view text) {
+  return Parse<RenewRequest>(text, kMaxMessageBytes, "renew request",
+                             [](detail::ObjectReader& rd, RenewRequest& m) -> Status {
+                               CP_READ(m.csr_pem, rd.String("csr", 1, kMaxPem));
+                               return {};
+                             });
 }
 
 Expected<EnrollResponse> ParseEnrollResponse(std::string_view text) {

@@ -14,6 +14,7 @@
 #include "checkpoint/common/fs.hpp"
 #include "checkpoint/common/random.hpp"
 #include "checkpoint/common/systemd.hpp"
+#include "checkpoint/daemon/bundles.hpp"
 #include "checkpoint/daemon/disk_policy.hpp"
 #include "checkpoint/daemon/event_journal.hpp"
 #include "checkpoint/daemon/inspections.hpp"
@@ -85,7 +86,7 @@ std::string HealthJson(const std::vector<hal::DeviceHealth>& all) {
 
 // Reads and compiles the rule bundle at `path` and makes it the active one. Any
 // version is accepted: the file is the operator's choice (HQ's signed bundles, with
-// their version rule, come through the downlink).
+// their version rule, come through the downlink: BundlePickup, which supersedes it).
 Expected<risk::BundleInfo> LoadRules(risk::RuleEngine& engine, const std::filesystem::path& path) {
   auto text = common::ReadFile(path, risk::kMaxBundleBytes);
   if (!text) return std::move(text).error();
@@ -207,6 +208,13 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
   std::unique_ptr<inspection::WatchlistSource> watchlist_source =
       std::make_unique<inspection::StoreWatchlistSource>();
   LoadRiskInputs(*opened, cfg, rules, watchlist, *watchlist_source, anchors, risk_log);
+  // HQ's bundles installed by checkpoint-sync: applied now, then looked for on every
+  // heartbeat and on SIGHUP (on the store's thread, like the loads above).
+  BundlePickup pickup(cfg.BundlesDir(), logger.Child("bundles"));
+  const BundlePickup::Targets pickup_targets{rules, watchlist, *watchlist_source};
+  if (pickup.Run(*opened, pickup_targets, clock.WallMs()).trust_changed) {
+    if (auto set = inspection::LoadTrustAnchors(*opened)) anchors.Set(std::move(*set));
+  }
   auto trust_generation = std::make_shared<std::string>();  // store thread only
   if (auto g = inspection::TrustGeneration(*opened)) *trust_generation = *g;
 
@@ -296,8 +304,19 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
           }
         });
   };
+  // New bundles first, so that CSCAs or CRLs they bring move the trust generation
+  // that refresh_anchors looks at next on the same thread.
+  auto pick_up_bundles = [&] {
+    worker.Post(
+        [&](store::Store& st) {
+          (void)pickup.Run(st, pickup_targets, clock.WallMs());
+          return 0;
+        },
+        ex, [](int) {});
+  };
   Ticker heartbeat(io, cfg.heartbeat_interval, [&] {
     write_health(HealthJson(registry.Health()));
+    pick_up_bundles();
     refresh_anchors();
     worker.Post(
         [&disk, now = clock.WallMs()](store::Store& st) {
@@ -357,6 +376,9 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
       worker.Post(
           [&](store::Store& st) {
             LoadRiskInputs(st, cfg, rules, watchlist, *watchlist_source, anchors, risk_log);
+            // The operator's rule file was read again: HQ's bundle goes back on top.
+            pickup.ForgetRules();
+            (void)pickup.Run(st, pickup_targets, clock.WallMs());
             return 0;
           },
           ex, [](int) {});

@@ -81,12 +81,26 @@ DROP TABLE api_tokens;
 ALTER TABLE devices DROP COLUMN site;
 ALTER TABLE enroll_tokens DROP COLUMN site;
 )sql"},
+    {3, "bundles",
+     R"sql(
+CREATE TABLE bundles (
+  kind         TEXT    NOT NULL,
+  version      INTEGER NOT NULL CHECK (version > 0),
+  base_version INTEGER,
+  manifest     TEXT    NOT NULL,
+  sha256       TEXT    NOT NULL,
+  payload      BLOB    NOT NULL,
+  published_ms INTEGER NOT NULL,
+  PRIMARY KEY (kind, version)
+) WITHOUT ROWID;
+)sql",
+     "DROP TABLE bundles;"},
     // A record (~1.1 KB with hash, prev and signature) is larger than what a leaf of
     // a WITHOUT ROWID table keeps inline (~1,000 bytes of a 4 KiB page), so each one
     // also took an overflow page: 4.5 KB a record on disk, twice through the WAL. A
     // rowid table keeps rows whole; (device_id, seq) stays unique by its index, which
     // also serves the contiguous-prefix walk without reading the rows.
-    {3, "records_rowid",
+    {4, "records_rowid",
      R"sql(
 CREATE TABLE records_v2 (
   id             INTEGER PRIMARY KEY,
@@ -228,6 +242,13 @@ Expected<std::optional<DeviceInfo>> HqDatabase::FindDevice(std::string_view devi
   d.enrolled_at_ms = st->Int(1);
   d.revoked = st->Int(2) != 0;
   return std::optional<DeviceInfo>(std::move(d));
+}
+
+Status HqDatabase::SetCertificate(std::string_view device_id, std::string_view cert_pem) {
+  auto st = db_->Prepare("UPDATE devices SET certificate = ? WHERE device_id = ?");
+  if (!st) return std::move(st).error();
+  CP_TRY(st->BindAll(cert_pem, device_id));
+  return st->Run();
 }
 
 Expected<bool> HqDatabase::RevokeDevice(std::string_view device_id) {

@@ -98,6 +98,12 @@ class Session : public std::enable_shared_from_this<Session> {
     if (auto it = req.find(http::field::authorization); it != req.end()) {
       in.authorization = std::string(it->value());
     }
+    if (auto it = req.find(http::field::range); it != req.end()) {
+      in.range = std::string(it->value());
+    }
+    if (auto it = req.find(http::field::if_range); it != req.end()) {
+      in.if_range = std::string(it->value());
+    }
     in.body = std::move(req.body());
     in.client_id = client_id_;
     HttpResponse out;
@@ -131,7 +137,10 @@ class Session : public std::enable_shared_from_this<Session> {
     res_.body() = r.body;
     res_.keep_alive(keep_alive);
     res_.prepare_payload();
-    beast::get_lowest_layer(stream_).expires_after(shared_->options.io_timeout);
+    // A large answer (a bundle payload) gets a second per 64 KiB on top of the I/O
+    // timeout: a slow link still completes it instead of being cut every 30 s.
+    beast::get_lowest_layer(stream_).expires_after(
+        shared_->options.io_timeout + std::chrono::seconds(r.body.size() / (64u << 10)));
     http::async_write(stream_, res_,
                       [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
                         if (ec) return;
@@ -177,6 +186,12 @@ class BeastServer final : public HttpsServer {
     // the one endpoint that works without one, and the handler enforces the rest.
     ctx_.set_verify_mode(ssl::verify_peer);
     SSL_CTX_set_verify_depth(ctx_.native_handle(), 2);
+    // A client that resumes its TLS session on a new connection (libcurl does,
+    // after a cut) would fail the handshake without a session id context when
+    // client certificates are verified.
+    static constexpr unsigned char kSessionContext[] = "checkpoint-hq";
+    SSL_CTX_set_session_id_context(ctx_.native_handle(), kSessionContext,
+                                   sizeof kSessionContext - 1);
 
     const auto address = net::ip::make_address(o.address, ec);
     if (ec) return MakeError(CommonErrc::kInvalidArgument, "bad listen address " + o.address);

@@ -278,6 +278,34 @@ Expected<Summary> Summarise(store::Connection& db, std::optional<std::int64_t> f
   return s;
 }
 
+Expected<std::string> FlagsJson(store::Connection& db, const std::optional<std::string>& device,
+                                std::int64_t after_id, std::size_t limit) {
+  auto st = db.Prepare(
+      "SELECT id, device_id, seq, kind, detail, at_ms FROM flags "
+      "WHERE (?1 IS NULL OR device_id = ?1) AND id > ?2 ORDER BY id LIMIT ?3");
+  if (!st) return std::move(st).error();
+  CP_TRY(st->BindAll(device, after_id, static_cast<std::int64_t>(limit) + 1));
+  json flags = json::array();
+  json next = nullptr;
+  while (true) {
+    auto row = st->Step();
+    if (!row) return std::move(row).error();
+    if (!*row) break;
+    if (flags.size() == limit) {
+      next = flags.back()["id"];
+      break;
+    }
+    flags.push_back({{"id", st->Int(0)},
+                     {"device", st->Text(1)},
+                     {"seq", st->Int(2)},
+                     {"kind", st->Text(3)},
+                     {"detail", st->Text(4)},
+                     {"at_ms", st->Int(5)}});
+  }
+  return json{{"flags", std::move(flags)}, {"next", std::move(next)}}.dump(
+      -1, ' ', false, json::error_handler_t::replace);
+}
+
 namespace {
 
 std::string CsvCell(std::string_view v) {

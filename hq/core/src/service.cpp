@@ -9,7 +9,9 @@
 
 #include "checkpoint/common/parallel.hpp"
 #include "checkpoint/common/sha256.hpp"
+#include "checkpoint/hq/bundles.hpp"
 #include "checkpoint/hq/query.hpp"
+#include "checkpoint/protocol/bundle.hpp"
 #include "checkpoint/protocol/errors.hpp"
 #include "checkpoint/protocol/messages.hpp"
 
@@ -45,6 +47,31 @@ bool IsMediaType(std::string_view value, std::string_view want) {
   for (std::size_t i = 0; i < v.size(); ++i) {
     if (std::tolower(static_cast<unsigned char>(v[i])) != want[i]) return false;
   }
+  return true;
+}
+// "bytes=FIRST-" or "bytes=FIRST-LAST" (one range; suffix ranges are not needed by
+// the agent and are answered with the whole payload, as RFC 9110 allows).
+bool ParseRange(std::string_view v, std::int64_t& first, std::optional<std::int64_t>& last) {
+  constexpr std::string_view kUnit = "bytes=";
+  if (v.substr(0, kUnit.size()) != kUnit) return false;
+  v.remove_prefix(kUnit.size());
+  const auto dash = v.find('-');
+  if (dash == std::string_view::npos || dash == 0) return false;
+  auto number = [](std::string_view d, std::int64_t& out) {
+    if (d.empty() || d.size() > 15) return false;
+    out = 0;
+    for (const char c : d) {
+      if (c < '0' || c > '9') return false;
+      out = out * 10 + (c - '0');
+    }
+    return true;
+  };
+  if (!number(v.substr(0, dash), first)) return false;
+  const auto rest = v.substr(dash + 1);
+  if (rest.empty()) return true;
+  std::int64_t l = 0;
+  if (!number(rest, l) || l < first) return false;
+  last = l;
   return true;
 }
 }  // namespace
@@ -125,13 +152,23 @@ HttpResponse HqService::Handle(const HttpRequest& request) {
   if (request.target == "/v1/records") {
     return post ? Upload(request) : ErrorResponse(405, "method_not_allowed", "use POST");
   }
+  if (request.target == "/v1/renew") {
+    return post ? Renew(request) : ErrorResponse(405, "method_not_allowed", "use POST");
+  }
   if (request.target == "/v1/heartbeat") {
     return post ? Heartbeat(request) : ErrorResponse(405, "method_not_allowed", "use POST");
+  }
+  const bool get = request.method == "GET";
+  if (request.target == "/v1/bundles") {
+    return get ? ListBundles(request) : ErrorResponse(405, "method_not_allowed", "use GET");
+  }
+  if (request.target.rfind("/v1/bundles/", 0) == 0) {
+    return get ? GetBundle(request) : ErrorResponse(405, "method_not_allowed", "use GET");
   }
   const std::string_view target = request.target;
   const std::string_view path = target.substr(0, target.find('?'));
   if (path.starts_with("/v1/query/")) {
-    if (request.method != "GET") return ErrorResponse(405, "method_not_allowed", "use GET");
+    if (!get) return ErrorResponse(405, "method_not_allowed", "use GET");
     const std::string_view query =
         path.size() < target.size() ? target.substr(path.size() + 1) : std::string_view();
     return Query(request, path, query);
@@ -167,6 +204,39 @@ HttpResponse HqService::Enroll(const HttpRequest& request) {
   if (auto s = db_.PutDevice(req->device_id, *pub, *cert, now); !s) return Internal();
   if (auto s = tx->Commit(); !s) return Internal();
   log_.Info("device enrolled", {{"device", req->device_id}});
+  return Json(protocol::ToJson(protocol::EnrollResponse{*cert, ca_.ca_pem(), now}));
+}
+
+// A new certificate for an enrolled device, for the key HQ already holds: no token,
+// the current (unexpired, unrevoked) certificate is the proof. Renewal never
+// changes the device's key; a new key needs a new enrollment.
+HttpResponse HqService::Renew(const HttpRequest& request) {
+  auto req = protocol::ParseRenewRequest(request.body);
+  if (!req) return ErrorResponse(400, "malformed", req.error().message());
+  std::lock_guard lock(mu_);
+  auto device = Authenticate(request);
+  if (!device) {
+    if (!request.client_id) {
+      return ErrorResponse(401, "unauthenticated", "a device certificate is required");
+    }
+    return AuthFailure(device.error());
+  }
+  const std::int64_t now = clock_.WallMs();
+  auto cert = ca_.IssueDeviceCertificate(req->csr_pem, device->device_id, now / 1000,
+                                         options_.device_cert_days);
+  if (!cert) {
+    log_.Warning("renewal refused: bad CSR", {{"device", device->device_id}});
+    return ErrorResponse(400, "bad_csr", cert.error().message());
+  }
+  auto pub = protocol::PublicKeyOfCertificate(*cert);
+  if (!pub) return Internal();
+  if (*pub != device->public_key) {
+    log_.Warning("renewal refused: another key", {{"device", device->device_id}});
+    return ErrorResponse(400, "key_mismatch",
+                         "the CSR's key is not the device's enrolled key; enroll again");
+  }
+  if (auto s = db_.SetCertificate(device->device_id, *cert); !s) return Internal();
+  log_.Info("device certificate renewed", {{"device", device->device_id}});
   return Json(protocol::ToJson(protocol::EnrollResponse{*cert, ca_.ca_pem(), now}));
 }
 
@@ -265,6 +335,91 @@ HttpResponse HqService::Heartbeat(const HttpRequest& request) {
   return Json(protocol::ToJson(out));
 }
 
+HttpResponse HqService::ListBundles(const HttpRequest& request) {
+  if (!request.client_id) {
+    return ErrorResponse(401, "unauthenticated", "a device certificate is required");
+  }
+  std::lock_guard lock(mu_);
+  auto device = Authenticate(request);
+  if (!device) return AuthFailure(device.error());
+  auto manifests = OfferedManifests(db_.db());
+  if (!manifests) {
+    log_.Error("bundle list failed", {{"error", manifests.error().String()}});
+    return Internal();
+  }
+  // The manifests are served exactly as stored (signed JSON objects).
+  std::string body = "{\"bundles\":[";
+  for (std::size_t i = 0; i < manifests->size(); ++i) {
+    if (i) body += ',';
+    body += (*manifests)[i];
+  }
+  body += "],\"hq_time_ms\":" + std::to_string(clock_.WallMs()) + "}";
+  return Json(std::move(body));
+}
+
+HttpResponse HqService::GetBundle(const HttpRequest& request) {
+  if (!request.client_id) {
+    return ErrorResponse(401, "unauthenticated", "a device certificate is required");
+  }
+  // /v1/bundles/{kind}/{version}
+  const std::string_view rest = std::string_view(request.target).substr(12);
+  const auto slash = rest.find('/');
+  const std::string kind(rest.substr(0, slash));
+  std::int64_t version = 0;
+  const std::string_view digits =
+      slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+  bool ok = protocol::IsBundleKind(kind) && !digits.empty() && digits.size() <= 16;
+  for (const char c : digits) {
+    if (c < '0' || c > '9') ok = false;
+    if (ok) version = version * 10 + (c - '0');
+  }
+  if (!ok) return ErrorResponse(404, "not_found", "no such bundle");
+
+  std::lock_guard lock(mu_);
+  auto device = Authenticate(request);
+  if (!device) return AuthFailure(device.error());
+  auto found = FindBundle(db_.db(), kind, version);
+  if (!found) return Internal();
+  if (!*found) return ErrorResponse(404, "not_found", "no such bundle");
+  const std::int64_t size = (*found)->size;
+  const std::string etag = "\"" + (*found)->sha256_hex + "\"";
+
+  std::int64_t first = 0;
+  std::optional<std::int64_t> last;
+  // A Range is honoured only when If-Range (if sent) still names this payload.
+  bool ranged = !request.range.empty() && (request.if_range.empty() || request.if_range == etag) &&
+                ParseRange(request.range, first, last);
+  if (ranged && first >= size) {
+    HttpResponse r = ErrorResponse(416, "range_not_satisfiable", "the range starts past the end");
+    r.headers.emplace_back("Content-Range", "bytes */" + std::to_string(size));
+    return r;
+  }
+  if (!ranged) {
+    first = 0;
+    last.reset();
+  }
+  const std::int64_t end = std::min(last.value_or(size - 1), size - 1);  // inclusive
+  auto bytes = ReadBundlePayload(db_.db(), kind, version, first, end - first + 1);
+  if (!bytes) return Internal();
+  HttpResponse r;
+  r.status = ranged ? 206 : 200;
+  r.content_type = std::string(protocol::kBundleContentType);
+  r.body = std::move(*bytes);
+  r.headers.emplace_back("ETag", etag);
+  r.headers.emplace_back("Accept-Ranges", "bytes");
+  if (ranged) {
+    r.headers.emplace_back("Content-Range", "bytes " + std::to_string(first) + "-" +
+                                                std::to_string(end) + "/" + std::to_string(size));
+  }
+  log_.Info("bundle served", {{"device", device->device_id},
+                              {"kind", kind},
+                              {"version", version},
+                              {"status", r.status},
+                              {"offset", first},
+                              {"bytes", r.body.size()}});
+  return r;
+}
+
 }  // namespace checkpoint::hq
 
 namespace checkpoint::hq {
@@ -298,12 +453,16 @@ HttpResponse HqService::Query(const HttpRequest& request, std::string_view path,
   const bool records = path == "/v1/query/records";
   const bool csv = path == "/v1/query/records.csv";
   const bool summary = path == "/v1/query/summary";
-  if (!records && !csv && !summary) return ErrorResponse(404, "not_found", "no such endpoint");
+  const bool flags = path == "/v1/query/flags";
+  if (!records && !csv && !summary && !flags) {
+    return ErrorResponse(404, "not_found", "no such endpoint");
+  }
 
   // Every parameter is checked; an unknown one is an error, not ignored.
   RecordFilter filter;
   std::optional<RecordCursor> after;
   std::size_t limit = csv ? 10'000 : 100;
+  std::int64_t after_flag = 0;
   const std::size_t max_limit = csv ? 100'000 : 1'000;
   for (const auto& param : *params) {
     // Names, not a structured binding: lambdas below use them (clang 14).
@@ -322,7 +481,7 @@ HttpResponse HqService::Query(const HttpRequest& request, std::string_view path,
       return v;
     };
     constexpr std::int64_t kMaxTime = (std::int64_t{1} << 53) - 1;
-    if (key == "from" || key == "to") {
+    if ((key == "from" || key == "to") && !flags) {
       auto v = number(0, kMaxTime);
       if (!v) return bad("must be milliseconds since the epoch");
       (key == "from" ? filter.from_ms : filter.to_ms) = *v;
@@ -331,6 +490,19 @@ HttpResponse HqService::Query(const HttpRequest& request, std::string_view path,
       filter.site = value;
     } else if (summary) {
       return bad("unknown parameter (summary takes from, to, site)");
+    } else if (flags && key == "device") {
+      if (!protocol::IsIdentifier(value)) return bad("must be an identifier");
+      filter.device = value;
+    } else if (flags && key == "after") {
+      auto v = number(0, kMaxTime);
+      if (!v) return bad("must be a flag id");
+      after_flag = *v;
+    } else if (flags && key == "limit") {
+      auto v = number(1, 1000);
+      if (!v) return bad("must be 1 to 1000");
+      limit = static_cast<std::size_t>(*v);
+    } else if (flags) {
+      return bad("unknown parameter (flags takes device, after, limit)");
     } else if (key == "device" || key == "site" || key == "type" || key == "level") {
       if (!protocol::IsIdentifier(value)) return bad("must be an identifier");
       (key == "device" ? filter.device
@@ -357,6 +529,14 @@ HttpResponse HqService::Query(const HttpRequest& request, std::string_view path,
   }
   log_.Info("query", {{"caller", *caller}, {"path", path}});
   std::lock_guard lock(mu_);
+  if (flags) {
+    auto body = FlagsJson(db_.db(), filter.device, after_flag, limit);
+    if (!body) {
+      log_.Error("flag query failed", {{"error", body.error().String()}});
+      return Internal();
+    }
+    return Json(std::move(*body));
+  }
   if (summary) {
     auto s = Summarise(db_.db(), filter.from_ms, filter.to_ms, filter.site);
     if (!s) {

@@ -69,6 +69,13 @@ struct Unexpected {
 };
 
 template <typename T>
+class Expected;
+template <typename T>
+inline constexpr bool kIsExpected = false;
+template <typename T>
+inline constexpr bool kIsExpected<Expected<T>> = true;
+
+template <typename T>
 class [[nodiscard]] Expected {
   static_assert(!std::is_same_v<std::remove_cv_t<T>, Error>, "Expected<Error> is ambiguous");
   static_assert(!std::is_reference_v<T>, "Expected<T&> is not supported");
@@ -82,7 +89,9 @@ class [[nodiscard]] Expected {
   requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::remove_cvref_t<U>, T> &&
            !std::is_same_v<std::remove_cvref_t<U>, Error> &&
            !std::is_same_v<std::remove_cvref_t<U>, Unexpected> &&
-           !std::is_same_v<std::remove_cvref_t<U>, Expected<T>>) Expected(U&& v)
+           // Never from another Expected: a failed Status would become the value
+           // `false` of an Expected<bool> (through its explicit operator bool).
+           !kIsExpected<std::remove_cvref_t<U>>) Expected(U&& v)
       : v_(std::in_place_index<0>, std::forward<U>(v)) {}
   Expected(Error e) : v_(std::in_place_index<1>, std::move(e)) {}
   Expected(Unexpected u) : v_(std::in_place_index<1>, std::move(u.error)) {}

@@ -3,7 +3,8 @@
 // store): the last HQ time it saw, and the hash of every record it has chained, so
 // that record seq can name the hash of seq-1 even when seq-1 was sent, acknowledged
 // and purged long ago. The uplink prunes below what HQ holds contiguously and below
-// the oldest unacknowledged record; the newest entry is always kept.
+// the oldest unacknowledged record; the newest entry is always kept. It also keeps
+// the downlink's anti-rollback floor per bundle kind.
 //
 // Thread-safety: one thread at a time.
 
@@ -12,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -39,6 +41,13 @@ class ChainState {
   // The last HQ time stored (TrustedTime's floor after a restart).
   Expected<std::optional<std::int64_t>> LastHqTime();
   Status SetLastHqTime(std::int64_t hq_time_ms);
+
+  // The highest version of a bundle kind ever installed (0 when none): the
+  // downlink's anti-rollback floor, kept apart from the bundle directory so that
+  // losing or restoring that directory cannot bring an older version back.
+  Expected<std::int64_t> BundleFloor(std::string_view kind);
+  // Raises the floor (never lowers it).
+  Status RaiseBundleFloor(std::string_view kind, std::int64_t version);
 
  private:
   explicit ChainState(std::unique_ptr<store::Connection> db) : db_(std::move(db)) {}

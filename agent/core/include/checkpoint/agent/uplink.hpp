@@ -75,6 +75,10 @@ struct UplinkOptions {
   // disk_check_every. Empty: never.
   std::function<bool()> disk_low;
   std::chrono::milliseconds disk_check_every{10'000};
+  // Housekeeping on the uplink's thread (and with its HTTP client), at start and then
+  // every `housekeeping_every`: checkpoint-sync renews the device certificate there.
+  std::function<void()> housekeeping;
+  std::chrono::milliseconds housekeeping_every{3'600'000};
 };
 
 struct RoundResult {

@@ -63,5 +63,7 @@ Expected<PublicKey> PublicKeyOfCertificate(std::string_view cert_pem);
 bool CertificateIssuedBy(std::string_view cert_pem, std::string_view issuer_pem);
 // The subject common name of a PEM certificate (the device id of a device certificate).
 Expected<std::string> CertificateCommonName(std::string_view cert_pem);
+// The end of a PEM certificate's validity (notAfter), in seconds since the epoch.
+Expected<std::int64_t> CertificateNotAfter(std::string_view cert_pem);
 
 }  // namespace checkpoint::protocol

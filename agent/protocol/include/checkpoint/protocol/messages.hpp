@@ -21,6 +21,12 @@ struct EnrollRequest {
   std::string csr_pem;
   bool operator==(const EnrollRequest&) const = default;
 };
+// POST /v1/renew (device certificate required): a CSR for the device's registered
+// key; answered with an EnrollResponse.
+struct RenewRequest {
+  std::string csr_pem;
+  bool operator==(const RenewRequest&) const = default;
+};
 struct EnrollResponse {
   std::string certificate_pem;  // the device certificate issued by the HQ CA
   std::string ca_chain_pem;     // the HQ CA certificate(s), to pin
@@ -66,6 +72,7 @@ struct ErrorBody {
 
 std::string ToJson(const EnrollRequest& m);
 std::string ToJson(const EnrollResponse& m);
+std::string ToJson(const RenewRequest& m);
 std::string ToJson(const Ack& m);
 std::string ToJson(const HeartbeatRequest& m);
 std::string ToJson(const HeartbeatResponse& m);
@@ -73,6 +80,7 @@ std::string ToJson(const ErrorBody& m);
 
 Expected<EnrollRequest> ParseEnrollRequest(std::string_view text);
 Expected<EnrollResponse> ParseEnrollResponse(std::string_view text);
+Expected<RenewRequest> ParseRenewRequest(std::string_view text);
 Expected<Ack> ParseAck(std::string_view text);
 Expected<HeartbeatRequest> ParseHeartbeatRequest(std::string_view text);
 Expected<HeartbeatResponse> ParseHeartbeatResponse(std::string_view text);

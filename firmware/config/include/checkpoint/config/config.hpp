@@ -100,6 +100,8 @@ struct Config {
   std::filesystem::path DatabasePath() const { return data_dir / "checkpoint.db"; }
   // checkpoint-sync's own directory (device key, certificate, pinned HQ CA, state).
   std::filesystem::path SyncDir() const { return data_dir / "sync"; }
+  // The signed bundles from HQ that checkpoint-sync installs and checkpointd reads.
+  std::filesystem::path BundlesDir() const { return data_dir / "bundles"; }
 };
 
 // Parses and validates. `source_name` is used in messages (usually the path).

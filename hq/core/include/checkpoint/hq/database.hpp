@@ -67,6 +67,8 @@ class HqDatabase {
   Status PutDevice(std::string_view device_id, const protocol::PublicKey& key,
                    std::string_view cert_pem, std::int64_t now_ms);
   Expected<std::optional<DeviceInfo>> FindDevice(std::string_view device_id);
+  // Records a renewed certificate (same key) for the device.
+  Status SetCertificate(std::string_view device_id, std::string_view cert_pem);
   // Refuses the device's uploads from now on (until it enrolls again with a new
   // token). False when the device is unknown.
   Expected<bool> RevokeDevice(std::string_view device_id);

@@ -30,6 +30,8 @@ struct HttpRequest {
   std::string authorization;  // the Authorization header ("" when absent)
   std::string body;
   std::optional<std::string> client_id;  // CN of a verified client certificate
+  std::string range;                     // the Range header, if any ("bytes=100-")
+  std::string if_range;                  // the If-Range header, if any (an ETag)
 };
 
 struct HttpResponse {
@@ -37,8 +39,8 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::optional<int> retry_after_s;  // sets Retry-After
-  // Further headers (e.g. Link, Content-Disposition); names and values must be
-  // free of CR and LF (the server refuses to send them otherwise).
+  // Further headers (ETag, Content-Range, Content-Disposition, ...); names and values
+  // must be free of CR and LF (the server refuses to send them otherwise).
   std::vector<std::pair<std::string, std::string>> headers;
 };
 

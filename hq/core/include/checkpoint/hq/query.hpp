@@ -96,6 +96,12 @@ Expected<Summary> Summarise(store::Connection& db, std::optional<std::int64_t> f
                             std::optional<std::int64_t> to_ms,
                             const std::optional<std::string>& site);
 
+// Flags HQ raised (tampering, chain breaks, conflicts, invalid records), oldest first,
+// of one device or all, after flag id `after_id`, at most `limit`. JSON:
+// {"flags":[{"id","device","seq","kind","detail","at_ms"}], "next": id or null}.
+Expected<std::string> FlagsJson(store::Connection& db, const std::optional<std::string>& device,
+                                std::int64_t after_id, std::size_t limit);
+
 // RFC 4180 CSV of rows (header first). Cells that a spreadsheet would run as a
 // formula (starting with = + - @, tab or carriage return) are prefixed with '.
 std::string RecordsCsv(const std::vector<RecordRow>& rows, bool header);

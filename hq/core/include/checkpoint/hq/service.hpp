@@ -1,7 +1,7 @@
 #pragma once
 // The HQ endpoints (docs/protocol.md, docs/api/openapi.yaml) as a handler of
-// HttpRequest: enrollment, record upload and acknowledgement, heartbeat. Knows no
-// HTTP library.
+// HttpRequest: enrollment, record upload and acknowledgement, heartbeat, and the
+// signed bundles of the downlink (list, download with Range). Knows no HTTP library.
 //
 // Thread-safety: Handle and the other members may be called from any thread; the
 // database is used under one mutex (the reference HQ favours simplicity; the
@@ -65,10 +65,13 @@ class HqService {
 
  private:
   HttpResponse Enroll(const HttpRequest& request);
+  HttpResponse Renew(const HttpRequest& request);
   HttpResponse Upload(const HttpRequest& request);
   HttpResponse Heartbeat(const HttpRequest& request);
   // GET /v1/query/... (query_api.cpp): `path` without the query string.
   HttpResponse Query(const HttpRequest& request, std::string_view path, std::string_view query);
+  HttpResponse ListBundles(const HttpRequest& request);
+  HttpResponse GetBundle(const HttpRequest& request);
   Expected<DeviceInfo> Authenticate(const HttpRequest& request);
   // CheckRecord of every record into items (same size), on verify_threads threads.
   void CheckAll(const DeviceInfo& device, std::span<const protocol::Record> records,
