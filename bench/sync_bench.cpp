@@ -269,6 +269,11 @@ class CountingClient final : public agent::HttpClient {
     }
     return r;
   }
+  Expected<agent::HttpResult> Get(std::string_view path) override { return inner_->Get(path); }
+  Expected<agent::DownloadResult> Download(std::string_view path,
+                                           const agent::DownloadRequest& request) override {
+    return inner_->Download(path, request);
+  }
   std::int64_t requests = 0, body_bytes = 0, header_bytes = 0, answer_bytes = 0;
   std::vector<std::string> kept;
   std::size_t kept_records = 0;
