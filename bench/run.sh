@@ -6,13 +6,18 @@
 #   bench/run.sh mrz [COUNT]  MRZ parse+validate vs the npm package mrz, same corpus
 #   bench/run.sh screen       watchlist screening: 1M persons and 10M documents; index
 #                             vs brute force with the same scoring, in one run
+#   bench/run.sh sync [ARGS]  the sync uplink end to end on loopback: a 1,000,000-record
+#                             backlog drained to a real checkpoint-hq (mutual TLS,
+#                             SQLite), a naive one-request-per-record upload beside it,
+#                             HQ's ingest rate alone (ARGS go to sync_bench, e.g. --quick)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
 [ $# -gt 0 ] && shift
 scripts/deps.sh $([ "$what" != store ] && echo --bench)
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build/release --target store_bench mrz_bench screen_bench risk_bench cargo_bench
+cmake --build build/release --target store_bench mrz_bench screen_bench risk_bench cargo_bench \
+  sync_bench checkpoint-hq
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $(uname -m)"
 
 store() {
@@ -55,10 +60,21 @@ screen() {
   build/release/bench/screen_bench full 1000000 10000000 10000
 }
 
+# HQ verifies every record's signature and the agent signs each one, so Ed25519 bounds
+# the drain: sync_bench measures the library records use (libsodium) in the same run;
+# OpenSSL's rates are printed first for reference.
+uplink() {
+  echo "## OpenSSL's Ed25519 on this machine (one core; records use libsodium's)"
+  openssl speed -seconds 3 ed25519 2>/dev/null | tail -1
+  echo "## Sync: drain to checkpoint-hq on loopback"
+  build/release/bench/sync_bench "$@"
+}
+
 case "$what" in
   store) store "$@" ;;
   mrz) mrz "$@" ;;
   screen) screen ;;
-  all) store; mrz; screen ;;
-  *) echo "usage: bench/run.sh [all | store [ARGS] | mrz [COUNT] | screen]" >&2; exit 2 ;;
+  sync) uplink "$@" ;;
+  all) store; mrz; screen; uplink ;;
+  *) echo "usage: bench/run.sh [all | store [ARGS] | mrz [COUNT] | screen | sync [ARGS]]" >&2; exit 2 ;;
 esac

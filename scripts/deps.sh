@@ -17,7 +17,8 @@ BUILD=(
   cmake ninja-build g++ pkg-config
   libboost1.81-dev          # Asio, Beast (header-only); not libboost-dev, which pulls 1.74
   libsqlite3-dev sqlite3    # the store; the sqlite3 CLI for technicians and tests
-  libssl-dev                # SHA-256, Ed25519, TLS, CMS
+  libssl-dev                # SHA-256, Ed25519 keys, TLS, CMS
+  libsodium-dev             # Ed25519 signing and verification of records (2x OpenSSL 3.0)
   libcurl4-openssl-dev      # HTTPS client of the sync agent (OpenSSL flavour)
   libtomlplusplus-dev       # config parsing with line/column in errors
   nlohmann-json3-dev        # JSON payloads
@@ -29,13 +30,13 @@ BUILD=(
   clang-14 libclang-rt-14-dev  # libFuzzer targets (scripts/fuzz.sh)
 )
 # What the installed binaries need at run time (the .deb Depends field).
-RUNTIME=(libsqlite3-0 libssl3 libcurl4 libtomlplusplus3 libsystemd0 libpugixml1v5 zlib1g)
+RUNTIME=(libsqlite3-0 libssl3 libsodium23 libcurl4 libtomlplusplus3 libsystemd0 libpugixml1v5 zlib1g)
 # Cross-building for arm64 against Debian multiarch libraries, tests under qemu-user.
 CROSS_ARM64=(
   g++-aarch64-linux-gnu qemu-user-static
   libsqlite3-dev:arm64 libssl-dev:arm64 libcurl4-openssl-dev:arm64
   libboost1.81-dev:arm64 libtomlplusplus-dev:arm64 libsystemd-dev:arm64
-  libpugixml-dev:arm64 zlib1g-dev:arm64
+  libpugixml-dev:arm64 zlib1g-dev:arm64 libsodium-dev:arm64
 )
 # Benchmarks only (bench/run.sh): the peer parsers run on Node.js, installed with npm
 # inside bench/ (never a project dependency). A machine with Node.js from elsewhere

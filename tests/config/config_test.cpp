@@ -208,7 +208,7 @@ TEST_CASE("the sync section has defaults and checks its URLs and ranges", "[conf
   auto c = ParseConfig(kValid, "test.toml");
   REQUIRE(c);
   CHECK(c->sync.hq_url.empty());
-  CHECK(c->sync.batch_records == 500);
+  CHECK(c->sync.batch_records == 2000);
   CHECK(c->sync.retention == std::chrono::hours(7 * 24));
   CHECK(c->SyncDir() == "/var/lib/checkpoint/sync");
   auto s = ParseConfig(std::string(kValid) + R"(

@@ -1,5 +1,7 @@
 #include "checkpoint/protocol/record.hpp"
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
@@ -51,6 +53,80 @@ TEST_CASE("a signed record verifies, and any change breaks it", "[protocol][reco
 
   auto other = DeviceKey::Generate();
   CHECK_FALSE(VerifyRecord(r, other->Public()));
+}
+
+namespace {
+std::array<std::uint8_t, 64> FromHex64(std::string_view hex) {
+  std::array<std::uint8_t, 64> out{};
+  for (std::size_t i = 0; i < hex.size() / 2; ++i) {
+    out[i] = static_cast<std::uint8_t>(std::stoi(std::string(hex.substr(2 * i, 2)), nullptr, 16));
+  }
+  return out;
+}
+// The PEM of an Ed25519 private key given by its 32-byte seed, and an OpenSSL
+// signature with it (the implementation records were signed with before libsodium).
+struct OpenSslKey {
+  explicit OpenSslKey(const std::uint8_t* seed)
+      : key(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed, 32)) {}
+  ~OpenSslKey() { EVP_PKEY_free(key); }
+  std::string Pem() const {
+    BIO* bio = BIO_new(BIO_s_mem());
+    PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
+    char* data = nullptr;
+    const long n = BIO_get_mem_data(bio, &data);
+    std::string pem(data, static_cast<std::size_t>(n));
+    BIO_free(bio);
+    return pem;
+  }
+  Signature Sign(std::string_view m) const {
+    Signature sig{};
+    std::size_t len = sig.size();
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, key);
+    EVP_DigestSign(ctx, sig.data(), &len, reinterpret_cast<const unsigned char*>(m.data()),
+                   m.size());
+    EVP_MD_CTX_free(ctx);
+    return sig;
+  }
+  bool Verify(std::string_view m, const Signature& sig) const {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, key);
+    const bool ok =
+        EVP_DigestVerify(ctx, sig.data(), sig.size(),
+                         reinterpret_cast<const unsigned char*>(m.data()), m.size()) == 1;
+    EVP_MD_CTX_free(ctx);
+    return ok;
+  }
+  EVP_PKEY* key;
+};
+}  // namespace
+
+TEST_CASE("Ed25519 is RFC 8032's and the same as OpenSSL's, signature for signature",
+          "[protocol][record]") {
+  // RFC 8032 section 7.1, test 2 (one-byte message 0x72).
+  const auto seed_pub = FromHex64(
+      "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb"
+      "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c");
+  const auto rfc_sig = FromHex64(
+      "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da"
+      "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00");
+  OpenSslKey ossl(seed_pub.data());
+  auto key = DeviceKey::FromPem(ossl.Pem());
+  REQUIRE(key);
+  PublicKey pub{};
+  std::copy(seed_pub.begin() + 32, seed_pub.end(), pub.begin());
+  CHECK(key->Public() == pub);
+  const std::string m = "\x72";
+  CHECK(key->Sign(m) == rfc_sig);
+  CHECK(Verify(pub, m, rfc_sig));
+  CHECK_FALSE(Verify(pub, "\x73", rfc_sig));
+
+  // A record signed as before (OpenSSL) verifies now, and the reverse.
+  Record r = Sample();
+  SignRecord(r, *key);
+  CHECK(r.sig == ossl.Sign(CanonicalBytes(r)));
+  CHECK(ossl.Verify(CanonicalBytes(r), r.sig));
+  CHECK(VerifyRecord(r, pub));
 }
 
 TEST_CASE("canonical bytes separate fields unambiguously", "[protocol][record]") {

@@ -77,6 +77,7 @@ TEST_CASE("marking synced is idempotent and stats follow", "[store][outbox]") {
   CHECK(*o.MarkSynced(first, 10) == 1);
   CHECK(*o.MarkSynced(first, 20) == 0);  // a replayed acknowledgement changes nothing
   CHECK(*(*o.Find(1))->synced_at_ms == 10);
+  CHECK((*o.Find(1))->attempts == 1);  // the attempt that synced it, counted once
   const std::int64_t all[] = {1, 2, 3};
   REQUIRE(o.RecordAttempt(all));
   CHECK((*o.Find(2))->attempts == 1);
@@ -85,6 +86,28 @@ TEST_CASE("marking synced is idempotent and stats follow", "[store][outbox]") {
   CHECK(s2->synced == 1);
   CHECK(*o.PurgeSynced(10) == 0);  // synced at 10 is not before 10
   CHECK(*o.PurgeSynced(11) == 1);
+}
+
+TEST_CASE("a pending batch passes over the entries in flight", "[store][outbox]") {
+  TempDir tmp;
+  auto st = OpenStore(tmp / "s.db");
+  Outbox o = st.outbox();
+  for (int i = 0; i < 6; ++i) REQUIRE(o.Enqueue(Lane::kRecords, "rec", "r", "12", i));
+  REQUIRE(o.Enqueue(Lane::kPriority, "alert", "a", "12", 9));  // seq 7
+  const std::int64_t in_flight[] = {1, 2, 7};
+  auto b = o.PendingBatch(3, 1000, in_flight);
+  REQUIRE(b);
+  REQUIRE(b->size() == 3);
+  CHECK((*b)[0].seq == 3);
+  CHECK((*b)[2].seq == 5);
+  // The byte bound counts only what is returned.
+  auto small = o.PendingBatch(10, 4, in_flight);
+  REQUIRE(small);
+  CHECK(small->size() == 2);
+  const std::int64_t all[] = {1, 2, 3, 4, 5, 6, 7};
+  auto none = o.PendingBatch(10, 1000, all);
+  REQUIRE(none);
+  CHECK(none->empty());
 }
 
 TEST_CASE("range reads entries in sequence order, synced or not", "[store][outbox]") {

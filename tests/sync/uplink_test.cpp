@@ -1,4 +1,5 @@
 #include <chrono>
+#include <functional>
 #include <random>
 #include <thread>
 
@@ -344,4 +345,105 @@ TEST_CASE("with the disk low, synced records are purged at once, pending ones ne
   d.clock.Advance(std::chrono::milliseconds(1));
   CHECK(Must(a.uplink.Purge()) == 2);
   CHECK(d.Pending() == 1);
+}
+
+namespace {
+// Runs `hook(i)` before forwarding request i (0-based) of the uplink; the hook runs
+// on the uplink's worker thread while the uplink prepares the next batch.
+class HookClient final : public agent::HttpClient {
+ public:
+  HookClient(std::unique_ptr<agent::HttpClient> inner, std::function<void(int)> hook)
+      : inner_(std::move(inner)), hook_(std::move(hook)) {}
+  Expected<agent::HttpResult> Post(std::string_view path, std::string_view content_type,
+                                   std::string_view body) override {
+    const int i = requests++;
+    hook_(i);
+    bodies.emplace_back(body);
+    auto r = inner_->Post(path, content_type, body);
+    if (drop_answer == i) return agent::MakeError(agent::SyncErrc::kNetwork, "test: answer lost");
+    return r;
+  }
+  Expected<agent::HttpResult> Get(std::string_view path) override { return inner_->Get(path); }
+  Expected<agent::DownloadResult> Download(std::string_view path,
+                                           const agent::DownloadRequest& request) override {
+    return inner_->Download(path, request);
+  }
+  int requests = 0;
+  int drop_answer = -1;
+  std::vector<std::string> bodies;
+
+ private:
+  std::unique_ptr<agent::HttpClient> inner_;
+  std::function<void(int)> hook_;
+};
+}  // namespace
+
+TEST_CASE("the next batch is prepared while one is in flight, and alerts still overtake",
+          "[sync][uplink][pipeline]") {
+  TestHq hq;
+  TestDevice d;
+  Must(d.Enroll(hq));
+  d.Enqueue(100);
+  // The test's own connections to the agent's files (the uplink's are busy).
+  auto chain_view = Must(agent::ChainState::Open(agent::AgentFiles(d.data).state));
+  auto writer = Must(store::Store::Open({.path = d.dir / "store.db", .device_id = d.device_id}));
+  bool prepared_in_flight = false;
+  HookClient client(Must(d.Client(hq, true)), [&](int i) {
+    if (i != 0) return;
+    // While batch 1 (seqs 1..25) is in flight, the uplink chains batch 2 (26..50).
+    agent::StopSignal never;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (Must(chain_view.Head()) >= 50) {
+        prepared_in_flight = true;
+        break;
+      }
+      never.WaitFor(std::chrono::milliseconds(2));
+    }
+    // An alert raised now goes out before the rest of the backlog (seq 101).
+    Must(writer.outbox().Enqueue(store::Lane::kPriority, "alert", "u-alert", "{}", 5));
+  });
+  const protocol::DeviceKey key = d.Key();
+  auto chain = Must(agent::ChainState::Open(agent::AgentFiles(d.data).state));
+  agent::Uplink uplink(d.outbox, chain, key, client, d.clock, d.log, FastOptions(25));
+  agent::StopSignal stop;
+  Must(uplink.Run(stop, true));
+  CHECK(prepared_in_flight);
+  CHECK(hq.Count("CP-T1") == 101);
+  CHECK(hq.Contiguous("CP-T1") == 101);
+  CHECK(hq.Flags("CP-T1").empty());
+  CHECK(d.Pending() == 0);
+  // Batch 2 was prepared before the alert existed; batch 3 carries it first.
+  REQUIRE(client.bodies.size() == 5);
+  auto third = Must(protocol::DecodeBatch(client.bodies[2]));
+  CHECK(third.records.front().seq == 101);
+}
+
+TEST_CASE("a pipelined drain through failures mid-backlog stores every record exactly once",
+          "[sync][uplink][pipeline]") {
+  TestHq hq;
+  TestDevice d;
+  Must(d.Enroll(hq));
+  d.Enqueue(400);
+  d.Enqueue(20, store::Lane::kTelemetry);
+  d.Enqueue(10, store::Lane::kPriority);
+  d.Enqueue(170);
+  // Request 2 gets a 500 and request 4 a 429 (neither stored), the answer to request
+  // 6 is lost (stored): each time the batch prepared meanwhile is dropped.
+  auto client = std::make_unique<HookClient>(Must(d.Client(hq, true)), [&](int i) {
+    if (i == 2) hq.service->InjectFaults({{500, -1}});
+    if (i == 4) hq.service->InjectFaults({{429, 0}});
+  });
+  client->drop_answer = 6;
+  const protocol::DeviceKey key = d.Key();
+  auto chain = Must(agent::ChainState::Open(agent::AgentFiles(d.data).state));
+  agent::Uplink uplink(d.outbox, chain, key, *client, d.clock, d.log, FastOptions(50));
+  agent::StopSignal stop;
+  Must(uplink.Run(stop, true));
+  CHECK(hq.Count("CP-T1") == 600);
+  CHECK(hq.Contiguous("CP-T1") == 600);
+  CHECK(hq.Flags("CP-T1").empty());
+  CHECK(d.Pending() == 0);
+  // 12 batches, and the three that failed sent again.
+  CHECK(client->requests == 15);
 }

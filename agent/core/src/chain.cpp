@@ -42,20 +42,40 @@ Expected<std::int64_t> ChainState::Head() {
 }
 
 Expected<std::optional<protocol::Hash>> ChainState::HashOf(std::int64_t seq) {
-  if (seq == 0) return std::optional<protocol::Hash>(protocol::kGenesisHash);
+  const std::int64_t one[] = {seq};
+  auto hashes = HashesOf(one);
+  if (!hashes) return std::move(hashes).error();
+  return hashes->front();
+}
+
+Expected<std::vector<std::optional<protocol::Hash>>> ChainState::HashesOf(
+    std::span<const std::int64_t> seqs) {
   auto st = db_->Prepare("SELECT hash FROM chain WHERE seq = ?");
   if (!st) return std::move(st).error();
-  if (auto s = st->Bind(1, seq); !s) return std::move(s).error();
-  auto row = st->Step();
-  if (!row) return std::move(row).error();
-  if (!*row) return std::optional<protocol::Hash>();
-  const std::string b = st->BlobColumn(0);
-  protocol::Hash h{};
-  if (b.size() != h.size()) {
-    return store::MakeError(store::StoreErrc::kCorrupt, "chain hash of the wrong size");
+  std::vector<std::optional<protocol::Hash>> out;
+  out.reserve(seqs.size());
+  for (const std::int64_t seq : seqs) {
+    if (seq == 0) {
+      out.emplace_back(protocol::kGenesisHash);
+      continue;
+    }
+    if (auto s = st->Reset(); !s) return std::move(s).error();
+    if (auto s = st->Bind(1, seq); !s) return std::move(s).error();
+    auto row = st->Step();
+    if (!row) return std::move(row).error();
+    if (!*row) {
+      out.emplace_back();
+      continue;
+    }
+    const std::string b = st->BlobColumn(0);
+    protocol::Hash h{};
+    if (b.size() != h.size()) {
+      return store::MakeError(store::StoreErrc::kCorrupt, "chain hash of the wrong size");
+    }
+    std::memcpy(h.data(), b.data(), h.size());
+    out.emplace_back(h);
   }
-  std::memcpy(h.data(), b.data(), h.size());
-  return std::optional<protocol::Hash>(h);
+  return out;
 }
 
 Status ChainState::Append(std::span<const std::pair<std::int64_t, protocol::Hash>> entries) {

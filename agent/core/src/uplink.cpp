@@ -1,9 +1,11 @@
 #include "checkpoint/agent/uplink.hpp"
 
 #include <algorithm>
+#include <thread>
 #include <unordered_set>
 
 #include "checkpoint/agent/errors.hpp"
+#include "checkpoint/common/parallel.hpp"
 #include "checkpoint/protocol/batch.hpp"
 #include "checkpoint/protocol/record.hpp"
 
@@ -84,7 +86,9 @@ Status Uplink::ExtendChain(std::int64_t up_to) {
   protocol::Hash hash = **prev;
   std::int64_t seq = *head;
   while (seq < up_to) {
-    auto entries = outbox_.Range(seq, 1000);
+    // Chunks of up to 10,000: one commit (fsync) each, ~10 MB of entries at a time.
+    const auto chunk = static_cast<std::size_t>(std::min<std::int64_t>(10'000, up_to - seq));
+    auto entries = outbox_.Range(seq, chunk);
     if (!entries) return std::move(entries).error();
     if (entries->empty() || entries->front().seq != seq + 1) {
       return MakeError(SyncErrc::kChain, "outbox entry " + std::to_string(seq + 1) +
@@ -102,12 +106,11 @@ Status Uplink::ExtendChain(std::int64_t up_to) {
   return {};
 }
 
-Expected<RoundResult> Uplink::SendOnce() {
-  last_retry_after_.reset();
-  auto pending = outbox_.PendingBatch(options_.max_records, options_.max_bytes);
+Expected<Uplink::Prepared> Uplink::Prepare(std::span<const std::int64_t> in_flight) {
+  auto pending = outbox_.PendingBatch(options_.max_records, options_.max_bytes, in_flight);
   if (!pending) return std::move(pending).error().WithContext("cannot read the outbox");
-  RoundResult result;
-  if (pending->empty()) return result;
+  Prepared out;
+  if (pending->empty()) return out;
 
   std::int64_t max_seq = 0;
   for (const auto& e : *pending) max_seq = std::max(max_seq, e.seq);
@@ -116,47 +119,73 @@ Expected<RoundResult> Uplink::SendOnce() {
   protocol::Batch batch;
   batch.device_id = outbox_.device_id();
   batch.records.reserve(pending->size());
-  std::vector<std::int64_t> seqs;
-  for (const auto& e : *pending) {
-    auto prev = chain_.HashOf(e.seq - 1);
-    if (!prev) return std::move(prev).error();
-    if (!*prev) {
+  out.seqs.reserve(pending->size());
+  std::vector<std::int64_t> before;
+  before.reserve(pending->size());
+  for (const auto& e : *pending) before.push_back(e.seq - 1);
+  auto prevs = chain_.HashesOf(before);
+  if (!prevs) return std::move(prevs).error();
+  for (std::size_t i = 0; i < pending->size(); ++i) {
+    const store::OutboxEntry& e = (*pending)[i];
+    const auto& prev = (*prevs)[i];
+    if (!prev) {
       return MakeError(SyncErrc::kChain,
                        "no hash for record " + std::to_string(e.seq - 1) + " in the chain");
     }
-    protocol::Record r = ToRecord(e, **prev);
+    protocol::Record r = ToRecord(e, *prev);
     if (auto s = protocol::ValidateRecord(r); !s) {
       return MakeError(SyncErrc::kRejected, "outbox entry cannot be sent: " + s.error().message());
     }
-    protocol::SignRecord(r, key_);
-    seqs.push_back(r.seq);
+    out.seqs.push_back(r.seq);
     batch.records.push_back(std::move(r));
   }
+  SignAll(batch.records);
   auto body = protocol::EncodeBatch(batch);
   if (!body) return std::move(body).error();
-  if (auto s = outbox_.RecordAttempt(seqs); !s) return std::move(s).error();
-  result.sent = batch.records.size();
+  out.body = std::move(*body);
+  return out;
+}
 
-  auto res = http_.Post("/v1/records", protocol::kBatchContentType, *body);
-  if (!res) return std::move(res).error();
+void Uplink::SignAll(std::span<protocol::Record> records) const {
+  // Ed25519 signing is most of the agent's work (DeviceKey::Sign is thread-safe).
+  common::ParallelFor(records.size(), 128, options_.sign_threads,
+                      [&](std::size_t i) { protocol::SignRecord(records[i], key_); });
+}
+
+Expected<RoundResult> Uplink::Apply(const Prepared& batch, Expected<HttpResult> res) {
+  RoundResult result;
+  result.sent = batch.seqs.size();
+  // The attempt is counted with its outcome: with the synced mark, or here.
+  auto failed = [&](Error e) -> Expected<RoundResult> {
+    if (auto s = outbox_.RecordAttempt(batch.seqs); !s) {
+      log_.Warning("cannot count the attempt", {{"error", s.error().String()}});
+    }
+    return e;
+  };
+  if (!res) return failed(std::move(res).error());
   result.http_status = res->status;
   if (res->status != 200) {
     last_retry_after_ = res->retry_after;
-    return MakeError(SyncErrc::kHttp,
-                     "batch of " + std::to_string(result.sent) + " records: " + Describe(*res));
+    return failed(MakeError(SyncErrc::kHttp, "batch of " + std::to_string(result.sent) +
+                                                 " records: " + Describe(*res)));
   }
   auto ack = protocol::ParseAck(res->body);
-  if (!ack) return MakeError(SyncErrc::kProtocol, ack.error().message());
+  if (!ack) return failed(MakeError(SyncErrc::kProtocol, ack.error().message()));
   ObserveHqTime(ack->hq_time_ms);
 
   // Only what this batch carried: an answer naming other records changes nothing.
-  const std::unordered_set<std::int64_t> sent(seqs.begin(), seqs.end());
+  std::unordered_set<std::int64_t> unacked(batch.seqs.begin(), batch.seqs.end());
   std::vector<std::int64_t> acked;
+  acked.reserve(ack->acked.size());
   for (std::int64_t s : ack->acked) {
-    if (sent.contains(s)) acked.push_back(s);
+    if (unacked.erase(s) == 1) acked.push_back(s);
   }
   auto marked = outbox_.MarkSynced(acked, clock_.WallMs());
   if (!marked) return std::move(marked).error().WithContext("cannot mark records synced");
+  if (!unacked.empty()) {
+    const std::vector<std::int64_t> rest(unacked.begin(), unacked.end());
+    if (auto s = outbox_.RecordAttempt(rest); !s) return std::move(s).error();
+  }
   result.acked = static_cast<std::size_t>(*marked);
   result.duplicates = static_cast<std::size_t>(ack->duplicates);
   result.rejected = ack->rejected.size();
@@ -178,6 +207,14 @@ Expected<RoundResult> Uplink::SendOnce() {
                                     {"duplicates", result.duplicates},
                                     {"contiguous", result.contiguous}});
   return result;
+}
+
+Expected<RoundResult> Uplink::SendOnce() {
+  last_retry_after_.reset();
+  auto batch = Prepare({});
+  if (!batch) return std::move(batch).error();
+  if (batch->seqs.empty()) return RoundResult{};
+  return Apply(*batch, http_.Post("/v1/records", protocol::kBatchContentType, batch->body));
 }
 
 Expected<protocol::HeartbeatResponse> Uplink::Heartbeat() {
@@ -202,43 +239,90 @@ Expected<std::int64_t> Uplink::Purge() {
   return outbox_.PurgeSynced(clock_.WallMs() - (disk_low_ ? 0 : options_.retention.count()));
 }
 
+void Uplink::Housekeeping(std::int64_t& next_heartbeat, std::int64_t& next_purge,
+                          std::int64_t& next_disk_check) {
+  if (options_.disk_low && clock_.SteadyMs() >= next_disk_check) {
+    next_disk_check = clock_.SteadyMs() + options_.disk_check_every.count();
+    const bool low = options_.disk_low();
+    if (low && !disk_low_) log_.Warning("disk low: synced records are purged at once");
+    disk_low_ = low;
+    if (low) next_purge = clock_.SteadyMs();
+  }
+  if (clock_.SteadyMs() >= next_purge) {
+    next_purge = clock_.SteadyMs() + options_.purge_every.count();
+    auto purged = Purge();
+    if (!purged) {
+      log_.Warning("purge failed", {{"error", purged.error().String()}});
+    } else if (*purged > 0) {
+      log_.Info("purged synced records", {{"count", *purged}});
+    }
+  }
+  if (options_.heartbeat_every.count() > 0 && clock_.SteadyMs() >= next_heartbeat) {
+    next_heartbeat = clock_.SteadyMs() + options_.heartbeat_every.count();
+    auto hb = Heartbeat();
+    if (hb) {
+      log_.Info("heartbeat", {{"clock_offset_ms", hb->offset_ms}, {"contiguous", hb->contiguous}});
+    } else {
+      log_.Warning("heartbeat failed", {{"error", hb.error().String()}});
+    }
+  }
+}
+
 Status Uplink::Run(StopSignal& stop, bool until_empty) {
   std::int64_t next_heartbeat = clock_.SteadyMs();
   std::int64_t next_purge = clock_.SteadyMs();
   std::int64_t next_disk_check = clock_.SteadyMs();
   std::int64_t next_housekeeping = clock_.SteadyMs();
+  std::optional<Prepared> ready;  // prepared while the last batch was in flight
   while (!stop.stopped()) {
     if (options_.housekeeping && clock_.SteadyMs() >= next_housekeeping) {
       next_housekeeping = clock_.SteadyMs() + options_.housekeeping_every.count();
       options_.housekeeping();
     }
-    if (options_.disk_low && clock_.SteadyMs() >= next_disk_check) {
-      next_disk_check = clock_.SteadyMs() + options_.disk_check_every.count();
-      const bool low = options_.disk_low();
-      if (low && !disk_low_) log_.Warning("disk low: synced records are purged at once");
-      disk_low_ = low;
-      if (low) next_purge = clock_.SteadyMs();
-    }
-    if (clock_.SteadyMs() >= next_purge) {
-      next_purge = clock_.SteadyMs() + options_.purge_every.count();
-      auto purged = Purge();
-      if (!purged) {
-        log_.Warning("purge failed", {{"error", purged.error().String()}});
-      } else if (*purged > 0) {
-        log_.Info("purged synced records", {{"count", *purged}});
-      }
-    }
-    if (options_.heartbeat_every.count() > 0 && clock_.SteadyMs() >= next_heartbeat) {
-      next_heartbeat = clock_.SteadyMs() + options_.heartbeat_every.count();
-      auto hb = Heartbeat();
-      if (hb) {
-        log_.Info("heartbeat",
-                  {{"clock_offset_ms", hb->offset_ms}, {"contiguous", hb->contiguous}});
+    Housekeeping(next_heartbeat, next_purge, next_disk_check);
+    last_retry_after_.reset();
+    Expected<RoundResult> r = [&]() -> Expected<RoundResult> {
+      Prepared current;
+      if (ready) {
+        current = std::move(*ready);
+        ready.reset();
       } else {
-        log_.Warning("heartbeat failed", {{"error", hb.error().String()}});
+        auto p = Prepare({});
+        if (!p) return std::move(p).error();
+        current = std::move(*p);
       }
-    }
-    auto r = SendOnce();
+      if (current.seqs.empty()) return RoundResult{};
+      if (!options_.pipeline) {
+        return Apply(current, http_.Post("/v1/records", protocol::kBatchContentType, current.body));
+      }
+      // The request on a worker; the next batch here, from the records not in it.
+      std::optional<Expected<HttpResult>> answer;
+      {
+        std::jthread worker([&] {
+          answer.emplace(http_.Post("/v1/records", protocol::kBatchContentType, current.body));
+        });
+        const auto t0 = std::chrono::steady_clock::now();
+        std::vector<std::int64_t> in_flight = current.seqs;
+        std::sort(in_flight.begin(), in_flight.end());
+        auto next = Prepare(in_flight);
+        const auto t1 = std::chrono::steady_clock::now();
+        worker.join();
+        const auto t2 = std::chrono::steady_clock::now();
+        auto applied = Apply(current, std::move(*answer));
+        // Where a round's time goes: preparing the next batch while this one was in
+        // flight, then waiting for HQ's answer (zero when preparing took longer).
+        auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
+        log_.Debug("pipeline", {{"records", current.seqs.size()},
+                                {"prepare_ms", ms(t1 - t0)},
+                                {"wait_ms", ms(t2 - t1)},
+                                {"apply_ms", ms(std::chrono::steady_clock::now() - t2)}});
+        if (!applied) return applied;
+        if (!next) return std::move(next).error();
+        // After a round with rejections the next one starts afresh, after the backoff.
+        if (applied->rejected == 0 && !next->seqs.empty()) ready = std::move(*next);
+        return applied;
+      }
+    }();
     if (r && r->rejected == 0) {
       backoff_.Reset();
       if (r->sent > 0) continue;

@@ -105,8 +105,8 @@ std::string BatchJsonLines(const Batch& batch) {
   return out;
 }
 
-Expected<std::string> EncodeBatch(const Batch& batch) {
-  return Compress(BatchJsonLines(batch));
+Expected<std::string> EncodeBatch(const Batch& batch, int level) {
+  return Compress(BatchJsonLines(batch), level);
 }
 
 Expected<Batch> ParseBatchJsonLines(std::string_view text, const BatchLimits& limits) {
@@ -184,12 +184,12 @@ Expected<Batch> DecodeBatch(std::string_view body, const BatchLimits& limits) {
   return ParseBatchJsonLines(*text, limits);
 }
 
-Expected<std::string> Compress(std::string_view data) {
+Expected<std::string> Compress(std::string_view data, int level) {
   uLongf bound = compressBound(static_cast<uLong>(data.size()));
   std::string out(bound, '\0');
   if (compress2(reinterpret_cast<Bytef*>(out.data()), &bound,
                 reinterpret_cast<const Bytef*>(data.data()), static_cast<uLong>(data.size()),
-                6) != Z_OK) {
+                level) != Z_OK) {
     return MakeError(ProtocolErrc::kCrypto, "zlib compression failed");
   }
   out.resize(bound);

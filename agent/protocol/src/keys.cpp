@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <sodium.h>
 #include <sys/stat.h>
 
 #include <cstdlib>
@@ -21,9 +22,6 @@ struct BioFree {
 };
 struct PkeyFree {
   void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
 };
 struct X509Free {
   void operator()(X509* x) const { X509_free(x); }
@@ -44,8 +42,31 @@ std::string BioString(BIO* b) {
 }
 }  // namespace
 
+// libsodium must be initialised once before use (sodium_init is idempotent and
+// thread-safe); it fails only without a source of randomness, which signing and
+// verifying do not use.
+bool SodiumReady() {
+  static const bool ready = sodium_init() >= 0;
+  return ready;
+}
+
 struct DeviceKey::Impl {
+  explicit Impl(PkeyPtr k) : key(std::move(k)) {
+    // libsodium's form of the same key: seed (the raw private key) || public key.
+    unsigned char seed[crypto_sign_SEEDBYTES];
+    std::size_t len = sizeof seed;
+    unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+    if (!SodiumReady() || EVP_PKEY_get_raw_private_key(key.get(), seed, &len) != 1 ||
+        len != sizeof seed || crypto_sign_seed_keypair(pk, secret.data(), seed) != 0) {
+      std::abort();  // an Ed25519 private key always has a 32-byte seed
+    }
+    sodium_memzero(seed, sizeof seed);
+  }
+  ~Impl() { sodium_memzero(secret.data(), secret.size()); }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
   PkeyPtr key;
+  std::array<unsigned char, crypto_sign_SECRETKEYBYTES> secret{};
 };
 
 DeviceKey::DeviceKey(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -56,9 +77,7 @@ DeviceKey::~DeviceKey() = default;
 Expected<DeviceKey> DeviceKey::Generate() {
   PkeyPtr k(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
   if (!k) return MakeError(ProtocolErrc::kCrypto, "cannot generate an Ed25519 key");
-  auto impl = std::make_unique<Impl>();
-  impl->key = std::move(k);
-  return DeviceKey(std::move(impl));
+  return DeviceKey(std::make_unique<Impl>(std::move(k)));
 }
 
 Expected<DeviceKey> DeviceKey::FromPem(std::string_view pem) {
@@ -69,9 +88,7 @@ Expected<DeviceKey> DeviceKey::FromPem(std::string_view pem) {
   if (EVP_PKEY_get_id(k.get()) != EVP_PKEY_ED25519) {
     return MakeError(ProtocolErrc::kBadKey, "the device key must be Ed25519");
   }
-  auto impl = std::make_unique<Impl>();
-  impl->key = std::move(k);
-  return DeviceKey(std::move(impl));
+  return DeviceKey(std::make_unique<Impl>(std::move(k)));
 }
 
 Expected<DeviceKey> DeviceKey::Load(const std::filesystem::path& path) {
@@ -119,14 +136,11 @@ PublicKey DeviceKey::Public() const {
 }
 
 Signature DeviceKey::Sign(std::string_view message) const {
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
   Signature sig{};
-  std::size_t len = sig.size();
-  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, impl_->key.get()) != 1 ||
-      EVP_DigestSign(ctx.get(), sig.data(), &len,
-                     reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1 ||
-      len != sig.size()) {
-    std::abort();  // Ed25519 signing cannot fail on a valid key except out of memory
+  if (crypto_sign_detached(sig.data(), nullptr,
+                           reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+                           impl_->secret.data()) != 0) {
+    std::abort();  // Ed25519 signing cannot fail on a valid key
   }
   return sig;
 }
@@ -151,13 +165,12 @@ Expected<std::string> DeviceKey::MakeCsrPem(std::string_view device_id) const {
 }
 
 bool Verify(const PublicKey& key, std::string_view message, const Signature& signature) {
-  PkeyPtr pk(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, key.data(), key.size()));
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
-  if (!pk || !ctx) return false;
-  if (EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pk.get()) != 1) return false;
-  return EVP_DigestVerify(ctx.get(), signature.data(), signature.size(),
-                          reinterpret_cast<const unsigned char*>(message.data()),
-                          message.size()) == 1;
+  static_assert(sizeof(PublicKey) == crypto_sign_PUBLICKEYBYTES &&
+                sizeof(Signature) == crypto_sign_BYTES);
+  return SodiumReady() &&
+         crypto_sign_verify_detached(signature.data(),
+                                     reinterpret_cast<const unsigned char*>(message.data()),
+                                     message.size(), key.data()) == 0;
 }
 
 Expected<PublicKey> PublicKeyOfCertificate(std::string_view cert_pem) {

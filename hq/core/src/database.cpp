@@ -95,6 +95,57 @@ CREATE TABLE bundles (
 ) WITHOUT ROWID;
 )sql",
      "DROP TABLE bundles;"},
+    // A record (~1.1 KB with hash, prev and signature) is larger than what a leaf of
+    // a WITHOUT ROWID table keeps inline (~1,000 bytes of a 4 KiB page), so each one
+    // also took an overflow page: 4.5 KB a record on disk, twice through the WAL. A
+    // rowid table keeps rows whole; (device_id, seq) stays unique by its index, which
+    // also serves the contiguous-prefix walk without reading the rows.
+    {4, "records_rowid",
+     R"sql(
+CREATE TABLE records_v2 (
+  id             INTEGER PRIMARY KEY,
+  device_id      TEXT    NOT NULL,
+  seq            INTEGER NOT NULL CHECK (seq > 0),
+  lane           INTEGER NOT NULL CHECK (lane BETWEEN 0 AND 2),
+  record_type    TEXT    NOT NULL,
+  record_uuid    TEXT    NOT NULL,
+  device_time_ms INTEGER NOT NULL,
+  received_at_ms INTEGER NOT NULL,
+  prev           BLOB    NOT NULL,
+  hash           BLOB    NOT NULL,
+  payload        BLOB    NOT NULL,
+  signature      BLOB    NOT NULL,
+  UNIQUE (device_id, seq)
+);
+INSERT INTO records_v2(device_id, seq, lane, record_type, record_uuid, device_time_ms,
+                       received_at_ms, prev, hash, payload, signature)
+  SELECT device_id, seq, lane, record_type, record_uuid, device_time_ms, received_at_ms, prev,
+         hash, payload, signature FROM records ORDER BY device_id, seq;
+DROP TABLE records;
+ALTER TABLE records_v2 RENAME TO records;
+CREATE INDEX records_by_time ON records(device_time_ms, device_id, seq);
+)sql",
+     R"sql(
+CREATE TABLE records_v1 (
+  device_id      TEXT    NOT NULL,
+  seq            INTEGER NOT NULL CHECK (seq > 0),
+  lane           INTEGER NOT NULL CHECK (lane BETWEEN 0 AND 2),
+  record_type    TEXT    NOT NULL,
+  record_uuid    TEXT    NOT NULL,
+  device_time_ms INTEGER NOT NULL,
+  received_at_ms INTEGER NOT NULL,
+  prev           BLOB    NOT NULL,
+  hash           BLOB    NOT NULL,
+  payload        BLOB    NOT NULL,
+  signature      BLOB    NOT NULL,
+  PRIMARY KEY (device_id, seq)
+) WITHOUT ROWID;
+INSERT INTO records_v1 SELECT device_id, seq, lane, record_type, record_uuid, device_time_ms,
+  received_at_ms, prev, hash, payload, signature FROM records;
+DROP TABLE records;
+ALTER TABLE records_v1 RENAME TO records;
+CREATE INDEX records_by_time ON records(device_time_ms, device_id, seq);
+)sql"},
 };
 
 store::Blob AsBlob(std::span<const std::uint8_t> b) {
@@ -231,10 +282,15 @@ IngestItem CheckRecord(const DeviceInfo& device, const protocol::Record& record)
   item.record = &record;
   if (record.device_id != device.device_id || !protocol::ValidateRecord(record)) {
     item.check = IngestItem::Check::kInvalid;
-  } else if (!protocol::VerifyRecord(record, device.public_key)) {
+    return item;
+  }
+  // The canonical bytes once, for the signature and the hash (VerifyRecord and
+  // RecordHash would build them each).
+  const std::string bytes = protocol::CanonicalBytes(record);
+  if (!protocol::Verify(device.public_key, bytes, record.sig)) {
     item.check = IngestItem::Check::kBadSignature;
   } else {
-    item.hash = protocol::RecordHash(record);
+    item.hash = common::Sha256::Of(bytes);
   }
   return item;
 }
@@ -340,6 +396,11 @@ Expected<protocol::Ack> HqDatabase::Ingest(std::string_view device_id,
   if (!up) return std::move(up).error();
   CP_TRY(up->BindAll(device_id, contiguous));
   CP_TRY(up->Run());
+  // No statement may still be reading at the commit: one that is keeps a read
+  // transaction open, and SQLite's automatic checkpoint then never copies the WAL
+  // back (it grew by gigabytes over a long backlog).
+  CP_TRY(find->Reset());
+  CP_TRY(next->Reset());
   CP_TRY(tx->Commit());
   ack.contiguous = contiguous;
   ack.hq_time_ms = now_ms;

@@ -15,6 +15,7 @@
 #include <span>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "checkpoint/common/error.hpp"
 #include "checkpoint/protocol/record.hpp"
@@ -30,6 +31,8 @@ class ChainState {
   Expected<std::int64_t> Head();
   // The hash of record `seq` (the genesis hash for 0); nullopt when not chained or pruned.
   Expected<std::optional<protocol::Hash>> HashOf(std::int64_t seq);
+  // HashOf for each of `seqs`, with one prepared statement.
+  Expected<std::vector<std::optional<protocol::Hash>>> HashesOf(std::span<const std::int64_t> seqs);
   // Appends hashes in one transaction (seqs must continue the head).
   Status Append(std::span<const std::pair<std::int64_t, protocol::Hash>> entries);
   // Forgets hashes of seq < before, always keeping the head.

@@ -7,7 +7,15 @@
 // Order: the outbox gives the priority lane (alerts, officer decisions) first, then
 // by sequence; the chain is by sequence whatever the sending order.
 //
-// Thread-safety: an Uplink and everything it was given belong to one thread;
+// Pipelining (UplinkOptions::pipeline): while one batch is in flight, Run reads,
+// chains, signs and compresses the next one (records not in flight). One request
+// is in flight at a time, and a record is still marked synced only when the answer
+// to the batch that carried it lists it; a failed round discards the prepared batch
+// (its records are read again). The HttpClient is used by one worker thread at a
+// time during Run; the outbox and chain state stay on the calling thread.
+//
+// Thread-safety: an Uplink and everything it was given belong to one thread (Run
+// hands the HttpClient to its worker only while that thread waits for it);
 // StopSignal::Stop may be called from any thread.
 
 #include <chrono>
@@ -16,6 +24,9 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <span>
+#include <string>
+#include <vector>
 
 #include "checkpoint/agent/chain.hpp"
 #include "checkpoint/agent/http_client.hpp"
@@ -45,8 +56,12 @@ class StopSignal {
 };
 
 struct UplinkOptions {
-  std::size_t max_records = 500;       // per batch
-  std::size_t max_bytes = 512u << 10;  // payload bytes per batch (one larger record goes alone)
+  std::size_t max_records = 2000;    // per batch
+  std::size_t max_bytes = 2u << 20;  // payload bytes per batch (one larger record goes alone)
+  // Run prepares the next batch while the current one is in flight.
+  bool pipeline = true;
+  // Threads that sign a batch's records (the calling thread included); 0: one per core.
+  unsigned sign_threads = 0;
   common::ExponentialBackoff::Options backoff{};
   std::chrono::milliseconds max_retry_after{3'600'000};  // cap on HQ's Retry-After
   std::chrono::milliseconds idle_poll{2'000};            // outbox empty: look again after
@@ -103,8 +118,23 @@ class Uplink {
   std::optional<std::int64_t> last_clock_offset_ms() const { return clock_offset_ms_; }
 
  private:
+  // A batch ready to send: the records' seqs and the encoded body.
+  struct Prepared {
+    std::vector<std::int64_t> seqs;  // in batch order
+    std::string body;
+  };
+  // Reads the next batch (leaving out `in_flight`, sorted), chains, signs and encodes
+  // it, and counts the attempt; an empty Prepared when nothing else is pending.
+  Expected<Prepared> Prepare(std::span<const std::int64_t> in_flight);
+  // Applies HQ's answer to a sent batch: marks acknowledged records synced.
+  Expected<RoundResult> Apply(const Prepared& batch, Expected<HttpResult> res);
+  // Signs every record, on options_.sign_threads threads.
+  void SignAll(std::span<protocol::Record> records) const;
   Status ExtendChain(std::int64_t up_to);
   void ObserveHqTime(std::int64_t hq_time_ms);
+  // Runs the disk check, purge and heartbeat when due.
+  void Housekeeping(std::int64_t& next_heartbeat, std::int64_t& next_purge,
+                    std::int64_t& next_disk_check);
 
   store::Outbox& outbox_;
   ChainState& chain_;

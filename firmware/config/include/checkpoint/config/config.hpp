@@ -50,9 +50,9 @@ struct RiskConfig {
 
 // [sync]: checkpoint-sync's link to HQ (docs/protocol.md).
 struct SyncConfig {
-  std::string hq_url;  // "https://hq.example.org:8443"; empty: sync not configured
-  std::size_t batch_records = 500;
-  std::size_t batch_bytes = 512u << 10;   // payload bytes per batch
+  std::string hq_url;                  // "https://hq.example.org:8443"; empty: sync not configured
+  std::size_t batch_records = 2000;    // bench/RESULTS.md "Sync": fewer commits a record
+  std::size_t batch_bytes = 2u << 20;  // payload bytes per batch
   std::chrono::hours retention{7 * 24};   // synced records kept this long
   std::string proxy;                      // "http://proxy:3128"; empty: direct
   std::int64_t max_send_bytes_per_s = 0;  // 0: no bandwidth cap

@@ -52,7 +52,10 @@ class Outbox {
   // The oldest unsynced entries, priority lane first, then by sequence. Stops at
   // max_count entries or before max_bytes of payload; always returns at least one
   // entry when any is pending, so an oversized entry cannot block the queue.
-  Expected<std::vector<OutboxEntry>> PendingBatch(std::size_t max_count, std::size_t max_bytes);
+  // Entries whose seq is in `skip` (sorted ascending; e.g. a batch in flight) are
+  // passed over.
+  Expected<std::vector<OutboxEntry>> PendingBatch(std::size_t max_count, std::size_t max_bytes,
+                                                  std::span<const std::int64_t> skip = {});
   // Entries with seq > after_seq, synced or not, in sequence order, at most
   // max_count (the sync agent hashes its chain in this order).
   Expected<std::vector<OutboxEntry>> Range(std::int64_t after_seq, std::size_t max_count);
@@ -60,9 +63,10 @@ class Outbox {
   // The lowest sequence number not yet synced, in any lane; nullopt when none is.
   Expected<std::optional<std::int64_t>> OldestPending();
 
-  // Marks entries synced (idempotent: already-synced entries keep their first time).
-  // Returns how many changed.
+  // Marks entries synced and counts the attempt that carried them (idempotent:
+  // already-synced entries keep their first time and count). Returns how many changed.
   Expected<std::int64_t> MarkSynced(std::span<const std::int64_t> seqs, std::int64_t now_ms);
+  // Counts an attempt that did not sync the entries (failed, rejected, unanswered).
   Status RecordAttempt(std::span<const std::int64_t> seqs);
 
   Expected<OutboxStats> Stats();

@@ -11,6 +11,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,9 @@ class HqService {
   struct Options {
     int device_cert_days = 365;
     protocol::BatchLimits limits;
+    // Threads that check a batch's signatures and hashes together (the request's
+    // own thread included); 0: one per core.
+    unsigned verify_threads = 0;
   };
 
   HqService(HqDatabase db, CertificateAuthority ca, const common::Clock& clock, log::Logger logger,
@@ -69,6 +73,9 @@ class HqService {
   HttpResponse ListBundles(const HttpRequest& request);
   HttpResponse GetBundle(const HttpRequest& request);
   Expected<DeviceInfo> Authenticate(const HttpRequest& request);
+  // CheckRecord of every record into items (same size), on verify_threads threads.
+  void CheckAll(const DeviceInfo& device, std::span<const protocol::Record> records,
+                std::span<IngestItem> items) const;
 
   std::mutex mu_;
   HqDatabase db_;
