@@ -8,19 +8,14 @@
 
 #include "checkpoint/protocol/bundle.hpp"
 #include "checkpoint/protocol/errors.hpp"
+#include "protocol_failed.hpp"
 
 using namespace checkpoint;
 using namespace checkpoint::protocol;
 
 namespace {
 
-template <typename T>
-bool Failed(const Expected<T>& r) {
-  if (r) return false;
-  if (r.error().code().category() != ProtocolCategory()) __builtin_trap();
-  if (r.error().message().empty()) __builtin_trap();
-  return true;
-}
+using fuzz::Failed;
 
 void CheckManifest(const BundleManifest& m) {
   if (!ValidateBundleManifest(m)) __builtin_trap();

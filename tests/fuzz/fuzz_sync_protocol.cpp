@@ -9,19 +9,14 @@
 #include "checkpoint/protocol/batch.hpp"
 #include "checkpoint/protocol/errors.hpp"
 #include "checkpoint/protocol/messages.hpp"
+#include "protocol_failed.hpp"
 
 using namespace checkpoint;
 using namespace checkpoint::protocol;
 
 namespace {
 
-template <typename T>
-bool Failed(const Expected<T>& r) {
-  if (r) return false;
-  if (r.error().code().category() != ProtocolCategory()) __builtin_trap();
-  if (r.error().message().empty()) __builtin_trap();
-  return true;
-}
+using fuzz::Failed;
 
 void CheckBatch(const Expected<Batch>& b) {
   if (Failed(b)) return;

@@ -59,6 +59,15 @@ void Plant(TestHq& hq, const std::string& kind, std::int64_t version, const std:
     return 0;
   });
 }
+// Bytes already held for `name` in the downlink's partial directory, as an earlier
+// attempt (or another payload under the same name) would have left them.
+void HoldPartial(const std::filesystem::path& dir, const std::string& name,
+                 const std::string& bytes) {
+  Must(common::EnsurePrivateDirectory(dir));
+  Must(common::EnsurePrivateDirectory(dir / "partial"));
+  Must(common::WriteFileAtomic(dir / "partial" / name, bytes));
+}
+
 }  // namespace
 
 TEST_CASE("published bundles are downloaded, verified and installed", "[sync][downlink]") {
@@ -340,9 +349,7 @@ TEST_CASE("a partial download of a payload that changed is not spliced (If-Range
   auto m = hq.Publish({.kind = "config", .payload = payload});
   TestDownlink dl(d, hq);
   // Bytes left over from another payload under the same name.
-  Must(common::EnsurePrivateDirectory(dl.dir));
-  Must(common::EnsurePrivateDirectory(dl.dir / "partial"));
-  Must(common::WriteFileAtomic(dl.dir / "partial" / "config-1.part", RandomBytes(4'000, 4)));
+  HoldPartial(dl.dir, "config-1.part", RandomBytes(4'000, 4));
   hq.Sql("UPDATE bundles SET sha256 = 'changed' WHERE kind = 'config'");  // another ETag
   auto round = Must(dl.downlink.SyncOnce());
   CHECK(dl.client->statuses.back() == 200);  // the whole payload, not a range
@@ -423,10 +430,8 @@ TEST_CASE("held bytes that do not verify are fetched again before anything is re
   const std::string payload = RandomBytes(5'000, 5);
   auto m = hq.Publish({.kind = "crl", .payload = payload});
   TestDownlink dl(d, hq);
-  Must(common::EnsurePrivateDirectory(dl.dir));
-  Must(common::EnsurePrivateDirectory(dl.dir / "partial"));
   // As long as the payload, but other bytes (a disk error, an older attempt).
-  Must(common::WriteFileAtomic(dl.dir / "partial" / "crl-1.part", RandomBytes(5'000, 6)));
+  HoldPartial(dl.dir, "crl-1.part", RandomBytes(5'000, 6));
   auto round = Must(dl.downlink.SyncOnce());
   CHECK(round.refused.empty());
   REQUIRE(round.installed.size() == 1);

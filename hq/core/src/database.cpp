@@ -161,14 +161,15 @@ bool CopyFixed(const std::string& bytes, std::array<std::uint8_t, N>& out) {
   std::memcpy(out.data(), bytes.data(), N);
   return true;
 }
-std::string TokenHash(std::string_view token) {
-  return common::ToHex(common::Sha256::Of(token));
-}
 #define CP_TRY(expr)                                         \
   do {                                                       \
     if (auto s_ = (expr); !s_) return std::move(s_).error(); \
   } while (0)
 }  // namespace
+
+std::string TokenDigest(std::string_view token) {
+  return common::ToHex(common::Sha256::Of(token));
+}
 
 std::span<const store::Migration> HqMigrations() {
   return kMigrations;
@@ -190,7 +191,7 @@ Status HqDatabase::AddToken(std::string_view token, std::string_view device_id, 
       "VALUES (?, ?, ?, ?, ?)");
   if (!st) return std::move(st).error();
   // A default string_view has no data and would bind as NULL: bind a string.
-  CP_TRY(st->BindAll(TokenHash(token), device_id, now_ms, expires_at_ms, std::string(site)));
+  CP_TRY(st->BindAll(TokenDigest(token), device_id, now_ms, expires_at_ms, std::string(site)));
   return st->Run();
 }
 
@@ -200,7 +201,7 @@ Expected<bool> HqDatabase::ConsumeToken(std::string_view token, std::string_view
       "UPDATE enroll_tokens SET used_at_ms = ? WHERE token_sha256 = ? AND device_id = ? "
       "AND used_at_ms IS NULL AND expires_at_ms > ?");
   if (!st) return std::move(st).error();
-  CP_TRY(st->BindAll(now_ms, TokenHash(token), device_id, now_ms));
+  CP_TRY(st->BindAll(now_ms, TokenDigest(token), device_id, now_ms));
   CP_TRY(st->Run());
   return db_->Changes() == 1;
 }

@@ -5,8 +5,8 @@
 #include <set>
 
 #include "checkpoint/common/base64.hpp"
-#include "checkpoint/common/sha256.hpp"
 #include "checkpoint/common/text.hpp"
+#include "checkpoint/hq/database.hpp"
 
 namespace checkpoint::hq {
 
@@ -17,10 +17,6 @@ using nlohmann::json;
   do {                                                       \
     if (auto s_ = (expr); !s_) return std::move(s_).error(); \
   } while (0)
-
-std::string TokenHash(std::string_view token) {
-  return common::ToHex(common::Sha256::Of(token));
-}
 
 // Records nest at most this deep for the summary's parser (the daemon's are far
 // shallower); deeper payloads count as unreadable rather than reach the parser.
@@ -45,7 +41,7 @@ Status AddApiToken(store::Connection& db, std::string_view token, std::string_vi
   auto st = db.Prepare(
       "INSERT INTO api_tokens(token_sha256, name, created_at_ms, expires_at_ms) VALUES (?,?,?,?)");
   if (!st) return std::move(st).error();
-  CP_TRY(st->BindAll(TokenHash(token), name, now_ms, expires_at_ms));
+  CP_TRY(st->BindAll(TokenDigest(token), name, now_ms, expires_at_ms));
   return st->Run();
 }
 
@@ -54,7 +50,7 @@ Expected<std::optional<std::string>> CheckApiToken(store::Connection& db, std::s
   auto st = db.Prepare(
       "SELECT name FROM api_tokens WHERE token_sha256 = ? AND revoked = 0 AND expires_at_ms > ?");
   if (!st) return std::move(st).error();
-  CP_TRY(st->BindAll(TokenHash(token), now_ms));
+  CP_TRY(st->BindAll(TokenDigest(token), now_ms));
   auto row = st->Step();
   if (!row) return std::move(row).error();
   if (!*row) return std::optional<std::string>();

@@ -26,6 +26,9 @@ namespace checkpoint::hq {
 
 std::span<const store::Migration> HqMigrations();
 
+// What HQ stores instead of a token (enrollment or API): SHA-256, lower-case hex.
+std::string TokenDigest(std::string_view token);
+
 struct DeviceInfo {
   std::string device_id;
   protocol::PublicKey public_key{};
