@@ -6,6 +6,11 @@
 //   screen_bench full [persons] [documents] [queries]
 // SCREEN_BENCH_VERBOSE=1 also prints the slowest queries and every brute-force hit
 // the index missed (stderr).
+// SCREEN_BENCH_TAIL=FILE: the tail, measured apart. The first run writes the indexes
+// of the slowest 2 % of queries (by CPU time) to FILE; every run screens those queries
+// again (ten rounds, each query's least CPU time) and prints their mean, and under
+// `valgrind --tool=callgrind --instr-atstart=no` counts the instructions of one round
+// of them alone: a figure two builds can be compared by on a shared machine.
 //
 // The list is generated (fixed seed): surnames and given names with a Zipf-like
 // spread over large generated pools, a fifth of the entries listed in Cyrillic, some
@@ -25,6 +30,13 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#else
+#define CALLGRIND_START_INSTRUMENTATION
+#define CALLGRIND_STOP_INSTRUMENTATION
+#endif
 
 #include "checkpoint/risk/person_index.hpp"
 #include "checkpoint/risk/watchlist.hpp"
@@ -470,6 +482,37 @@ int main(int argc, char** argv) {
     }
     std::printf("{\"rounds\":%s,\"least_cpu_p50_us\":%.1f,\"least_cpu_p99_us\":%.1f}\n", r,
                 Percentile(least, 0.5), Percentile(least, 0.99));
+  }
+  if (const char* file = std::getenv("SCREEN_BENCH_TAIL"); file != nullptr) {
+    std::vector<std::size_t> tail;
+    if (std::ifstream in(file); in) {
+      for (std::size_t i; in >> i;) {
+        if (i < queries.size()) tail.push_back(i);
+      }
+    } else {
+      tail.resize(queries.size());
+      for (std::size_t i = 0; i < tail.size(); ++i) tail[i] = i;
+      std::sort(tail.begin(), tail.end(), [&](auto a, auto b) { return cpu[a] > cpu[b]; });
+      tail.resize(std::max<std::size_t>(1, queries.size() / 50));
+      std::ofstream out(file);
+      for (std::size_t i : tail) out << i << '\n';
+    }
+    CALLGRIND_START_INSTRUMENTATION;
+    for (std::size_t i : tail) (void)idx.Screen(queries[i].q, o);
+    CALLGRIND_STOP_INSTRUMENTATION;
+    std::vector<double> least(tail.size(), 1e30);
+    for (int round = 0; round < 10; ++round) {
+      for (std::size_t j = 0; j < tail.size(); ++j) {
+        const double c = ThreadCpuMicros();
+        (void)idx.Screen(queries[tail[j]].q, o);
+        least[j] = std::min(least[j], ThreadCpuMicros() - c);
+      }
+    }
+    double sum = 0;
+    for (double v : least) sum += v;
+    std::printf(
+        "{\"tail_queries\":%zu,\"tail_least_cpu_mean_us\":%.1f,\"tail_least_cpu_max_us\":%.1f}\n",
+        tail.size(), sum / static_cast<double>(tail.size()), Percentile(least, 1.0));
   }
   if (std::getenv("SCREEN_BENCH_VERBOSE") != nullptr) {
     std::vector<std::size_t> slow(queries.size());

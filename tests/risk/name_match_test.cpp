@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <random>
 #include <string>
+#include <vector>
 
 using namespace checkpoint::risk;
 
@@ -129,4 +130,72 @@ TEST_CASE("OsaPattern agrees with the dynamic programme on every pair tried") {
   CHECK(OsaPattern("").Distance("ABC", 5) == 3);
   CHECK(OsaPattern("CA").Distance("ABC", 5) == 3);  // OSA, not Damerau: no edit of a moved pair
   CHECK(OsaPattern("ABCD").Distance("ABDC", 3) == 1);
+}
+
+TEST_CASE("a similarity cache changes no score and forgets at Clear", "[risk][names]") {
+  // Listed names over a small vocabulary of interned words (one string per word, as
+  // the index's dictionary holds them), compared with queries with and without the
+  // cache: the scores and the explanations must be identical.
+  const std::vector<std::string> words = {
+      "IVANOV",    "IVANOVA",   "PETRO",       "PETROV", "SERGEI",     "SERGIY",
+      "GARCIA",    "LOPEZ",     "GARCIALOPEZ", "MARIA",  "SHEVCHENKO", "SCHEWTSCHENKO",
+      "OLEKSANDR", "ALEKSANDR", "AL",          "NGUYEN", "VAN"};
+  std::vector<std::string> skeletons;
+  for (const auto& w : words) skeletons.push_back(Skeleton(w));
+  std::mt19937 rng(7);
+  auto name = [&](std::size_t n) {
+    NameView v;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t k = rng() % words.size();
+      v.tokens[i] = words[k];
+      v.skeletons[i] = skeletons[k];
+    }
+    v.size = n;
+    return v;
+  };
+  std::vector<NameView> entries;
+  for (int i = 0; i < 300; ++i) entries.push_back(name(1 + rng() % 4));
+  const std::vector<std::string> queries = {
+      "IVANOV<<SERGEI",      "IVANOVA<<MARIA",       "GARCIA<LOPEZ<<MARIA", "GARCIALOPEZ<<MARIA",
+      "SEVCENKO<<OLEKSANDR", "PETROV<<SERGIY<PETRO", "NGUYEN<VAN<<AL"};
+  SimilarityCache cache;
+  std::size_t compared = 0, matched = 0;
+  for (int round = 0; round < 2; ++round) {
+    for (const auto& text : queries) {
+      const NameTokens qt = NameTokens::FromMrz(text);
+      const PreparedName q(qt.View());
+      cache.Clear();
+      for (const NameView& e : entries) {
+        const PreparedName pe(e);
+        const NameScore plain = CompareNames(q, pe, true);
+        const NameScore cached = CompareNames(q, pe, true, &cache);
+        REQUIRE(cached.score == plain.score);
+        REQUIRE(cached.pairs.size() == plain.pairs.size());
+        for (std::size_t i = 0; i < plain.pairs.size(); ++i) {
+          CHECK(cached.pairs[i].query == plain.pairs[i].query);
+          CHECK(cached.pairs[i].entry == plain.pairs[i].entry);
+          CHECK(cached.pairs[i].similarity == plain.pairs[i].similarity);
+        }
+        ++compared;
+        matched += plain.score > 0.5 ? 1 : 0;
+      }
+    }
+  }
+  CHECK(compared == 2 * queries.size() * entries.size());
+  CHECK(matched > 100);  // the comparisons exercised real pairs, not only misses
+
+  // Without Clear the cache would answer for the previous query's unit 0: it must not
+  // be used across queries, and Clear makes it forget.
+  const NameTokens a = NameTokens::FromMrz("IVANOV"), b = NameTokens::FromMrz("PETROV");
+  const PreparedName qa(a.View()), qb(b.View());
+  NameView ivanov;
+  ivanov.tokens[0] = words[0];
+  ivanov.skeletons[0] = skeletons[0];
+  ivanov.size = 1;
+  const PreparedName e(ivanov);
+  cache.Clear();
+  CHECK(CompareNames(qa, e, false, &cache).score == 1.0);
+  cache.Clear();
+  CHECK(CompareNames(qb, e, false, &cache).score == CompareNames(qb, e, false).score);
+  CHECK(CompareNames(qb, e, false).score < 0.9);
 }

@@ -1,7 +1,6 @@
 #include "checkpoint/risk/name_match.hpp"
 
 #include <algorithm>
-#include <bit>
 
 namespace checkpoint::risk {
 namespace {
@@ -149,7 +148,7 @@ double Similarity(std::string_view a, std::string_view b, std::uint32_t la, std:
   const std::size_t longest = std::max(TokenLength(a), TokenLength(b));
   if (longest == 0) return 0;
   const int limit = MaxWordEdits(longest);
-  if ((std::popcount(la ^ lb) + 1) / 2 > limit) return 0;
+  if ((CountBits(la ^ lb) + 1) / 2 > limit) return 0;
   const int d = OsaDistance(a, b, limit);
   if (d > limit) return 0;
   return 1.0 - static_cast<double>(d) / static_cast<double>(longest);
@@ -244,9 +243,14 @@ PreparedName::PreparedName(const NameView& name) : name_(name) {
     u.first = static_cast<std::uint8_t>(i);
     u.count = 2;
   }
-  for (std::size_t i = 0; i < size_; ++i) {
+  for (std::size_t i = 0; i < n; ++i) {
     unit_[i].letters = Letters(unit_[i].text);
     unit_[i].skeleton_letters = Letters(unit_[i].skeleton);
+  }
+  for (std::size_t i = n; i < size_; ++i) {  // a joined pair: its two words' letters
+    const Unit &a = unit_[unit_[i].first], &b = unit_[unit_[i].first + 1U];
+    unit_[i].letters = a.letters | b.letters;
+    unit_[i].skeleton_letters = a.skeleton_letters | b.skeleton_letters;
   }
 }
 
@@ -268,7 +272,17 @@ std::string UnitText(const NameView& v, const PreparedName::Unit& u) {
 
 }  // namespace
 
-NameScore CompareNames(const PreparedName& q, const PreparedName& e, bool explain) {
+SimilarityCache::SimilarityCache() : slots_(std::size_t{1} << kBits) {}
+
+void SimilarityCache::Clear() noexcept {
+  if (++generation_ == 0) {  // wrapped: no slot may look current
+    std::fill(slots_.begin(), slots_.end(), Slot{});
+    generation_ = 1;
+  }
+}
+
+NameScore CompareNames(const PreparedName& q, const PreparedName& e, bool explain,
+                       SimilarityCache* cache) {
   NameScore result;
   if (q.size() == 0 || e.size() == 0 || q.total_length() == 0 || e.total_length() == 0) {
     return result;
@@ -285,7 +299,9 @@ NameScore CompareNames(const PreparedName& q, const PreparedName& e, bool explai
       if (static_cast<double>(hi - lo) > (1.0 - kMinTokenSimilarity) * static_cast<double>(hi)) {
         continue;
       }
-      const double s = UnitSimilarity(a, b);
+      const double s = cache != nullptr && b.count == 1
+                           ? cache->Get(i, b.text, [&] { return UnitSimilarity(a, b); })
+                           : UnitSimilarity(a, b);
       if (s >= kMinTokenSimilarity) cands[n++] = {s, i, j};
     }
   }

@@ -305,7 +305,7 @@ struct DeletionIndex {
       ForEach(PrefixHash(v), [&](std::uint32_t i) {
         // An edit changes at most two letters of the letter set: most candidates
         // sharing a prefix are ruled out here.
-        if (std::popcount(letters[i] ^ query_letters) > 4) return;
+        if (CountBits(letters[i] ^ query_letters) > 4) return;
         const std::size_t n = dict.arena().Length(i);
         const std::size_t longest = std::max(s.size(), n);
         if (MaxWordEdits(longest) >= 2 && longest - std::min(s.size(), n) <= 2) {
@@ -485,14 +485,14 @@ struct PersonIndex::Impl {
 
   // The full score of one entry: the best name form, then corroboration.
   PersonHit Score(const PreparedName& q, const PersonQuery& query, std::uint32_t e,
-                  const ScreeningOptions& o, bool explain) const {
+                  const ScreeningOptions& o, bool explain, SimilarityCache* cache = nullptr) const {
     PersonHit hit;
     hit.entry = e;
     NameScore best;
     std::uint32_t best_form = entry_forms[e];
     for (std::uint32_t f = entry_forms[e]; f < entry_forms[e + 1]; ++f) {
       const PreparedName form(FormView(f));
-      NameScore s = CompareNames(q, form, false);
+      NameScore s = CompareNames(q, form, false, cache);
       if (s.score > best.score) {
         best = s;
         best_form = f;
@@ -565,9 +565,10 @@ struct PersonIndex::Impl {
   }
 
   void Consider(const PreparedName& q, const PersonQuery& query, std::uint32_t e,
-                const ScreeningOptions& o, std::vector<PersonHit>& hits) const {
+                const ScreeningOptions& o, std::vector<PersonHit>& hits,
+                SimilarityCache* cache = nullptr) const {
     if (!Active(e, o)) return;
-    const PersonHit h = Score(q, query, e, o, false);
+    const PersonHit h = Score(q, query, e, o, false, cache);
     if (h.score >= o.threshold && h.name_score >= o.min_name_score) {
       hits.push_back(Score(q, query, e, o, true));
     }
@@ -798,7 +799,7 @@ namespace {
 // The vote of one query, in per-thread scratch reused across queries (see Scratch):
 // per entry, whether it has a tally (at slot[e] in `tally`), which walked units met it
 // while what it matched could not yet make it a hit (though the units still to walk
-// could), and whether it was brought in after it was met (its votes are then added in
+// could), and whether it was brought in after it was met (its votes are then cast in
 // a last walk).
 struct Tally {
   float acc;            // rarity-weighted vote (IDF × similarity): breaks ties
@@ -818,28 +819,41 @@ constexpr std::size_t kMetUnits = 12;
 constexpr std::uint16_t kMetMask = (1U << kMetUnits) - 1;
 constexpr std::uint16_t kSeen = 1U << 12;
 constexpr std::uint16_t kLate = 1U << 13;
+// What a walked unit does with an entry nothing has met yet, by the entry's length.
+enum : std::uint8_t { kSkip, kMarkIt, kBringIn };
 
 struct Scratch {
   std::vector<std::uint32_t> slot;
   std::vector<std::uint16_t> state;
+  // The entries whose state word is not zero, the first `touched_count` of `touched`
+  // (sized to the index once: a mark is one store, not a push_back).
   std::vector<std::uint32_t> touched;
+  std::size_t touched_count = 0;
   std::vector<Tally> tally;
   std::vector<NearWord> matches;
   std::vector<std::pair<std::uint32_t, int>> near;
   std::vector<std::uint32_t> candidates;
   std::vector<std::string> variants;
   std::vector<std::pair<float, std::uint32_t>> ranked;
+  std::array<std::uint8_t, 256> fresh{};
+  SimilarityCache similarities;
 
   void Prepare(std::size_t n) {
     if (slot.size() < n) slot.resize(n, 0);
     if (state.size() < n) state.resize(n, 0);
-    for (std::uint32_t e : touched) state[e] = 0;
-    touched.clear();
+    for (std::size_t i = 0; i < touched_count; ++i) state[touched[i]] = 0;
+    if (touched.size() < n) touched.resize(n);
+    touched_count = 0;
     tally.clear();
   }
   void Mark(std::uint32_t e, std::uint16_t bits) {
-    if (state[e] == 0) touched.push_back(e);
+    if (state[e] == 0) touched[touched_count++] = e;
     state[e] = static_cast<std::uint16_t>(state[e] | bits);
+  }
+  // Mark for an entry whose word is still zero.
+  void MarkFresh(std::uint32_t e, std::uint16_t bits) {
+    touched[touched_count++] = e;
+    state[e] = bits;
   }
 };
 
@@ -943,8 +957,13 @@ std::vector<PersonHit> PersonIndex::Screen(const PersonQuery& query,
     }
   }
   const bool born = query.birth.year != 0;
-  auto bring_in = [&](std::uint32_t e, const CompactDate& birth, std::uint8_t length) {
-    s.Mark(e, kSeen);
+  auto bring_in = [&](std::uint32_t e, const CompactDate& birth, std::uint8_t length,
+                      bool fresh_entry = false) {
+    if (fresh_entry) {
+      s.MarkFresh(e, kSeen);
+    } else {
+      s.Mark(e, kSeen);
+    }
     s.slot[e] = static_cast<std::uint32_t>(s.tally.size());
     s.tally.push_back(Tally{0, 0, 0, born ? BirthFactor(query.birth, birth) : 1.0F, 0, e, length});
   };
@@ -1001,13 +1020,6 @@ std::vector<PersonHit> PersonIndex::Screen(const PersonQuery& query,
   auto reach = [&](double q, double l, std::uint8_t len) {
     return 0.5 * (std::min(1.0, q * per_query_letter) + std::min(1.0, l * kPerLetter[len])) >= need;
   };
-  // A match's list: its postings, or for a repeated unit the entries with the word
-  // twice.
-  auto list = [&](const Match& m) {
-    const bool repeated = repeats[m.unit] >= 0;
-    return std::pair{repeated ? x.twice_start[m.sid] : x.post_start[m.sid],
-                     repeated ? x.twice_start[m.sid + 1] : x.post_start[m.sid + 1]};
-  };
   bool late = false;
   for (std::size_t walked = 0; walked < order.size(); ++walked) {
     const std::uint32_t u = order[walked];
@@ -1017,54 +1029,93 @@ std::vector<PersonHit> PersonIndex::Screen(const PersonQuery& query,
     // and at best all of its own letters: if that cannot reach, it is skipped.
     const bool hopeless =
         0.5 * (std::min(1.0, (unit_letters[u] + after) * per_query_letter) + 1.0) < need;
-    for (const Match& m : matches) {
+    // Beyond the units that have a bit set, whatever could be a hit comes in.
+    const bool marks = walked < kMetUnits;
+    // An entry nothing has met yet, by its length (reach falls as the length grows):
+    // brought in when this unit alone could make it a hit (or, past the marking
+    // units, this unit and the rest), marked when only with the rest, skipped
+    // otherwise. Decided per length once, so such a posting costs two loads and a
+    // compare.
+    std::array<std::uint8_t, 256>& fresh = s.fresh;
+    if (!hopeless) {
+      const double qu = unit_letters[u], lu = listed_letters[u];
+      std::size_t len = 0;
+      for (; len < fresh.size(); ++len) {
+        const auto l8 = static_cast<std::uint8_t>(len);
+        const bool alone = reach(qu, lu, l8);
+        const bool with_rest = reach(qu + after, lu + after_listed, l8);
+        if (!alone && !with_rest) break;
+        fresh[len] = alone || !marks ? kBringIn : kMarkIt;
+      }
+      std::fill(fresh.begin() + static_cast<std::ptrdiff_t>(len), fresh.end(), kSkip);
+    }
+    // One posting: entry e, its letters and birth date (beside the posting, or the
+    // entry's own for the lists of repeated words).
+    auto visit = [&](std::uint32_t e, std::uint8_t len, const CompactDate& birth, std::uint32_t mi)
+        __attribute__((always_inline)) {
+      const std::uint16_t st = s.state[e];
+      if ((st & kSeen) != 0) {
+        if ((st & kLate) == 0) vote(e, matches[mi]);
+        return;
+      }
+      if (st == 0) {
+        if (hopeless) return;  // this unit and the rest could not make it a hit
+        const std::uint8_t verdict = fresh[len];
+        if (verdict == kBringIn) {
+          bring_in(e, birth, len, true);
+          vote(e, matches[mi]);
+        } else if (verdict == kMarkIt) {
+          s.MarkFresh(e, static_cast<std::uint16_t>(1U << walked));
+        }
+        return;
+      }
+      // Met by earlier units: what it matched so far, the units walked before that
+      // met it.
+      double q = unit_letters[u], l = listed_letters[u];
+      for (std::size_t w = 0; w < std::min(walked, kMetUnits); ++w) {
+        if ((st >> w) & 1U) {
+          q += unit_letters[order[w]];
+          l += listed_letters[order[w]];
+        }
+      }
+      if (reach(q, l, len) || (!marks && reach(q + after, l + after_listed, len))) {
+        bring_in(e, birth, len);
+        s.Mark(e, kLate);  // all its votes are cast in the last walk
+        late = true;
+      } else if (marks && reach(q + after, l + after_listed, len)) {
+        s.Mark(e, static_cast<std::uint16_t>(1U << walked));
+      }
+    };
+    for (std::uint32_t mi = 0; mi < matches.size(); ++mi) {
+      const Match& m = matches[mi];
       if (m.unit != u) continue;
-      const auto [first, last] = list(m);
-      for (std::uint32_t k = first; k < last; ++k) {
-        const std::uint32_t e = repeated ? x.twice[k] : x.postings[k];
-        const std::uint16_t st = s.state[e];
-        if ((st & kSeen) != 0) {
-          if ((st & kLate) == 0) vote(e, m);
-          continue;
+      if (repeated) {
+        for (std::uint32_t k = x.twice_start[m.sid]; k < x.twice_start[m.sid + 1]; ++k) {
+          const std::uint32_t e = x.twice[k];
+          visit(e, x.name_length[e], x.birth[e], mi);
         }
-        if (st == 0 && hopeless) continue;  // this unit and the rest could not make it a hit
-        // What it matched so far: the units walked before that met it.
-        double q = unit_letters[u], l = listed_letters[u];
-        const bool met = (st & kMetMask) != 0;
-        if (met) {
-          for (std::size_t w = 0; w < std::min(walked, kMetUnits); ++w) {
-            if ((st >> w) & 1U) {
-              q += unit_letters[order[w]];
-              l += listed_letters[order[w]];
-            }
-          }
-        }
-        const std::uint8_t len = repeated ? x.name_length[e] : x.posting_length[k];
-        // Beyond the units that have a bit set, whatever could be a hit comes in.
-        const bool marks = walked < kMetUnits;
-        if (reach(q, l, len) || (!marks && reach(q + after, l + after_listed, len))) {
-          bring_in(e, repeated ? x.birth[e] : x.posting_birth[k], len);
-          if (met) {  // earlier units' votes are added in the last walk
-            s.Mark(e, kLate);
-            late = true;
-          } else {
-            vote(e, m);
-          }
-        } else if (marks && reach(q + after, l + after_listed, len)) {
-          s.Mark(e, static_cast<std::uint16_t>(1U << walked));
-        }
+      } else {
+        const std::uint32_t first = x.post_start[m.sid], last = x.post_start[m.sid + 1];
+        const std::uint32_t* const entries = x.postings.data();
+        const std::uint8_t* const lengths = x.posting_length.data();
+        const CompactDate* const births = x.posting_birth.data();
+        for (std::uint32_t k = first; k < last; ++k) visit(entries[k], lengths[k], births[k], mi);
       }
     }
     rest = after;
     rest_listed = after_listed;
   }
+  // The last walk: the votes of the entries brought in late, from every match in
+  // order. (Looking the late entries up in each list instead was measured: no
+  // faster, as they are many wherever the lists are long.)
   if (late) {
     for (const Match& m : matches) {
       const bool repeated = repeats[m.unit] >= 0;
-      const auto [first, last] = list(m);
+      const std::uint32_t* const list = repeated ? x.twice.data() : x.postings.data();
+      const std::uint32_t first = repeated ? x.twice_start[m.sid] : x.post_start[m.sid];
+      const std::uint32_t last = repeated ? x.twice_start[m.sid + 1] : x.post_start[m.sid + 1];
       for (std::uint32_t k = first; k < last; ++k) {
-        const std::uint32_t e = repeated ? x.twice[k] : x.postings[k];
-        if ((s.state[e] & kLate) != 0) vote(e, m);
+        if ((s.state[list[k]] & kLate) != 0) vote(list[k], m);
       }
     }
   }
@@ -1095,8 +1146,13 @@ std::vector<PersonHit> PersonIndex::Screen(const PersonQuery& query,
   for (std::size_t i = k; i < ranked.size() && end < 2 * k; ++i) {
     if (ranked[i].first >= cut) std::swap(ranked[end++], ranked[i]);
   }
+  // The listed words are interned (FormView views the dictionary), so a query's
+  // similarity to one of them is computed once however many entries share it.
   const PreparedName prepared(qv);
-  for (std::size_t i = 0; i < end; ++i) x.Consider(prepared, query, ranked[i].second, o, hits);
+  s.similarities.Clear();
+  for (std::size_t i = 0; i < end; ++i) {
+    x.Consider(prepared, query, ranked[i].second, o, hits, &s.similarities);
+  }
   return Best(std::move(hits), o);
 }
 

@@ -31,6 +31,14 @@ inline constexpr std::size_t kMaxTokenLength = 24;
 // Most tokens of one name taken into account (hostile input is cut, not slowed).
 inline constexpr std::size_t kMaxNameTokens = 8;
 
+// The number of bits set. std::popcount compiles to a library call on x86-64 without
+// POPCNT (the baseline these builds target); bit slicing is a few inline instructions.
+constexpr int CountBits(std::uint32_t v) noexcept {
+  v = v - ((v >> 1) & 0x55555555U);
+  v = (v & 0x33333333U) + ((v >> 2) & 0x33333333U);
+  return static_cast<int>((((v + (v >> 4)) & 0x0F0F0F0FU) * 0x01010101U) >> 24);
+}
+
 // The skeleton of one token of A-Z letters (other bytes are dropped).
 std::string Skeleton(std::string_view token);
 
@@ -135,6 +143,49 @@ class PreparedName {
   std::array<std::array<char, 2 * kMaxTokenLength>, kMaxNameTokens> joined_, joined_skeleton_;
 };
 
-NameScore CompareNames(const PreparedName& query, const PreparedName& entry, bool explain);
+// Remembers the similarities of a query's units to single listed words while one
+// query is compared with many entries: the shortlist of a query on a common name holds
+// the same listed words over and over. Valid only while the entries' single-word units
+// view interned text (one address per distinct word, none reused for another while
+// the cache is in use), as the person index's do. Clear() between queries.
+class SimilarityCache {
+ public:
+  SimilarityCache();
+  void Clear() noexcept;  // constant time: the next generation
+
+  // The similarity of query unit `unit` and `word`, computed by `compute` once.
+  template <typename Compute>
+  double Get(std::size_t unit, std::string_view word, Compute&& compute) {
+    Slot& slot = slots_[Index(unit, word)];
+    if (slot.generation == generation_ && slot.text == word.data() && slot.size == word.size() &&
+        slot.unit == unit) {
+      return slot.similarity;
+    }
+    const double s = compute();
+    slot = {word.data(), s, generation_, static_cast<std::uint16_t>(word.size()),
+            static_cast<std::uint16_t>(unit)};
+    return s;
+  }
+
+ private:
+  struct Slot {
+    const char* text = nullptr;
+    double similarity = 0;
+    std::uint32_t generation = 0;
+    std::uint16_t size = 0, unit = 0;
+  };
+  static constexpr std::size_t kBits = 12;
+  std::size_t Index(std::size_t unit, std::string_view word) const noexcept {
+    const auto key = reinterpret_cast<std::uintptr_t>(word.data()) * 0x9E3779B97F4A7C15ULL +
+                     unit * 0xC2B2AE3D27D4EB4FULL;
+    return static_cast<std::size_t>(key >> (64 - kBits));
+  }
+  std::vector<Slot> slots_;
+  std::uint32_t generation_ = 1;
+};
+
+// cache: optional, see SimilarityCache (explanations are the same with or without).
+NameScore CompareNames(const PreparedName& query, const PreparedName& entry, bool explain,
+                       SimilarityCache* cache = nullptr);
 
 }  // namespace checkpoint::risk
