@@ -48,6 +48,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     CheckMessage<RenewRequest>(text, ParseRenewRequest);
     return 0;
   }
+  if (data[0] == 0xfe) {  // added later still
+    CheckMessage<ChainAnchor>(text, ParseChainAnchor);
+    return 0;
+  }
   switch (data[0] % 8) {
     case 0:
       CheckBatch(DecodeBatch(text, {.max_compressed_bytes = 1u << 20,

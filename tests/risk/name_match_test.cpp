@@ -132,7 +132,7 @@ TEST_CASE("OsaPattern agrees with the dynamic programme on every pair tried") {
   CHECK(OsaPattern("ABCD").Distance("ABDC", 3) == 1);
 }
 
-TEST_CASE("a similarity cache changes no score and forgets at Clear", "[risk][names]") {
+TEST_CASE("a similarity cache changes no score and belongs to one query", "[risk][names]") {
   // Listed names over a small vocabulary of interned words (one string per word, as
   // the index's dictionary holds them), compared with queries with and without the
   // cache: the scores and the explanations must be identical.
@@ -164,7 +164,7 @@ TEST_CASE("a similarity cache changes no score and forgets at Clear", "[risk][na
     for (const auto& text : queries) {
       const NameTokens qt = NameTokens::FromMrz(text);
       const PreparedName q(qt.View());
-      cache.Clear();
+      cache.Reset(q);
       for (const NameView& e : entries) {
         const PreparedName pe(e);
         const NameScore plain = CompareNames(q, pe, true);
@@ -184,8 +184,8 @@ TEST_CASE("a similarity cache changes no score and forgets at Clear", "[risk][na
   CHECK(compared == 2 * queries.size() * entries.size());
   CHECK(matched > 100);  // the comparisons exercised real pairs, not only misses
 
-  // Without Clear the cache would answer for the previous query's unit 0: it must not
-  // be used across queries, and Clear makes it forget.
+  // The cache belongs to the query it was reset for: with another query it is not
+  // used (it would answer for that query's unit 0), and Reset makes it forget.
   const NameTokens a = NameTokens::FromMrz("IVANOV"), b = NameTokens::FromMrz("PETROV");
   const PreparedName qa(a.View()), qb(b.View());
   NameView ivanov;
@@ -193,9 +193,10 @@ TEST_CASE("a similarity cache changes no score and forgets at Clear", "[risk][na
   ivanov.skeletons[0] = skeletons[0];
   ivanov.size = 1;
   const PreparedName e(ivanov);
-  cache.Clear();
+  cache.Reset(qa);
   CHECK(CompareNames(qa, e, false, &cache).score == 1.0);
-  cache.Clear();
+  CHECK(CompareNames(qb, e, false, &cache).score == CompareNames(qb, e, false).score);
+  cache.Reset(qb);
   CHECK(CompareNames(qb, e, false, &cache).score == CompareNames(qb, e, false).score);
   CHECK(CompareNames(qb, e, false).score < 0.9);
 }

@@ -219,6 +219,82 @@ TEST_CASE("synced records are purged after the retention and the chain goes on",
   CHECK(d.Pending() == 2);
 }
 
+TEST_CASE("an agent that lost its chain state continues the chain from HQ's record",
+          "[sync][uplink]") {
+  TestHq hq;
+  TestDevice d;
+  Must(d.Enroll(hq));
+  d.Enqueue(10);
+  auto options = FastOptions(4);
+  options.retention = std::chrono::milliseconds(0);
+  agent::StopSignal stop;
+  {
+    TestAgent a(d, hq, options);
+    Must(a.uplink.Run(stop, true));
+    d.clock.Advance(std::chrono::milliseconds(1));
+    CHECK(Must(a.uplink.Purge()) == 10);
+  }
+  // sync.db is lost (a replaced card, a restore without it); the outbox now starts at
+  // 11, and the hash of record 10 exists only at HQ.
+  const auto state = agent::AgentFiles(d.data).state;
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(state.string() + suffix);
+  d.Enqueue(5);
+  {
+    TestAgent a(d, hq, options);
+    Must(a.uplink.Run(stop, true));
+    CHECK(a.client->requests == 3);  // the anchor, then two batches of 4 and 1
+  }
+  CHECK(hq.Count("CP-T1") == 15);
+  CHECK(hq.Contiguous("CP-T1") == 15);
+  CHECK(hq.Flags("CP-T1").empty());  // record 11 chains to HQ's record 10: no break
+  CHECK(d.Pending() == 0);
+
+  // Lost again, and this time HQ does not hold the record before the outbox's oldest
+  // (records 16-17 were purged from the outbox without reaching HQ: a restored
+  // outbox): the records still go up, and HQ shows the gap instead of a silent join.
+  d.Enqueue(4);  // 16..19
+  const std::int64_t lost[] = {16, 17};
+  Must(d.outbox.MarkSynced(lost, d.clock.WallMs()));
+  d.clock.Advance(std::chrono::milliseconds(1));
+  CHECK(Must(d.outbox.PurgeSynced(d.clock.WallMs())) == 7);  // 11-15 and the two lost
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(state.string() + suffix);
+  {
+    TestAgent a(d, hq, options);
+    Must(a.uplink.Run(stop, true));
+  }
+  CHECK(hq.Count("CP-T1") == 17);
+  CHECK(hq.Contiguous("CP-T1") == 15);  // 16 and 17 never arrive
+  CHECK(d.Pending() == 0);
+}
+
+TEST_CASE("HQ answers a chain anchor only for the device's own records", "[sync][uplink]") {
+  TestHq hq;
+  TestDevice d;
+  Must(d.Enroll(hq));
+  d.Enqueue(3);
+  TestAgent a(d, hq);
+  agent::StopSignal stop;
+  Must(a.uplink.Run(stop, true));
+  auto anchor = Must(a.client->Get("/v1/chain/2"));
+  REQUIRE(anchor.status == 200);
+  const auto parsed = Must(protocol::ParseChainAnchor(anchor.body));
+  CHECK(parsed.seq == 2);
+  hq.service->WithDatabase([&](hq::HqDatabase& db) {
+    CHECK(parsed.hash == protocol::RecordHash(*Must(db.FindRecord("CP-T1", 2))));
+    return 0;
+  });
+  CHECK(Must(a.client->Get("/v1/chain/4")).status == 404);
+  for (const char* bad : {"/v1/chain/0", "/v1/chain/-1", "/v1/chain/", "/v1/chain/2x",
+                          "/v1/chain/99999999999999999999", "/v1/chain/9007199254740992"}) {
+    INFO(bad);
+    CHECK(Must(a.client->Get(bad)).status == 400);
+  }
+  CHECK(Must(a.client->Post("/v1/chain/2", "application/json", "{}")).status == 405);
+  // Without a device certificate: refused before anything is looked up.
+  auto anonymous = Must(d.Client(hq, false));
+  CHECK(Must(anonymous->Get("/v1/chain/2")).status == 401);
+}
+
 TEST_CASE("connections cut in the handshake, mid-batch or mid-answer never duplicate or skip",
           "[sync][uplink][network]") {
   TestHq hq;

@@ -76,10 +76,49 @@ void Uplink::ObserveHqTime(std::int64_t hq_time_ms) {
   hq_time_stored_at_ = now;
 }
 
-Status Uplink::ExtendChain(std::int64_t up_to) {
+Status Uplink::Reanchor(std::int64_t before_seq) {
+  const std::int64_t seq = before_seq - 1;
+  auto res = http_.Get("/v1/chain/" + std::to_string(seq));
+  if (!res) return std::move(res).error();
+  if (res->retry_after) last_retry_after_ = res->retry_after;
+  protocol::Hash anchor = protocol::kGenesisHash;
+  if (res->status == 200) {
+    auto answer = protocol::ParseChainAnchor(res->body);
+    if (!answer) return MakeError(SyncErrc::kProtocol, answer.error().message());
+    if (answer->seq != seq) {
+      return MakeError(SyncErrc::kProtocol, "chain anchor for " + std::to_string(answer->seq) +
+                                                ", asked for " + std::to_string(seq));
+    }
+    anchor = answer->hash;
+    log_.Warning("chain state lost: the chain continues from HQ's record",
+                 {{"seq", seq}, {"next", before_seq}});
+  } else if (res->status == 404) {
+    // HQ holds no such record (it was never sent, or HQ lost it): the records
+    // still go up, signed, and HQ shows the gap before them. Holding them back
+    // would not bring the missing one back.
+    log_.Error("chain state lost and HQ holds no anchor: HQ will show a gap",
+               {{"seq", seq}, {"next", before_seq}});
+  } else {
+    return MakeError(SyncErrc::kHttp, "chain anchor: " + Describe(*res));
+  }
+  const std::pair<std::int64_t, protocol::Hash> entry{seq, anchor};
+  return chain_.Append(std::span(&entry, 1));
+}
+
+Status Uplink::ExtendChain(std::int64_t up_to, bool may_ask_hq) {
   auto head = chain_.Head();
   if (!head) return std::move(head).error();
   if (*head >= up_to) return {};
+  if (*head == 0) {
+    auto first = outbox_.Range(0, 1);
+    if (!first) return std::move(first).error();
+    if (!first->empty() && first->front().seq > 1) {
+      if (!may_ask_hq) return MakeError(SyncErrc::kChain, "the chain needs an anchor from HQ");
+      if (auto s = Reanchor(first->front().seq); !s) return s;
+      head = chain_.Head();
+      if (!head) return std::move(head).error();
+    }
+  }
   auto prev = chain_.HashOf(*head);
   if (!prev) return std::move(prev).error();
   if (!*prev) return MakeError(SyncErrc::kChain, "the chain head's hash is missing");
@@ -114,7 +153,7 @@ Expected<Uplink::Prepared> Uplink::Prepare(std::span<const std::int64_t> in_flig
 
   std::int64_t max_seq = 0;
   for (const auto& e : *pending) max_seq = std::max(max_seq, e.seq);
-  if (auto s = ExtendChain(max_seq); !s) return std::move(s).error();
+  if (auto s = ExtendChain(max_seq, in_flight.empty()); !s) return std::move(s).error();
 
   protocol::Batch batch;
   batch.device_id = outbox_.device_id();

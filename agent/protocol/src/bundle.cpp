@@ -61,15 +61,9 @@ Status ReadManifest(detail::ObjectReader& rd, BundleManifest& m) {
                          std::to_string(kMaxBundleBytes));
   }
   m.size = *size;
-  auto hex = rd.String("sha256", 64, 64);
-  if (!hex) return std::move(hex).error();
-  std::string digest;
-  if (!common::FromHex(*hex, digest) || digest.size() != 32 ||
-      common::ToHex(std::span<const std::uint8_t>(
-          reinterpret_cast<const std::uint8_t*>(digest.data()), digest.size())) != *hex) {
-    return rd.Bad("sha256", "not 64 lowercase hex digits");
-  }
-  CopyBytes(digest, m.sha256);
+  auto digest = rd.Digest("sha256");
+  if (!digest) return std::move(digest).error();
+  m.sha256 = *digest;
   auto optional_int = [&rd](std::string_view key, std::int64_t min,
                             std::optional<std::int64_t>& out) -> Status {
     if (!rd.Has(key)) return {};

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "checkpoint/common/base64.hpp"
+#include "checkpoint/common/sha256.hpp"
 #include "checkpoint/common/text.hpp"
 #include "checkpoint/protocol/errors.hpp"
 
@@ -120,6 +121,20 @@ Expected<std::string> ObjectReader::Base64(std::string_view key, std::size_t siz
                "must be " + std::to_string(size) + " bytes, not " + std::to_string(bytes->size()));
   }
   return std::move(*bytes);
+}
+
+Expected<std::array<std::uint8_t, 32>> ObjectReader::Digest(std::string_view key) {
+  auto hex = String(key, 64, 64);
+  if (!hex) return std::move(hex).error();
+  std::string bytes;
+  std::array<std::uint8_t, 32> out{};
+  if (!common::FromHex(*hex, bytes) || bytes.size() != out.size()) {
+    return Bad(key, "not 64 lowercase hex digits");
+  }
+  std::copy(bytes.begin(), bytes.end(), out.begin());
+  // One spelling per value: lower case only.
+  if (common::ToHex(out) != *hex) return Bad(key, "not 64 lowercase hex digits");
+  return out;
 }
 
 Status ObjectReader::Finish() const {

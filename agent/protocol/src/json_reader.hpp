@@ -2,6 +2,7 @@
 // Strict reading of one JSON object: every key must be read exactly once with its
 // exact type and range, and Finish() refuses keys nobody asked for. nlohmann-json
 // stays in this private header; its exceptions stop in ParseJsonObject.
+#include <array>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -26,6 +27,8 @@ class ObjectReader {
   Expected<std::string> String(std::string_view key, std::size_t min_bytes, std::size_t max_bytes);
   // Base64 text decoding to exactly `size` bytes (size 0: any size up to max_bytes).
   Expected<std::string> Base64(std::string_view key, std::size_t size, std::size_t max_bytes);
+  // 64 lower-case hex digits: a SHA-256 digest, as 32 bytes.
+  Expected<std::array<std::uint8_t, 32>> Digest(std::string_view key);
   bool Has(std::string_view key) const { return j_.contains(std::string(key)); }
   const nlohmann::json* Raw(std::string_view key);
   Status Finish() const;

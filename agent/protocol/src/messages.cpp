@@ -68,6 +68,9 @@ std::string ToJson(const HeartbeatResponse& m) {
   return Dump(
       {{"hq_time_ms", m.hq_time_ms}, {"offset_ms", m.offset_ms}, {"contiguous", m.contiguous}});
 }
+std::string ToJson(const ChainAnchor& m) {
+  return Dump({{"seq", m.seq}, {"hash", common::ToHex(m.hash)}});
+}
 std::string ToJson(const ErrorBody& m) {
   return Dump({{"error", m.code}, {"message", m.message}});
 }
@@ -153,6 +156,15 @@ Expected<HeartbeatResponse> ParseHeartbeatResponse(std::string_view text) {
                                     CP_READ(m.contiguous, rd.Int("contiguous", 0, kMaxSeq));
                                     return {};
                                   });
+}
+
+Expected<ChainAnchor> ParseChainAnchor(std::string_view text) {
+  return Parse<ChainAnchor>(text, kMaxMessageBytes, "chain anchor",
+                            [](detail::ObjectReader& rd, ChainAnchor& m) -> Status {
+                              CP_READ(m.seq, rd.Int("seq", 1, kMaxSeq));
+                              CP_READ(m.hash, rd.Digest("hash"));
+                              return {};
+                            });
 }
 
 Expected<ErrorBody> ParseErrorBody(std::string_view text) {

@@ -144,26 +144,31 @@ std::uint32_t Letters(std::string_view s) {
 // at most two letters of the letter sets, an insertion or deletion one, a
 // transposition none: half the letters in one set only is a lower bound on the
 // distance, which rules most pairs out without the dynamic programme.
-double Similarity(std::string_view a, std::string_view b, std::uint32_t la, std::uint32_t lb) {
+// a_pattern, when given, is a prepared for the bit-parallel distance.
+double Similarity(std::string_view a, std::string_view b, std::uint32_t la, std::uint32_t lb,
+                  const OsaPattern* a_pattern = nullptr) {
   const std::size_t longest = std::max(TokenLength(a), TokenLength(b));
   if (longest == 0) return 0;
   const int limit = MaxWordEdits(longest);
   if ((CountBits(la ^ lb) + 1) / 2 > limit) return 0;
-  const int d = OsaDistance(a, b, limit);
+  const int d = a_pattern != nullptr ? a_pattern->Distance(b, limit) : OsaDistance(a, b, limit);
   if (d > limit) return 0;
   return 1.0 - static_cast<double>(d) / static_cast<double>(longest);
 }
 
-double UnitSimilarity(const PreparedName::Unit& a, const PreparedName::Unit& b) {
+// The patterns, when given, are a's text and skeleton prepared (SimilarityCache).
+double UnitSimilarity(const PreparedName::Unit& a, const PreparedName::Unit& b,
+                      const OsaPattern* text_pattern = nullptr,
+                      const OsaPattern* skeleton_pattern = nullptr) {
   if (a.text == b.text) return 1;
   // A shared skeleton is a romanisation variant, not a typo: worth a little less
   // than the same spelling.
   const double folded = a.skeleton == b.skeleton && !a.skeleton.empty()
                             ? 0.95
                             : std::min(0.95, Similarity(a.skeleton, b.skeleton, a.skeleton_letters,
-                                                        b.skeleton_letters));
+                                                        b.skeleton_letters, skeleton_pattern));
   if (folded >= 0.95) return folded;
-  return std::max(folded, Similarity(a.text, b.text, a.letters, b.letters));
+  return std::max(folded, Similarity(a.text, b.text, a.letters, b.letters, text_pattern));
 }
 
 }  // namespace
@@ -274,15 +279,23 @@ std::string UnitText(const NameView& v, const PreparedName::Unit& u) {
 
 SimilarityCache::SimilarityCache() : slots_(std::size_t{1} << kBits) {}
 
-void SimilarityCache::Clear() noexcept {
+void SimilarityCache::Reset(const PreparedName& query) {
   if (++generation_ == 0) {  // wrapped: no slot may look current
     std::fill(slots_.begin(), slots_.end(), Slot{});
     generation_ = 1;
+  }
+  query_ = &query;
+  text_.clear();
+  skeleton_.clear();
+  for (std::size_t i = 0; i < query.size(); ++i) {
+    text_.emplace_back(query.unit(i).text);
+    skeleton_.emplace_back(query.unit(i).skeleton);
   }
 }
 
 NameScore CompareNames(const PreparedName& q, const PreparedName& e, bool explain,
                        SimilarityCache* cache) {
+  if (cache != nullptr && cache->query() != &q) cache = nullptr;  // reset for another query
   NameScore result;
   if (q.size() == 0 || e.size() == 0 || q.total_length() == 0 || e.total_length() == 0) {
     return result;
@@ -299,9 +312,15 @@ NameScore CompareNames(const PreparedName& q, const PreparedName& e, bool explai
       if (static_cast<double>(hi - lo) > (1.0 - kMinTokenSimilarity) * static_cast<double>(hi)) {
         continue;
       }
-      const double s = cache != nullptr && b.count == 1
-                           ? cache->Get(i, b.text, [&] { return UnitSimilarity(a, b); })
-                           : UnitSimilarity(a, b);
+      double s;
+      if (cache == nullptr) {
+        s = UnitSimilarity(a, b);
+      } else {
+        auto compute = [&] {
+          return UnitSimilarity(a, b, &cache->text_pattern(i), &cache->skeleton_pattern(i));
+        };
+        s = b.count == 1 ? cache->Get(i, b.text, compute) : compute();
+      }
       if (s >= kMinTokenSimilarity) cands[n++] = {s, i, j};
     }
   }

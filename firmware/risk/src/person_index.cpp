@@ -1149,7 +1149,7 @@ std::vector<PersonHit> PersonIndex::Screen(const PersonQuery& query,
   // The listed words are interned (FormView views the dictionary), so a query's
   // similarity to one of them is computed once however many entries share it.
   const PreparedName prepared(qv);
-  s.similarities.Clear();
+  s.similarities.Reset(prepared);
   for (std::size_t i = 0; i < end; ++i) {
     x.Consider(prepared, query, ranked[i].second, o, hits, &s.similarities);
   }

@@ -165,6 +165,9 @@ HttpResponse HqService::Handle(const HttpRequest& request) {
   if (request.target.rfind("/v1/bundles/", 0) == 0) {
     return get ? GetBundle(request) : ErrorResponse(405, "method_not_allowed", "use GET");
   }
+  if (request.target.rfind("/v1/chain/", 0) == 0) {
+    return get ? GetChainAnchor(request) : ErrorResponse(405, "method_not_allowed", "use GET");
+  }
   const std::string_view target = request.target;
   const std::string_view path = target.substr(0, target.find('?'));
   if (path.starts_with("/v1/query/")) {
@@ -333,6 +336,28 @@ HttpResponse HqService::Heartbeat(const HttpRequest& request) {
   out.contiguous = *contiguous;
   if (auto s = db_.TouchDevice(device->device_id, now, out.offset_ms); !s) return Internal();
   return Json(protocol::ToJson(out));
+}
+
+HttpResponse HqService::GetChainAnchor(const HttpRequest& request) {
+  if (!request.client_id) {
+    return ErrorResponse(401, "unauthenticated", "a device certificate is required");
+  }
+  const std::string_view text = std::string_view(request.target).substr(10);
+  std::int64_t seq = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seq);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty() || seq < 1 ||
+      seq > protocol::kMaxSeq) {
+    return ErrorResponse(400, "malformed",
+                         "expected /v1/chain/{seq}, seq 1.." + std::to_string(protocol::kMaxSeq));
+  }
+  std::lock_guard lock(mu_);
+  auto device = Authenticate(request);
+  if (!device) return AuthFailure(device.error());
+  auto record = db_.FindRecord(device->device_id, seq);
+  if (!record) return Internal();
+  if (!*record) return ErrorResponse(404, "not_held", "HQ holds no record " + std::to_string(seq));
+  log_.Notice("chain anchor served", {{"device", device->device_id}, {"seq", seq}});
+  return Json(protocol::ToJson(protocol::ChainAnchor{seq, protocol::RecordHash(**record)}));
 }
 
 HttpResponse HqService::ListBundles(const HttpRequest& request) {

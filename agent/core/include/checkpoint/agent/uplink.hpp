@@ -130,7 +130,13 @@ class Uplink {
   Expected<RoundResult> Apply(const Prepared& batch, Expected<HttpResult> res);
   // Signs every record, on options_.sign_threads threads.
   void SignAll(std::span<protocol::Record> records) const;
-  Status ExtendChain(std::int64_t up_to);
+  // Chains the outbox's records up to seq up_to. may_ask_hq: nothing is in flight,
+  // so HQ may be asked for an anchor (the client is not shared with a request).
+  Status ExtendChain(std::int64_t up_to, bool may_ask_hq);
+  // With no chain state at all (sync.db lost or replaced) and an outbox that no
+  // longer starts at seq 1: anchors the chain on HQ's hash of the record before the
+  // oldest one in the outbox (GET /v1/chain/{seq}).
+  Status Reanchor(std::int64_t before_seq);
   void ObserveHqTime(std::int64_t hq_time_ms);
   // Runs the disk check, purge and heartbeat when due.
   void Housekeeping(std::int64_t& next_heartbeat, std::int64_t& next_purge,

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "checkpoint/common/error.hpp"
+#include "checkpoint/common/sha256.hpp"
 
 namespace checkpoint::protocol {
 
@@ -64,6 +65,15 @@ struct HeartbeatResponse {
   bool operator==(const HeartbeatResponse&) const = default;
 };
 
+// HQ's answer to GET /v1/chain/{seq}: the hash of the device's own record `seq` as
+// HQ holds it. An agent whose chain state was lost (and whose outbox no longer holds
+// the records before its oldest pending one) continues the chain from it.
+struct ChainAnchor {
+  std::int64_t seq = 0;
+  common::Digest256 hash{};
+  bool operator==(const ChainAnchor&) const = default;
+};
+
 struct ErrorBody {
   std::string code;  // stable, e.g. "bad_token", "unauthenticated", "malformed"
   std::string message;
@@ -76,6 +86,7 @@ std::string ToJson(const RenewRequest& m);
 std::string ToJson(const Ack& m);
 std::string ToJson(const HeartbeatRequest& m);
 std::string ToJson(const HeartbeatResponse& m);
+std::string ToJson(const ChainAnchor& m);
 std::string ToJson(const ErrorBody& m);
 
 Expected<EnrollRequest> ParseEnrollRequest(std::string_view text);
@@ -84,6 +95,7 @@ Expected<RenewRequest> ParseRenewRequest(std::string_view text);
 Expected<Ack> ParseAck(std::string_view text);
 Expected<HeartbeatRequest> ParseHeartbeatRequest(std::string_view text);
 Expected<HeartbeatResponse> ParseHeartbeatResponse(std::string_view text);
+Expected<ChainAnchor> ParseChainAnchor(std::string_view text);
 Expected<ErrorBody> ParseErrorBody(std::string_view text);
 
 }  // namespace checkpoint::protocol

@@ -143,15 +143,22 @@ class PreparedName {
   std::array<std::array<char, 2 * kMaxTokenLength>, kMaxNameTokens> joined_, joined_skeleton_;
 };
 
-// Remembers the similarities of a query's units to single listed words while one
-// query is compared with many entries: the shortlist of a query on a common name holds
-// the same listed words over and over. Valid only while the entries' single-word units
-// view interned text (one address per distinct word, none reused for another while
-// the cache is in use), as the person index's do. Clear() between queries.
+// What one query keeps while it is compared with many entries: its units' spellings
+// prepared for the bit-parallel distance, and the similarities of its units to single
+// listed words, each computed once (the shortlist of a query on a common name holds
+// the same listed words over and over). Valid only while the entries' single-word
+// units view interned text (one address per distinct word, none reused for another
+// while the cache is in use), as the person index's do. Reset() for each query; the
+// cache is used only with the PreparedName it was reset for.
 class SimilarityCache {
  public:
   SimilarityCache();
-  void Clear() noexcept;  // constant time: the next generation
+  // Starts a query: forgets every similarity in constant time and prepares the
+  // query's units. `query` must outlive its use with this cache.
+  void Reset(const PreparedName& query);
+  const PreparedName* query() const noexcept { return query_; }
+  const OsaPattern& text_pattern(std::size_t unit) const { return text_[unit]; }
+  const OsaPattern& skeleton_pattern(std::size_t unit) const { return skeleton_[unit]; }
 
   // The similarity of query unit `unit` and `word`, computed by `compute` once.
   template <typename Compute>
@@ -182,6 +189,8 @@ class SimilarityCache {
   }
   std::vector<Slot> slots_;
   std::uint32_t generation_ = 1;
+  const PreparedName* query_ = nullptr;
+  std::vector<OsaPattern> text_, skeleton_;
 };
 
 // cache: optional, see SimilarityCache (explanations are the same with or without).

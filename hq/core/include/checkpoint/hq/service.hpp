@@ -72,6 +72,9 @@ class HqService {
   HttpResponse Query(const HttpRequest& request, std::string_view path, std::string_view query);
   HttpResponse ListBundles(const HttpRequest& request);
   HttpResponse GetBundle(const HttpRequest& request);
+  // GET /v1/chain/{seq}: the hash of the device's record seq, for an agent that lost
+  // its chain state.
+  HttpResponse GetChainAnchor(const HttpRequest& request);
   Expected<DeviceInfo> Authenticate(const HttpRequest& request);
   // CheckRecord of every record into items (same size), on verify_threads threads.
   void CheckAll(const DeviceInfo& device, std::span<const protocol::Record> records,
