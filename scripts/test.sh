@@ -6,6 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
+# A throwaway PostgreSQL cluster for HQ's PostgreSQL tests, stopped at exit.
+eval "$(scripts/pg.sh start)"
+trap 'scripts/pg.sh stop "$CHECKPOINT_TEST_PG_DIR"' EXIT
 
 pass() {
   local dir=$1

@@ -10,6 +10,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <regex>
+#include <sstream>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
@@ -181,6 +183,15 @@ std::pair<int, std::string> RunCommand(std::vector<std::string> argv,
   ::waitpid(pid, &st, 0);
   int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
   return {code, out};
+}
+
+std::string TokenIn(const std::string& out) {
+  std::istringstream in(out);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (std::regex_match(line, std::regex("[0-9a-f]{48}"))) return line;
+  }
+  return {};
 }
 
 }  // namespace checkpoint::testing
