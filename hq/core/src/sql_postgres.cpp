@@ -12,6 +12,7 @@
 // one it does not: the transaction is gone, and the caller must start again.
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <unordered_map>
@@ -26,6 +27,7 @@ namespace {
 constexpr Oid kInt8Oid = 20;
 constexpr Oid kTextOid = 25;
 constexpr Oid kByteaOid = 17;
+constexpr Oid kBoolOid = 16;
 
 std::string Trimmed(const char* text) {
   std::string s = text ? text : "";
@@ -122,8 +124,7 @@ class PgStatement final : public SqlStatement::Backend {
   std::int64_t Int(int column) const override {
     if (IsNull(column)) return 0;
     const char* v = PQgetvalue(result_.get(), row_, column);
-    if (v[0] == 't') return 1;  // boolean
-    if (v[0] == 'f') return 0;
+    if (PQftype(result_.get(), column) == kBoolOid) return v[0] == 't' ? 1 : 0;
     return std::strtoll(v, nullptr, 10);
   }
   std::string Text(int column) const override {
