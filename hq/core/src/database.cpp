@@ -269,6 +269,10 @@ CREATE TABLE bundles (
     {4, "records_rowid", "SELECT 1;", "SELECT 1;"},
 };
 
+// Rows a multi-row INSERT of Ingest writes at most (11 parameters each: far below
+// SQLite's 32,766 and PostgreSQL's 65,535 parameters a statement).
+constexpr std::size_t kRowsPerInsert = 100;
+
 // One lock key for HQ's schema changes, whatever the database.
 constexpr std::string_view kSchemaLock = "checkpoint-hq schema migrations";
 
@@ -639,6 +643,7 @@ Expected<protocol::Ack> HqDatabase::IngestOnce(std::string_view device_id,
   };
 
   protocol::Ack ack;
+  std::vector<const IngestItem*> pending;  // new, in `near`'s range, not yet written
   for (const IngestItem& item : items) {
     const protocol::Record& r = *item.record;
     if (item.check == IngestItem::Check::kInvalid) {
@@ -666,16 +671,21 @@ Expected<protocol::Ack> HqDatabase::IngestOnce(std::string_view device_id,
       }
       continue;
     }
-    CP_TRY(insert->Reset());
-    CP_TRY(insert->BindAll(device_id, r.seq, r.lane, r.type, r.uuid, r.device_time_ms, now_ms,
-                           AsBlob(r.prev), AsBlob(hash), AsBlob(r.payload), AsBlob(r.sig)));
-    CP_TRY(insert->Run());
-    if (db_->Changes() != 1) {
-      // Cannot happen under the device lock; if the unique key is ever met, the
-      // batch is run again and the held record is judged like any other.
-      return store::MakeError(store::StoreErrc::kBusy, "record stored meanwhile");
+    if (r.seq >= lo && r.seq <= hi) {
+      // Judged against `near`; written below, many rows a statement.
+      near.emplace(r.seq, Held(bytes(hash), bytes(r.prev)));
+      pending.push_back(&item);
+    } else {
+      CP_TRY(insert->Reset());
+      CP_TRY(insert->BindAll(device_id, r.seq, r.lane, r.type, r.uuid, r.device_time_ms, now_ms,
+                             AsBlob(r.prev), AsBlob(hash), AsBlob(r.payload), AsBlob(r.sig)));
+      CP_TRY(insert->Run());
+      if (db_->Changes() != 1) {
+        // Cannot happen under the device lock; if the unique key is ever met, the
+        // batch is run again and the held record is judged like any other.
+        return store::MakeError(store::StoreErrc::kBusy, "record stored meanwhile");
+      }
     }
-    if (r.seq >= lo && r.seq <= hi) near.emplace(r.seq, Held(bytes(hash), bytes(r.prev)));
     ack.acked.push_back(r.seq);
     // The chain, in both directions: our prev against the record before, and the
     // record after (if it came first, e.g. from the priority lane) against us.
@@ -692,6 +702,39 @@ Expected<protocol::Ack> HqDatabase::IngestOnce(std::string_view device_id,
     if (*after && (*after)->second != bytes(hash)) {
       CP_TRY(AddFlag(device_id, r.seq + 1, "chain_break",
                      "prev is not the hash of the record before", now_ms));
+    }
+  }
+
+  // The new records judged against `near`, up to kRowsPerInsert a statement.
+  for (std::size_t at = 0; at < pending.size(); at += kRowsPerInsert) {
+    const std::size_t n = std::min(kRowsPerInsert, pending.size() - at);
+    std::string sql =
+        "INSERT INTO records(device_id, seq, lane, record_type, record_uuid, device_time_ms, "
+        "received_at_ms, prev, hash, payload, signature) VALUES ";
+    for (std::size_t i = 0; i < n; ++i)
+      sql += i ? ",(?,?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?,?)";
+    sql += " ON CONFLICT (device_id, seq) DO NOTHING";
+    auto rows = db_->Prepare(sql);
+    if (!rows) return std::move(rows).error();
+    int p = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const IngestItem& item = *pending[at + i];
+      const protocol::Record& r = *item.record;
+      CP_TRY(rows->Bind(++p, device_id));
+      CP_TRY(rows->Bind(++p, r.seq));
+      CP_TRY(rows->Bind(++p, r.lane));
+      CP_TRY(rows->Bind(++p, r.type));
+      CP_TRY(rows->Bind(++p, r.uuid));
+      CP_TRY(rows->Bind(++p, r.device_time_ms));
+      CP_TRY(rows->Bind(++p, now_ms));
+      CP_TRY(rows->Bind(++p, AsBlob(r.prev)));
+      CP_TRY(rows->Bind(++p, AsBlob(item.hash)));
+      CP_TRY(rows->Bind(++p, AsBlob(r.payload)));
+      CP_TRY(rows->Bind(++p, AsBlob(r.sig)));
+    }
+    CP_TRY(rows->Run());
+    if (db_->Changes() != static_cast<std::int64_t>(n)) {
+      return store::MakeError(store::StoreErrc::kBusy, "records stored meanwhile");
     }
   }
 
