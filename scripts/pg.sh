@@ -93,7 +93,8 @@ case "${1:-}" in
   run)
     shift
     [ $# -gt 0 ] || { echo "usage: pg.sh run CMD [ARG...]" >&2; exit 2; }
-    eval "$(start)"
+    env=$(start)
+    eval "$env"
     trap 'stop "$CHECKPOINT_TEST_PG_DIR"' EXIT
     "$@"
     ;;
