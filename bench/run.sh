@@ -10,6 +10,8 @@
 #                             backlog drained to a real checkpoint-hq (mutual TLS,
 #                             SQLite), a naive one-request-per-record upload beside it,
 #                             HQ's ingest rate alone (ARGS go to sync_bench, e.g. --quick)
+#   bench/run.sh sync-pg [ARGS]  the same, and HQ's ingest rate alone also on PostgreSQL
+#                             (a throwaway cluster of scripts/pg.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
@@ -75,6 +77,9 @@ case "$what" in
   mrz) mrz "$@" ;;
   screen) screen ;;
   sync) uplink "$@" ;;
+  # The same, and HQ's ingest alone also on PostgreSQL (a throwaway cluster).
+  sync-pg) scripts/pg.sh run bash -c 'bench/run.sh sync --replay-postgres "$CHECKPOINT_TEST_PG" "$@"' _ "$@" ;;
   all) store; mrz; screen; uplink ;;
-  *) echo "usage: bench/run.sh [all | store [ARGS] | mrz [COUNT] | screen | sync [ARGS]]" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh [all | store [ARGS] | mrz [COUNT] | screen | sync [ARGS] | sync-pg [ARGS]]" >&2
+     exit 2 ;;
 esac

@@ -8,11 +8,13 @@
 // exactly once (count and contiguous prefix equal to the backlog, no flags).
 //
 //   sync_bench [--records N] [--naive N] [--batch-records R] [--batch-bytes B]
-//              [--no-pipeline] [--replay N] [--keep] [--quick]
+//              [--no-pipeline] [--replay N] [--replay-postgres CONNINFO] [--keep] [--quick]
 //     --records N      backlog drained (default 1,000,000; --quick: 20,000)
 //     --naive N        backlog of the naive upload (default N/200, at least 500)
 //     --replay N       records of the drain replayed for HQ's ingest rate (default
 //                      min(N, 200,000); 0: skip)
+//     --replay-postgres CONNINFO  also replay into PostgreSQL (an empty database; e.g.
+//                      a throwaway cluster of scripts/pg.sh: bench/run.sh sync-pg)
 //     --keep           keep the temporary directory (printed)
 // Prints a human summary and one JSON line (prefix "RESULT ").
 #include <fcntl.h>
@@ -387,17 +389,19 @@ DrainResult Drain(Device& d, const std::string& url, const std::string& host, pi
 }
 
 // HQ alone: the drain's request bodies into an in-process HqService with a fresh
-// database (same device key), as fast as one caller can hand them over.
+// database (same device key), as fast as one caller can hand them over. SQLite in
+// `work`, or PostgreSQL when `postgres` (a connection string) is given.
 struct Replay {
   std::size_t records = 0;
   double seconds = 0;
 };
 Replay ReplayIngest(const std::vector<std::string>& bodies, const Device& d, const fs::path& hq_dir,
-                    const fs::path& work, std::size_t records) {
+                    const fs::path& work, std::size_t records, const std::string& postgres = {}) {
   Replay out;
   if (bodies.empty()) return out;
-  const fs::path dbpath = work / "replay.db";
-  auto db = Must(hq::HqDatabase::Open(dbpath), "replay db");
+  auto db = Must(postgres.empty() ? hq::HqDatabase::Open(work / "replay.db")
+                                  : hq::HqDatabase::OpenPostgres(postgres),
+                 "replay db");
   const auto key = Must(protocol::DeviceKey::Load(agent::AgentFiles(d.dir / "agent").key), "key");
   Must(db.PutDevice(d.id, key.Public(), "(bench)", 0), "put device");
   common::SystemClock clock;
@@ -519,6 +523,7 @@ int main(int argc, char** argv) {
   agent::UplinkOptions options;
   bool keep_dir = false, quick = false;
   bool records_set = false;
+  std::string replay_postgres;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--records") {
@@ -528,6 +533,8 @@ int main(int argc, char** argv) {
       naive = Arg(argc, argv, i);
     } else if (a == "--replay") {
       replay = Arg(argc, argv, i);
+    } else if (a == "--replay-postgres" && i + 1 < argc) {
+      replay_postgres = argv[++i];
     } else if (a == "--batch-records") {
       options.max_records = static_cast<std::size_t>(Arg(argc, argv, i));
     } else if (a == "--batch-bytes") {
@@ -628,6 +635,9 @@ int main(int argc, char** argv) {
   }
   const HqPhases phases = ReadHqPhases(hq_log, main.id);
   const Replay rep = ReplayIngest(fast.kept, main, hq_dir, work, fast.kept_records);
+  const Replay rep_pg = replay_postgres.empty() ? Replay{}
+                                                : ReplayIngest(fast.kept, main, hq_dir, work,
+                                                               fast.kept_records, replay_postgres);
 
   const double rate = static_cast<double>(fast.records) / fast.seconds;
   const double naive_rate = static_cast<double>(one.records) / one.seconds;
@@ -637,6 +647,8 @@ int main(int argc, char** argv) {
   const double nb_http =
       static_cast<double>(one.body_bytes + one.header_bytes) / static_cast<double>(one.records);
   const double replay_rate = rep.seconds > 0 ? static_cast<double>(rep.records) / rep.seconds : 0.0;
+  const double replay_pg_rate =
+      rep_pg.seconds > 0 ? static_cast<double>(rep_pg.records) / rep_pg.seconds : 0.0;
   std::printf(
       "drain: %lld records in %.1f s = %.0f records/s; %lld requests; body %.1f B/record, "
       "with HTTP headers %.1f B/record; answers %.1f B/record\n",
@@ -671,16 +683,23 @@ int main(int argc, char** argv) {
   std::printf(
       "HQ ingest alone (replay of %zu records, in-process, no TLS): %.1f s = %.0f records/s\n",
       rep.records, rep.seconds, replay_rate);
+  if (rep_pg.records > 0) {
+    std::printf(
+        "HQ ingest alone on PostgreSQL (replay of %zu records, in-process, loopback): "
+        "%.1f s = %.0f records/s\n",
+        rep_pg.records, rep_pg.seconds, replay_pg_rate);
+  }
   std::printf(
       "RESULT "
       "{\"records\":%lld,\"drain_s\":%.2f,\"records_per_s\":%.0f,\"bytes_per_record_body\":%.1f,"
       "\"bytes_per_record_http\":%.1f,\"agent_cpu_s\":%.2f,\"hq_cpu_s\":%.2f,\"naive_records\":%"
       "lld,"
       "\"naive_records_per_s\":%.0f,\"ratio\":%.1f,\"hq_ingest_records_per_s\":%.0f,"
+      "\"hq_ingest_postgres_records_per_s\":%.0f,"
       "\"batch_records\":%zu,\"batch_bytes\":%zu,\"pipeline\":%s}\n",
       static_cast<long long>(fast.records), fast.seconds, rate, b_body, b_http, fast.agent_cpu,
       fast.hq_cpu, static_cast<long long>(one.records), naive_rate, rate / naive_rate, replay_rate,
-      options.max_records, options.max_bytes, options.pipeline ? "true" : "false");
+      replay_pg_rate, options.max_records, options.max_bytes, options.pipeline ? "true" : "false");
   if (!keep_dir) {
     std::error_code ec;
     fs::remove_all(work, ec);

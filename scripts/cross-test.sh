@@ -10,5 +10,9 @@ cmake -S . -B build/arm64 -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCHECKPOIN
 cmake --build build/arm64
 readelf -h build/arm64/firmware/daemon/checkpointd | grep -q 'AArch64' \
   || { echo "cross-test: checkpointd is not an aarch64 binary" >&2; exit 1; }
+# HQ's PostgreSQL tests: the server is the host's (native), only libpq is arm64.
+pg_env=$(scripts/pg.sh start)  # a failed start stops here (set -e)
+eval "$pg_env"
+trap 'scripts/pg.sh stop "$CHECKPOINT_TEST_PG_DIR"' EXIT
 # qemu is slow: give every test a generous timeout so a hang fails instead of stalling CI.
 ctest --test-dir build/arm64 --output-on-failure -j2 --timeout 900

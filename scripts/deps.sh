@@ -20,6 +20,8 @@ BUILD=(
   libssl-dev                # SHA-256, Ed25519 keys, TLS, CMS
   libsodium-dev             # Ed25519 signing and verification of records (2x OpenSSL 3.0)
   libcurl4-openssl-dev      # HTTPS client of the sync agent (OpenSSL flavour)
+  libpq-dev                 # HQ's PostgreSQL backend (libpq)
+  postgresql                # a throwaway server for HQ's PostgreSQL tests (scripts/pg.sh)
   libtomlplusplus-dev       # config parsing with line/column in errors
   nlohmann-json3-dev        # JSON payloads
   libsystemd-dev            # sd_notify / watchdog
@@ -30,13 +32,18 @@ BUILD=(
   clang-14 libclang-rt-14-dev  # libFuzzer targets (scripts/fuzz.sh)
 )
 # What the installed binaries need at run time (the .deb Depends field).
-RUNTIME=(libsqlite3-0 libssl3 libsodium23 libcurl4 libtomlplusplus3 libsystemd0 libpugixml1v5 zlib1g)
+RUNTIME=(libsqlite3-0 libssl3 libsodium23 libcurl4 libtomlplusplus3 libsystemd0 libpugixml1v5 zlib1g
+  libpq5)
 # Cross-building for arm64 against Debian multiarch libraries, tests under qemu-user.
 CROSS_ARM64=(
   g++-aarch64-linux-gnu qemu-user-static
   libsqlite3-dev:arm64 libssl-dev:arm64 libcurl4-openssl-dev:arm64
   libboost1.81-dev:arm64 libtomlplusplus-dev:arm64 libsystemd-dev:arm64
   libpugixml-dev:arm64 zlib1g-dev:arm64 libsodium-dev:arm64
+  # libpq: the library only. libpq-dev is not multiarch (Multi-Arch: no), so
+  # libpq-dev:arm64 would remove the host's libpq-dev; its headers are the same for
+  # both, and CMake links the arm64 libpq.so.5 by its soname (ADR 0011).
+  libpq5:arm64
 )
 # Benchmarks only (bench/run.sh): the peer parsers run on Node.js, installed with npm
 # inside bench/ (never a project dependency). A machine with Node.js from elsewhere

@@ -6,6 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
+# A throwaway PostgreSQL cluster for HQ's PostgreSQL tests, stopped at exit.
+pg_env=$(scripts/pg.sh start)  # a failed start stops here (set -e)
+eval "$pg_env"
+trap 'scripts/pg.sh stop "$CHECKPOINT_TEST_PG_DIR"' EXIT
 
 pass() {
   local dir=$1

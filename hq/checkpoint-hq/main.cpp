@@ -8,6 +8,9 @@
 //   checkpoint-hq serve --data DIR [--listen ADDR:PORT] [--fault STATUS[:RETRY_AFTER],...]
 //   checkpoint-hq publish --data DIR --kind K --file F [--version N] [--base N] ...
 //   checkpoint-hq signing-key --data DIR [--rotate]   print (after rotating) the public keys
+// Every command that uses the database takes --database SPEC (or the environment's
+// CHECKPOINT_HQ_DATABASE): PostgreSQL as postgresql://... or key=value ...; the
+// default is SQLite, DIR/hq.db.
 #include <signal.h>
 
 #include <cstdio>
@@ -48,6 +51,10 @@ void Usage(std::FILE* out) {
                "       checkpoint-hq publish --data DIR --kind KIND --file FILE [--version N]\n"
                "                           [--base N] [--not-before-ms T] [--expires-ms T]\n"
                "       checkpoint-hq signing-key --data DIR [--rotate]\n"
+               "  every command that uses the database also takes --database SPEC, or\n"
+               "         CHECKPOINT_HQ_DATABASE from the environment: postgresql://USER@HOST/DB\n"
+               "         or 'host=... dbname=...' for PostgreSQL (several instances may share\n"
+               "         it), sqlite:PATH; default DIR/hq.db (SQLite)\n"
                "  init   creates the HQ CA and the server certificate for HOST names\n"
                "         (default 127.0.0.1 and localhost) in DIR (mode 0700)\n"
                "  token  prints a one-time enrollment token for device ID (default 24 h); the\n"
@@ -91,7 +98,17 @@ bool ParseFaults(const std::string& text, std::vector<hq::Fault>& out) {
   return !out.empty();
 }
 
-int Serve(const std::filesystem::path& data, const std::string& listen,
+// Opens the database `spec` names (see OpenSpec) and says which, without a password.
+checkpoint::Expected<hq::HqDatabase> OpenDatabase(const std::string& spec,
+                                                  const std::filesystem::path& data,
+                                                  const log::Logger& log) {
+  auto db = hq::HqDatabase::OpenSpec(spec, data);
+  if (!db) return std::move(db).error().WithContext(hq::HqDatabase::Describe(spec, data));
+  log.Debug("database open", {{"database", hq::HqDatabase::Describe(spec, data)}});
+  return db;
+}
+
+int Serve(const std::filesystem::path& data, const std::string& database, const std::string& listen,
           std::vector<hq::Fault> faults, const log::Logger& log) {
   const auto colon = listen.rfind(':');
   if (colon == std::string::npos) {
@@ -106,7 +123,7 @@ int Serve(const std::filesystem::path& data, const std::string& listen,
   if (auto s = common::EnsurePrivateDirectory(data); !s) return Fail(s.error());
   auto ca = hq::CertificateAuthority::Load(data);
   if (!ca) return Fail(ca.error().WithContext("run `checkpoint-hq init` first"));
-  auto db = hq::HqDatabase::Open(data / "hq.db");
+  auto db = OpenDatabase(database, data, log);
   if (!db) return Fail(db.error());
   static common::SystemClock clock;
   hq::HqService service(std::move(*db), std::move(*ca), clock, log.Child("service"), {});
@@ -129,7 +146,9 @@ int Serve(const std::filesystem::path& data, const std::string& listen,
   auto server = hq::HttpsServer::Start(
       o, [&service](const hq::HttpRequest& r) { return service.Handle(r); }, log.Child("https"));
   if (!server) return Fail(server.error());
-  log.Info("listening", {{"address", o.address}, {"port", (*server)->port()}});
+  log.Info("listening", {{"address", o.address},
+                         {"port", (*server)->port()},
+                         {"database", hq::HqDatabase::Describe(database, data)}});
   std::printf("listening %s:%u\n", o.address.c_str(), static_cast<unsigned>((*server)->port()));
   std::fflush(stdout);
   int sig = 0;
@@ -152,6 +171,9 @@ int main(int argc, char** argv) try {
   }
   std::filesystem::path data;
   std::string device, site, name, listen = "127.0.0.1:8443";
+  // Never logged as given: a PostgreSQL URL may hold a password.
+  std::string database;
+  if (const char* env = std::getenv("CHECKPOINT_HQ_DATABASE")) database = env;
   std::optional<std::int64_t> from_ms, to_ms;
   std::vector<std::string> names;
   std::vector<hq::Fault> faults;
@@ -171,6 +193,8 @@ int main(int argc, char** argv) try {
     const bool has = i + 1 < argc;
     if (a == "--data" && has) {
       data = argv[++i];
+    } else if (a == "--database" && has) {
+      database = argv[++i];
     } else if (a == "--device" && has) {
       device = argv[++i];
     } else if (a == "--site" && has) {
@@ -247,7 +271,7 @@ int main(int argc, char** argv) try {
         std::int64_t{ttl_hours > 0 ? ttl_hours : (api ? 90 * 24 : 24)} * 3'600'000;
     auto ca = hq::CertificateAuthority::Load(data);
     if (!ca) return Fail(ca.error());
-    auto db = hq::HqDatabase::Open(data / "hq.db");
+    auto db = OpenDatabase(database, data, log);
     if (!db) return Fail(db.error());
     hq::HqService service(std::move(*db), std::move(*ca), clock, log.Child("service"), {});
     auto token =
@@ -261,7 +285,7 @@ int main(int argc, char** argv) try {
       std::fprintf(stderr, "checkpoint-hq: api-revoke needs --name NAME\n");
       return kExitUsage;
     }
-    auto db = hq::HqDatabase::Open(data / "hq.db");
+    auto db = OpenDatabase(database, data, log);
     if (!db) return Fail(db.error());
     auto n = hq::RevokeApiTokens(db->db(), name);
     if (!n) return Fail(n.error());
@@ -270,7 +294,7 @@ int main(int argc, char** argv) try {
     return *n > 0 ? kExitOk : kExitFailure;
   }
   if (cmd == "summary") {
-    auto db = hq::HqDatabase::Open(data / "hq.db");
+    auto db = OpenDatabase(database, data, log);
     if (!db) return Fail(db.error());
     auto s = hq::Summarise(db->db(), from_ms, to_ms,
                            site.empty() ? std::nullopt : std::optional<std::string>(site));
@@ -283,7 +307,7 @@ int main(int argc, char** argv) try {
       std::fprintf(stderr, "checkpoint-hq: revoke needs --device ID\n");
       return kExitUsage;
     }
-    auto db = hq::HqDatabase::Open(data / "hq.db");
+    auto db = OpenDatabase(database, data, log);
     if (!db) return Fail(db.error());
     auto revoked = db->RevokeDevice(device);
     if (!revoked) return Fail(revoked.error());
@@ -308,7 +332,7 @@ int main(int argc, char** argv) try {
     if (auto s = common::EnsurePrivateDirectory(data); !s) return Fail(s.error());
     auto keys = hq::SigningKeys::LoadOrCreate(data / "signing");
     if (!keys) return Fail(keys.error());
-    auto db = hq::HqDatabase::Open(data / "hq.db");
+    auto db = OpenDatabase(database, data, log);
     if (!db) return Fail(db.error());
     hq::PublishRequest req{kind,
                            std::move(*payload),
@@ -337,7 +361,7 @@ int main(int argc, char** argv) try {
     for (const auto& k : keys->publics()) std::printf("%s", protocol::PublicKeyPem(k).c_str());
     return kExitOk;
   }
-  if (cmd == "serve") return Serve(data, listen, std::move(faults), log);
+  if (cmd == "serve") return Serve(data, database, listen, std::move(faults), log);
   Usage(stderr);
   return kExitUsage;
 } catch (const std::exception& e) {

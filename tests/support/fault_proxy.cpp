@@ -31,6 +31,15 @@ sockaddr_in Loopback(std::uint16_t port) {
 
 FaultProxy::FaultProxy(std::uint16_t target_port, CutPolicy cut_after, bool http_connect)
     : target_port_(target_port), cut_after_(std::move(cut_after)), http_connect_(http_connect) {
+  Listen();
+}
+
+FaultProxy::FaultProxy(std::vector<std::uint16_t> targets, CutPolicy cut_after)
+    : target_port_(targets.at(0)), targets_(std::move(targets)), cut_after_(std::move(cut_after)) {
+  Listen();
+}
+
+void FaultProxy::Listen() {
   if (::pipe(wake_) != 0) throw std::runtime_error("pipe failed");
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in a = Loopback(0);
@@ -99,7 +108,9 @@ void FaultProxy::Pump(int client, int index) {
     return;
   }
   const int server = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a = Loopback(target_port_);
+  sockaddr_in a =
+      Loopback(targets_.empty() ? target_port_
+                                : targets_[static_cast<std::size_t>(index) % targets_.size()]);
   if (server < 0 || ::connect(server, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
     if (server >= 0) ::close(server);
     Reset(client);

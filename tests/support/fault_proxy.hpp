@@ -25,6 +25,8 @@ class FaultProxy {
   // 127.0.0.1:target_port (as through a forward proxy); it is answered 200, then
   // tunnelled. Anything else is answered 403 and closed.
   FaultProxy(std::uint16_t target_port, CutPolicy cut_after, bool http_connect = false);
+  // A load balancer: connection i goes to targets[i % targets.size()] (round robin).
+  FaultProxy(std::vector<std::uint16_t> targets, CutPolicy cut_after);
   ~FaultProxy();
   FaultProxy(const FaultProxy&) = delete;
   FaultProxy& operator=(const FaultProxy&) = delete;
@@ -35,11 +37,13 @@ class FaultProxy {
   int tunnels() const { return tunnels_.load(); }
 
  private:
+  void Listen();  // then accepts, on its own thread
   void AcceptLoop();
   void Pump(int client, int index);
   bool Connect(int client);
 
   std::uint16_t target_port_;
+  std::vector<std::uint16_t> targets_;  // round robin when not empty
   CutPolicy cut_after_;
   int listen_fd_ = -1;
   int wake_[2] = {-1, -1};  // written once on stop; every poll watches the read end

@@ -10,6 +10,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <regex>
+#include <sstream>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
@@ -19,6 +21,19 @@ extern char** environ;
 namespace checkpoint::testing {
 
 namespace {
+// True when `path` is an executable in ELF format (a program, not a script).
+bool IsElf(const std::string& path) {
+  char magic[4] = {};
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool elf = ::read(fd, magic, sizeof magic) == 4 && std::memcmp(magic,
+                                                                       "\x7f"
+                                                                       "ELF",
+                                                                       4) == 0;
+  ::close(fd);
+  return elf;
+}
+
 std::int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -49,9 +64,10 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::map<std::string, st
   for (auto& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
   // Cross builds run tests under qemu-user; without binfmt_misc the kernel cannot
-  // exec a foreign binary, so children are started through the same emulator.
+  // exec a foreign binary, so children are started through the same emulator. Not
+  // scripts (scripts/pg.sh): they run on the host as they are.
   std::vector<std::string> argv_copy;
-  if (std::string_view(CHECKPOINT_TEST_EMULATOR).size() > 0) {
+  if (std::string_view(CHECKPOINT_TEST_EMULATOR).size() > 0 && IsElf(argv[0])) {
     argv_copy.emplace_back(CHECKPOINT_TEST_EMULATOR);
   }
   argv_copy.insert(argv_copy.end(), argv.begin(), argv.end());
@@ -181,6 +197,15 @@ std::pair<int, std::string> RunCommand(std::vector<std::string> argv,
   ::waitpid(pid, &st, 0);
   int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
   return {code, out};
+}
+
+std::string TokenIn(const std::string& out) {
+  std::istringstream in(out);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (std::regex_match(line, std::regex("[0-9a-f]{48}"))) return line;
+  }
+  return {};
 }
 
 }  // namespace checkpoint::testing

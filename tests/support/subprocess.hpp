@@ -48,4 +48,8 @@ std::pair<int, std::string> RunCommand(std::vector<std::string> argv,
                                        std::chrono::milliseconds timeout = std::chrono::seconds(60),
                                        const std::string& stdin_file = "");
 
+// The line of a command's output that is a whole token as checkpoint-hq prints one
+// (48 hex digits), or "".
+std::string TokenIn(const std::string& out);
+
 }  // namespace checkpoint::testing

@@ -17,15 +17,6 @@ using namespace checkpoint;
 using namespace checkpoint::testing;
 
 namespace {
-// The line of `out` that is a whole token (48 hex digits), or "".
-std::string TokenIn(const std::string& out) {
-  std::istringstream in(out);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (std::regex_match(line, std::regex("[0-9a-f]{48}"))) return line;
-  }
-  return {};
-}
 
 // HQ initialised and serving on 127.0.0.1, a device enrolled with checkpoint-sync,
 // and `records` records in the device's outbox (every `priority_every`th an alert):

@@ -293,13 +293,12 @@ TEST_CASE("HQ's migrations go down and up again with the records kept", "[sync][
     auto db = Must(hq::HqDatabase::Open(dir / "hq.db"));
     Must(db.AddToken("tok", "CP-M", 1, 1'000, "UA-KRK"));
     Must(hq::AddApiToken(db.db(), "api", "analyst", 1, 1'000));
-    const int newest = Must(store::SchemaVersion(db.db()));
+    const int newest = Must(hq::SchemaVersion(db.db()));
     CHECK(newest == static_cast<int>(hq::HqMigrations().size()));
-    auto down = Must(store::Migrate(db.db(), hq::HqMigrations(), 1));
-    CHECK(down.to == 1);
+    CHECK(Must(hq::MigrateSchema(db.db(), 1)) == 1);
     CHECK(Must(db.ConsumeToken("tok", "CP-M", 2)));  // version 1's tables still work
   }
   auto again = Must(hq::HqDatabase::Open(dir / "hq.db"));
-  CHECK(Must(store::SchemaVersion(again.db())) == static_cast<int>(hq::HqMigrations().size()));
+  CHECK(Must(hq::SchemaVersion(again.db())) == static_cast<int>(hq::HqMigrations().size()));
   CHECK_FALSE(Must(hq::CheckApiToken(again.db(), "api", 2)).has_value());  // dropped with v2
 }

@@ -23,18 +23,10 @@
 #include "checkpoint/hq/http.hpp"
 #include "checkpoint/hq/service.hpp"
 #include "checkpoint/store/store.hpp"
+#include "support/must.hpp"
 #include "support/temp_dir.hpp"
 
 namespace checkpoint::testing {
-
-template <typename T>
-T Must(Expected<T> e) {
-  if (!e) FAIL(e.error().String());
-  return std::move(e).value();
-}
-inline void Must(Status s) {
-  if (!s) FAIL(s.error().String());
-}
 
 struct TestHq {
   TempDir dir;

@@ -6,7 +6,7 @@
 
 #include "checkpoint/common/fs.hpp"
 #include "checkpoint/common/sha256.hpp"
-#include "checkpoint/store/database.hpp"
+#include "checkpoint/hq/sql.hpp"
 
 namespace checkpoint::hq {
 
@@ -33,8 +33,8 @@ std::filesystem::path KeyPath(const std::filesystem::path& dir, int n) {
   return dir / ("key-" + std::to_string(n) + ".pem");
 }
 
-store::Blob AsBlob(std::string_view s) {
-  return store::Blob{
+Blob AsBlob(std::string_view s) {
+  return Blob{
       std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(s.data()), s.size())};
 }
 }  // namespace
@@ -75,7 +75,7 @@ std::vector<protocol::PublicKey> SigningKeys::publics() const {
   return out;
 }
 
-Status StoreBundleRaw(store::Connection& db, std::string_view kind, std::int64_t version,
+Status StoreBundleRaw(SqlConnection& db, std::string_view kind, std::int64_t version,
                       std::optional<std::int64_t> base_version, std::string_view manifest_json,
                       std::string_view sha256_hex, std::string_view payload, std::int64_t now_ms) {
   auto st = db.Prepare(
@@ -87,12 +87,14 @@ Status StoreBundleRaw(store::Connection& db, std::string_view kind, std::int64_t
   return st->Run();
 }
 
-Expected<protocol::BundleManifest> PublishBundle(store::Connection& db,
-                                                 const protocol::DeviceKey& key,
-                                                 const PublishRequest& request,
-                                                 std::int64_t now_ms) {
-  auto tx = store::Transaction::Begin(db);
+namespace {
+Expected<protocol::BundleManifest> PublishOnce(SqlConnection& db, const protocol::DeviceKey& key,
+                                               const PublishRequest& request, std::int64_t now_ms) {
+  auto tx = SqlTransaction::Begin(db);
   if (!tx) return std::move(tx).error();
+  // Versions of a kind are taken one publication at a time, whichever HQ instance
+  // publishes: the latest read here is still the latest at the commit.
+  CP_TRY(db.LockKey("bundles:" + request.kind));
   auto latest = db.Prepare("SELECT coalesce(max(version), 0) FROM bundles WHERE kind = ?");
   if (!latest) return std::move(latest).error();
   CP_TRY(latest->Bind(1, request.kind));
@@ -129,8 +131,15 @@ Expected<protocol::BundleManifest> PublishBundle(store::Connection& db,
   CP_TRY(tx->Commit());
   return m;
 }
+}  // namespace
 
-Expected<std::vector<std::string>> OfferedManifests(store::Connection& db) {
+Expected<protocol::BundleManifest> PublishBundle(SqlConnection& db, const protocol::DeviceKey& key,
+                                                 const PublishRequest& request,
+                                                 std::int64_t now_ms) {
+  return RetryTransaction([&] { return PublishOnce(db, key, request, now_ms); });
+}
+
+Expected<std::vector<std::string>> OfferedManifests(SqlConnection& db) {
   // Per kind: from the latest full version (no base) that is at most the latest
   // version, everything above it; a kind whose bundles are all full gives one row.
   auto st = db.Prepare(
@@ -152,7 +161,7 @@ Expected<std::vector<std::string>> OfferedManifests(store::Connection& db) {
   return out;
 }
 
-Expected<std::optional<StoredBundle>> FindBundle(store::Connection& db, std::string_view kind,
+Expected<std::optional<StoredBundle>> FindBundle(SqlConnection& db, std::string_view kind,
                                                  std::int64_t version) {
   auto st =
       db.Prepare("SELECT length(payload), sha256 FROM bundles WHERE kind = ? AND version = ?");
@@ -164,11 +173,15 @@ Expected<std::optional<StoredBundle>> FindBundle(store::Connection& db, std::str
   return std::optional<StoredBundle>(StoredBundle{st->Int(0), st->Text(1)});
 }
 
-Expected<std::string> ReadBundlePayload(store::Connection& db, std::string_view kind,
+Expected<std::string> ReadBundlePayload(SqlConnection& db, std::string_view kind,
                                         std::int64_t version, std::int64_t offset,
                                         std::int64_t length) {
-  // substr on a BLOB counts bytes, from 1.
-  auto st = db.Prepare("SELECT substr(payload, ?, ?) FROM bundles WHERE kind = ? AND version = ?");
+  // substr on a BLOB (bytea) counts bytes, from 1; PostgreSQL's takes int4.
+  auto st = db.Prepare(db.dialect() == SqlDialect::kPostgres
+                           ? "SELECT substr(payload, CAST(? AS INTEGER), CAST(? AS INTEGER)) "
+                             "FROM bundles WHERE kind = ? AND version = ?"
+                           : "SELECT substr(payload, ?, ?) FROM bundles WHERE kind = ? AND "
+                             "version = ?");
   if (!st) return std::move(st).error();
   CP_TRY(st->BindAll(offset + 1, length, kind, version));
   auto row = st->Step();

@@ -30,13 +30,17 @@ json ParsePayload(std::string_view payload) {
   return json::parse(payload, nullptr, false);
 }
 
-const char* kLevelSql =
-    "CASE WHEN json_valid(CAST(r.payload AS TEXT)) AND "
-    "json_type(CAST(r.payload AS TEXT), '$.level') = 'text' "
-    "THEN json_extract(CAST(r.payload AS TEXT), '$.level') ELSE '' END";
+// The payload's "level" when it is JSON with a string there, else ''. PostgreSQL:
+// the function of HQ migration 2, which answers '' for payloads that do not parse.
+std::string LevelSql(SqlDialect dialect) {
+  if (dialect == SqlDialect::kPostgres) return "hq_payload_level(r.payload)";
+  return "CASE WHEN json_valid(CAST(r.payload AS TEXT)) AND "
+         "json_type(CAST(r.payload AS TEXT), '$.level') = 'text' "
+         "THEN json_extract(CAST(r.payload AS TEXT), '$.level') ELSE '' END";
+}
 }  // namespace
 
-Status AddApiToken(store::Connection& db, std::string_view token, std::string_view name,
+Status AddApiToken(SqlConnection& db, std::string_view token, std::string_view name,
                    std::int64_t now_ms, std::int64_t expires_at_ms) {
   auto st = db.Prepare(
       "INSERT INTO api_tokens(token_sha256, name, created_at_ms, expires_at_ms) VALUES (?,?,?,?)");
@@ -45,7 +49,7 @@ Status AddApiToken(store::Connection& db, std::string_view token, std::string_vi
   return st->Run();
 }
 
-Expected<std::optional<std::string>> CheckApiToken(store::Connection& db, std::string_view token,
+Expected<std::optional<std::string>> CheckApiToken(SqlConnection& db, std::string_view token,
                                                    std::int64_t now_ms) {
   auto st = db.Prepare(
       "SELECT name FROM api_tokens WHERE token_sha256 = ? AND revoked = 0 AND expires_at_ms > ?");
@@ -57,7 +61,7 @@ Expected<std::optional<std::string>> CheckApiToken(store::Connection& db, std::s
   return std::optional<std::string>(st->Text(0));
 }
 
-Expected<std::int64_t> RevokeApiTokens(store::Connection& db, std::string_view name) {
+Expected<std::int64_t> RevokeApiTokens(SqlConnection& db, std::string_view name) {
   auto st = db.Prepare("UPDATE api_tokens SET revoked = 1 WHERE name = ? AND revoked = 0");
   if (!st) return std::move(st).error();
   CP_TRY(st->Bind(1, name));
@@ -134,20 +138,26 @@ std::optional<RecordCursor> RecordCursor::Decode(std::string_view text) {
   return c;
 }
 
-Expected<RecordPage> QueryRecords(store::Connection& db, const RecordFilter& f,
+// A parameter that may be NULL is first read as CAST(? AS type) IS NULL: PostgreSQL
+// must know its type there, and to SQLite the cast changes nothing.
+Expected<RecordPage> QueryRecords(SqlConnection& db, const RecordFilter& f,
                                   const std::optional<RecordCursor>& after, std::size_t limit) {
+  const std::string level = LevelSql(db.dialect());
   const std::string sql =
       std::string(
           "SELECT r.device_id, coalesce(d.site, ''), r.seq, r.lane, r.record_type, "
           "r.record_uuid, r.device_time_ms, r.received_at_ms, ") +
-      kLevelSql +
+      level +
       ", r.payload FROM records r LEFT JOIN devices d ON d.device_id = r.device_id "
-      "WHERE (?1 IS NULL OR r.device_id = ?1) AND (?2 IS NULL OR d.site = ?2) "
-      "AND (?3 IS NULL OR r.record_type = ?3) AND (?4 IS NULL OR r.lane = ?4) "
-      "AND (?5 IS NULL OR r.device_time_ms >= ?5) AND (?6 IS NULL OR r.device_time_ms < ?6) "
-      "AND (?7 IS NULL OR (r.device_time_ms, r.device_id, r.seq) > (?7, ?8, ?9)) "
-      "AND (?10 IS NULL OR " +
-      kLevelSql +
+      "WHERE (CAST(?1 AS TEXT) IS NULL OR r.device_id = ?1) "
+      "AND (CAST(?2 AS TEXT) IS NULL OR d.site = ?2) "
+      "AND (CAST(?3 AS TEXT) IS NULL OR r.record_type = ?3) "
+      "AND (CAST(?4 AS BIGINT) IS NULL OR r.lane = ?4) "
+      "AND (CAST(?5 AS BIGINT) IS NULL OR r.device_time_ms >= ?5) "
+      "AND (CAST(?6 AS BIGINT) IS NULL OR r.device_time_ms < ?6) "
+      "AND (CAST(?7 AS BIGINT) IS NULL OR (r.device_time_ms, r.device_id, r.seq) > (?7, ?8, ?9)) "
+      "AND (CAST(?10 AS TEXT) IS NULL OR " +
+      level +
       " = ?10) "
       "ORDER BY r.device_time_ms, r.device_id, r.seq LIMIT ?11";
   auto st = db.Prepare(sql);
@@ -190,14 +200,15 @@ Expected<RecordPage> QueryRecords(store::Connection& db, const RecordFilter& f,
   return page;
 }
 
-Expected<Summary> Summarise(store::Connection& db, std::optional<std::int64_t> from_ms,
+Expected<Summary> Summarise(SqlConnection& db, std::optional<std::int64_t> from_ms,
                             std::optional<std::int64_t> to_ms,
                             const std::optional<std::string>& site) {
   auto st = db.Prepare(
       "SELECT coalesce(d.site, ''), r.device_id, r.record_type, r.payload FROM records r "
       "LEFT JOIN devices d ON d.device_id = r.device_id "
-      "WHERE (?1 IS NULL OR r.device_time_ms >= ?1) AND (?2 IS NULL OR r.device_time_ms < ?2) "
-      "AND (?3 IS NULL OR d.site = ?3)");
+      "WHERE (CAST(?1 AS BIGINT) IS NULL OR r.device_time_ms >= ?1) "
+      "AND (CAST(?2 AS BIGINT) IS NULL OR r.device_time_ms < ?2) "
+      "AND (CAST(?3 AS TEXT) IS NULL OR d.site = ?3)");
   if (!st) return std::move(st).error();
   CP_TRY(st->BindAll(from_ms, to_ms, site));
   Summary s;
@@ -274,11 +285,11 @@ Expected<Summary> Summarise(store::Connection& db, std::optional<std::int64_t> f
   return s;
 }
 
-Expected<std::string> FlagsJson(store::Connection& db, const std::optional<std::string>& device,
+Expected<std::string> FlagsJson(SqlConnection& db, const std::optional<std::string>& device,
                                 std::int64_t after_id, std::size_t limit) {
   auto st = db.Prepare(
       "SELECT id, device_id, seq, kind, detail, at_ms FROM flags "
-      "WHERE (?1 IS NULL OR device_id = ?1) AND id > ?2 ORDER BY id LIMIT ?3");
+      "WHERE (CAST(?1 AS TEXT) IS NULL OR device_id = ?1) AND id > ?2 ORDER BY id LIMIT ?3");
   if (!st) return std::move(st).error();
   CP_TRY(st->BindAll(device, after_id, static_cast<std::int64_t>(limit) + 1));
   json flags = json::array();

@@ -34,9 +34,20 @@ HttpResponse Json(std::string body) {
 HttpResponse Internal() {
   return ErrorResponse(500, "internal", "HQ could not complete the request; retry later");
 }
+// A database failure: 503 with Retry-After when it is passing (the database server
+// restarts or is unreachable, a lock or serialization conflict outlasted the
+// retries), so agents come back soon; 500 otherwise. Nothing of the request was
+// kept in either case.
+HttpResponse Internal(const Error& e) {
+  if (!Retryable(e)) return Internal();
+  HttpResponse r =
+      ErrorResponse(503, "unavailable", "HQ's database is unavailable for a moment; retry later");
+  r.retry_after_s = 2;
+  return r;
+}
 HttpResponse AuthFailure(const Error& e) {
   if (e.Is(CommonErrc::kPermission)) return ErrorResponse(403, "forbidden", e.message());
-  return Internal();
+  return Internal(e);
 }
 // Content types compare on the media type only, case-insensitively.
 bool IsMediaType(std::string_view value, std::string_view want) {
@@ -184,12 +195,12 @@ HttpResponse HqService::Enroll(const HttpRequest& request) {
   if (!req) return ErrorResponse(400, "malformed", req.error().message());
   std::lock_guard lock(mu_);
   const std::int64_t now = clock_.WallMs();
-  auto tx = store::Transaction::Begin(db_.db());
-  if (!tx) return Internal();
+  auto tx = SqlTransaction::Begin(db_.db());
+  if (!tx) return Internal(tx.error());
   auto ok = db_.ConsumeToken(req->token, req->device_id, now);
   if (!ok) {
     log_.Error("enrollment failed", {{"device", req->device_id}, {"error", ok.error().String()}});
-    return Internal();
+    return Internal(ok.error());
   }
   if (!*ok) {
     log_.Warning("enrollment refused: bad token", {{"device", req->device_id}});
@@ -204,8 +215,8 @@ HttpResponse HqService::Enroll(const HttpRequest& request) {
   }
   auto pub = protocol::PublicKeyOfCertificate(*cert);
   if (!pub) return Internal();
-  if (auto s = db_.PutDevice(req->device_id, *pub, *cert, now); !s) return Internal();
-  if (auto s = tx->Commit(); !s) return Internal();
+  if (auto s = db_.PutDevice(req->device_id, *pub, *cert, now); !s) return Internal(s.error());
+  if (auto s = tx->Commit(); !s) return Internal(s.error());
   log_.Info("device enrolled", {{"device", req->device_id}});
   return Json(protocol::ToJson(protocol::EnrollResponse{*cert, ca_.ca_pem(), now}));
 }
@@ -238,7 +249,7 @@ HttpResponse HqService::Renew(const HttpRequest& request) {
     return ErrorResponse(400, "key_mismatch",
                          "the CSR's key is not the device's enrolled key; enroll again");
   }
-  if (auto s = db_.SetCertificate(device->device_id, *cert); !s) return Internal();
+  if (auto s = db_.SetCertificate(device->device_id, *cert); !s) return Internal(s.error());
   log_.Info("device certificate renewed", {{"device", device->device_id}});
   return Json(protocol::ToJson(protocol::EnrollResponse{*cert, ca_.ca_pem(), now}));
 }
@@ -247,8 +258,14 @@ Expected<DeviceInfo> HqService::Authenticate(const HttpRequest& request) {
   if (!request.client_id) {
     return MakeError(CommonErrc::kPermission, "a device certificate is required");
   }
-  auto d = db_.FindDevice(*request.client_id);
-  if (!d) return std::move(d).error();
+  // Again on a connection found lost (a database restart): the first request after
+  // it reconnects instead of failing.
+  auto d = RetryTransaction([&] { return db_.FindDevice(*request.client_id); });
+  if (!d) {
+    log_.Error("device lookup failed",
+               {{"device", *request.client_id}, {"error", d.error().String()}});
+    return std::move(d).error();
+  }
   if (!*d) return MakeError(CommonErrc::kPermission, "unknown device");
   if ((*d)->revoked) return MakeError(CommonErrc::kPermission, "device revoked");
   return std::move(**d);
@@ -292,7 +309,7 @@ HttpResponse HqService::Upload(const HttpRequest& request) {
   if (!ack) {
     log_.Error("batch not stored",
                {{"device", device->device_id}, {"error", ack.error().String()}});
-    return Internal();
+    return Internal(ack.error());
   }
   const auto t3 = std::chrono::steady_clock::now();
   auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
@@ -332,9 +349,11 @@ HttpResponse HqService::Heartbeat(const HttpRequest& request) {
   out.hq_time_ms = now;
   out.offset_ms = now - hb->device_time_ms;
   auto contiguous = db_.Contiguous(device->device_id);
-  if (!contiguous) return Internal();
+  if (!contiguous) return Internal(contiguous.error());
   out.contiguous = *contiguous;
-  if (auto s = db_.TouchDevice(device->device_id, now, out.offset_ms); !s) return Internal();
+  if (auto s = db_.TouchDevice(device->device_id, now, out.offset_ms); !s) {
+    return Internal(s.error());
+  }
   return Json(protocol::ToJson(out));
 }
 
@@ -354,7 +373,7 @@ HttpResponse HqService::GetChainAnchor(const HttpRequest& request) {
   auto device = Authenticate(request);
   if (!device) return AuthFailure(device.error());
   auto record = db_.FindRecord(device->device_id, seq);
-  if (!record) return Internal();
+  if (!record) return Internal(record.error());
   if (!*record) return ErrorResponse(404, "not_held", "HQ holds no record " + std::to_string(seq));
   log_.Notice("chain anchor served", {{"device", device->device_id}, {"seq", seq}});
   return Json(protocol::ToJson(protocol::ChainAnchor{seq, protocol::RecordHash(**record)}));
@@ -370,7 +389,7 @@ HttpResponse HqService::ListBundles(const HttpRequest& request) {
   auto manifests = OfferedManifests(db_.db());
   if (!manifests) {
     log_.Error("bundle list failed", {{"error", manifests.error().String()}});
-    return Internal();
+    return Internal(manifests.error());
   }
   // The manifests are served exactly as stored (signed JSON objects).
   std::string body = "{\"bundles\":[";
@@ -404,7 +423,7 @@ HttpResponse HqService::GetBundle(const HttpRequest& request) {
   auto device = Authenticate(request);
   if (!device) return AuthFailure(device.error());
   auto found = FindBundle(db_.db(), kind, version);
-  if (!found) return Internal();
+  if (!found) return Internal(found.error());
   if (!*found) return ErrorResponse(404, "not_found", "no such bundle");
   const std::int64_t size = (*found)->size;
   const std::string etag = "\"" + (*found)->sha256_hex + "\"";
@@ -425,7 +444,7 @@ HttpResponse HqService::GetBundle(const HttpRequest& request) {
   }
   const std::int64_t end = std::min(last.value_or(size - 1), size - 1);  // inclusive
   auto bytes = ReadBundlePayload(db_.db(), kind, version, first, end - first + 1);
-  if (!bytes) return Internal();
+  if (!bytes) return Internal(bytes.error());
   HttpResponse r;
   r.status = ranged ? 206 : 200;
   r.content_type = std::string(protocol::kBundleContentType);
@@ -461,11 +480,13 @@ HttpResponse HqService::Query(const HttpRequest& request, std::string_view path,
   std::optional<std::string> caller;
   {
     std::lock_guard lock(mu_);
-    auto who = token.size() > 256 ? Expected<std::optional<std::string>>(std::nullopt)
-                                  : CheckApiToken(db_.db(), token, clock_.WallMs());
+    auto who =
+        token.size() > 256
+            ? Expected<std::optional<std::string>>(std::nullopt)
+            : RetryTransaction([&] { return CheckApiToken(db_.db(), token, clock_.WallMs()); });
     if (!who) {
       log_.Error("API token check failed", {{"error", who.error().String()}});
-      return Internal();
+      return Internal(who.error());
     }
     caller = *who;
   }
@@ -558,7 +579,7 @@ HttpResponse HqService::Query(const HttpRequest& request, std::string_view path,
     auto body = FlagsJson(db_.db(), filter.device, after_flag, limit);
     if (!body) {
       log_.Error("flag query failed", {{"error", body.error().String()}});
-      return Internal();
+      return Internal(body.error());
     }
     return Json(std::move(*body));
   }
@@ -566,14 +587,14 @@ HttpResponse HqService::Query(const HttpRequest& request, std::string_view path,
     auto s = Summarise(db_.db(), filter.from_ms, filter.to_ms, filter.site);
     if (!s) {
       log_.Error("summary failed", {{"error", s.error().String()}});
-      return Internal();
+      return Internal(s.error());
     }
     return Json(SummaryJson(*s, filter.from_ms, filter.to_ms));
   }
   auto page = QueryRecords(db_.db(), filter, after, limit);
   if (!page) {
     log_.Error("record query failed", {{"error", page.error().String()}});
-    return Internal();
+    return Internal(page.error());
   }
   if (records) return Json(RecordsJson(*page));
   HttpResponse r;

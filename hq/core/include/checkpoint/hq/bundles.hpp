@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "checkpoint/common/error.hpp"
+#include "checkpoint/hq/sql.hpp"
 #include "checkpoint/protocol/bundle.hpp"
 #include "checkpoint/protocol/keys.hpp"
-#include "checkpoint/store/database.hpp"
 
 namespace checkpoint::hq {
 
@@ -55,30 +55,29 @@ struct PublishRequest {
 // Signs and stores a bundle in one transaction. The version must exceed every
 // version of the kind already published (kInvalidArgument otherwise); a delta's base
 // must be the latest published watchlist version (deltas form one line).
-Expected<protocol::BundleManifest> PublishBundle(store::Connection& db,
-                                                 const protocol::DeviceKey& key,
+Expected<protocol::BundleManifest> PublishBundle(SqlConnection& db, const protocol::DeviceKey& key,
                                                  const PublishRequest& request,
                                                  std::int64_t now_ms);
 
 // Stores a manifest's JSON text and payload as given, without checks: what HQ serves
 // is what it stored. PublishBundle uses it; tests plant hostile bundles with it.
-Status StoreBundleRaw(store::Connection& db, std::string_view kind, std::int64_t version,
+Status StoreBundleRaw(SqlConnection& db, std::string_view kind, std::int64_t version,
                       std::optional<std::int64_t> base_version, std::string_view manifest_json,
                       std::string_view sha256_hex, std::string_view payload, std::int64_t now_ms);
 
 // The manifests (stored JSON text) HQ offers in GET /v1/bundles: per kind the latest
 // version and, when that is a watchlist delta, every version back to the latest full
 // list, ascending.
-Expected<std::vector<std::string>> OfferedManifests(store::Connection& db);
+Expected<std::vector<std::string>> OfferedManifests(SqlConnection& db);
 
 struct StoredBundle {
   std::int64_t size = 0;
   std::string sha256_hex;  // the ETag
 };
-Expected<std::optional<StoredBundle>> FindBundle(store::Connection& db, std::string_view kind,
+Expected<std::optional<StoredBundle>> FindBundle(SqlConnection& db, std::string_view kind,
                                                  std::int64_t version);
 // Bytes [offset, offset + length) of the payload (fewer at its end).
-Expected<std::string> ReadBundlePayload(store::Connection& db, std::string_view kind,
+Expected<std::string> ReadBundlePayload(SqlConnection& db, std::string_view kind,
                                         std::int64_t version, std::int64_t offset,
                                         std::int64_t length);
 

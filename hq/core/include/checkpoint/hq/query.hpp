@@ -13,18 +13,18 @@
 #include <vector>
 
 #include "checkpoint/common/error.hpp"
-#include "checkpoint/store/database.hpp"
+#include "checkpoint/hq/sql.hpp"
 
 namespace checkpoint::hq {
 
 // API tokens: only SHA-256(token) is stored; the token is shown once.
-Status AddApiToken(store::Connection& db, std::string_view token, std::string_view name,
+Status AddApiToken(SqlConnection& db, std::string_view token, std::string_view name,
                    std::int64_t now_ms, std::int64_t expires_at_ms);
 // The token's name when it is known, unexpired and not revoked.
-Expected<std::optional<std::string>> CheckApiToken(store::Connection& db, std::string_view token,
+Expected<std::optional<std::string>> CheckApiToken(SqlConnection& db, std::string_view token,
                                                    std::int64_t now_ms);
 // Revokes every token of that name; returns how many.
-Expected<std::int64_t> RevokeApiTokens(store::Connection& db, std::string_view name);
+Expected<std::int64_t> RevokeApiTokens(SqlConnection& db, std::string_view name);
 
 // A URL query string, key=value&... with %XX and '+' decoded. Refuses duplicate
 // keys, bad escapes, control characters (decoded or not) and anything over 4 KiB
@@ -61,7 +61,7 @@ struct RecordPage {
   std::optional<RecordCursor> next;  // set when more rows may follow
 };
 
-Expected<RecordPage> QueryRecords(store::Connection& db, const RecordFilter& filter,
+Expected<RecordPage> QueryRecords(SqlConnection& db, const RecordFilter& filter,
                                   const std::optional<RecordCursor>& after, std::size_t limit);
 
 struct SiteSummary {
@@ -92,14 +92,14 @@ struct Summary {
 
 // Over the records whose device time is in [from_ms, to_ms) (unbounded when unset),
 // of one crossing point when `site` is set.
-Expected<Summary> Summarise(store::Connection& db, std::optional<std::int64_t> from_ms,
+Expected<Summary> Summarise(SqlConnection& db, std::optional<std::int64_t> from_ms,
                             std::optional<std::int64_t> to_ms,
                             const std::optional<std::string>& site);
 
 // Flags HQ raised (tampering, chain breaks, conflicts, invalid records), oldest first,
 // of one device or all, after flag id `after_id`, at most `limit`. JSON:
 // {"flags":[{"id","device","seq","kind","detail","at_ms"}], "next": id or null}.
-Expected<std::string> FlagsJson(store::Connection& db, const std::optional<std::string>& device,
+Expected<std::string> FlagsJson(SqlConnection& db, const std::optional<std::string>& device,
                                 std::int64_t after_id, std::size_t limit);
 
 // RFC 4180 CSV of rows (header first). Cells that a spreadsheet would run as a

@@ -4,8 +4,9 @@
 // signed bundles of the downlink (list, download with Range). Knows no HTTP library.
 //
 // Thread-safety: Handle and the other members may be called from any thread; the
-// database is used under one mutex (the reference HQ favours simplicity; the
-// production store is a later step).
+// database (one connection) is used under one mutex. Several instances may share one
+// PostgreSQL database (ADR 0011); a database that is down for a moment answers 503
+// with Retry-After.
 
 #include <cstdint>
 #include <deque>
