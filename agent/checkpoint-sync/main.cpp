@@ -88,9 +88,9 @@ struct SharedAccess {
 };
 Expected<SharedAccess> Access(const Settings& s) {
   if (s.data_group.empty()) return SharedAccess{};
-  auto gid = common::MemberGroup(s.data_group);
+  auto gid = common::SharedGroup(s.data_group);
   if (!gid) return std::move(gid).error().WithContext("cannot share the data directory");
-  return SharedAccess{{02750, *gid}, 0660};
+  return SharedAccess{{0750, *gid}, 0660};
 }
 
 int Enroll(const Settings& s, agent::HttpClientOptions http, const log::Logger& log) {

@@ -32,7 +32,7 @@ bool IsMember(gid_t gid) {
 }
 }  // namespace
 
-Expected<gid_t> MemberGroup(std::string_view name) {
+Expected<gid_t> SharedGroup(std::string_view name) {
   const std::string n(name);
   struct group gr {};
   struct group* found = nullptr;
@@ -44,20 +44,23 @@ Expected<gid_t> MemberGroup(std::string_view name) {
   }
   if (rc != 0) return ErrnoError("cannot look up group " + n, rc);
   if (!found) return MakeError(CommonErrc::kNotFound, "no group named " + n);
-  if (!IsMember(found->gr_gid)) {
-    return MakeError(CommonErrc::kPermission, "this process is not a member of group " + n +
-                                                  " (gid " + std::to_string(found->gr_gid) + ")");
+  if (found->gr_gid != ::getegid()) {
+    return MakeError(CommonErrc::kPermission,
+                     "group " + n + " (gid " + std::to_string(found->gr_gid) +
+                         ") is not this process's effective group (gid " +
+                         std::to_string(::getegid()) + "); run it with Group=" + n +
+                         " or runuser -g " + n);
   }
   return found->gr_gid;
 }
 
 Status EnsureDirectory(const fs::path& dir, const DirectoryAccess& access, bool* corrected) {
   if (corrected) *corrected = false;
-  const bool group_mode = access.mode == 02750 || access.mode == 02770;
+  const bool group_mode = access.mode == 0750 || access.mode == 0770;
   if (!(access.mode == 0700 || group_mode) || group_mode != access.group.has_value()) {
     return MakeError(CommonErrc::kInvalidArgument,
                      "directory access for " + dir.string() +
-                         " must be 0700 without a group, or 02750/02770 with one");
+                         " must be 0700 without a group, or 0750/0770 with one");
   }
   if (access.group && !IsMember(*access.group)) {
     return MakeError(CommonErrc::kPermission, "cannot share " + dir.string() + " with gid " +

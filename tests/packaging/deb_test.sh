@@ -113,12 +113,11 @@ expect() {  # pattern (grep -E) that some recorded call must match
 }
 run_script checkpoint-edge postinst configure
 expect '^adduser --system .*--group .* checkpoint$' "edge postinst"
-expect '^adduser --system .*--group .* checkpoint-sync$' "edge postinst"
-expect '^adduser --quiet checkpoint-sync checkpoint$' "edge postinst"
+expect '^adduser --system .*--ingroup checkpoint .* checkpoint-sync$' "edge postinst"
 expect '^adduser --quiet checkpoint dialout$' "edge postinst"
-expect '^install -d -o checkpoint -g checkpoint -m 2770 /var/lib/checkpoint$' "edge postinst"
+expect '^install -d -o checkpoint -g checkpoint -m 0770 /var/lib/checkpoint$' "edge postinst"
 expect '^install -d -o checkpoint-sync -g checkpoint -m 0700 /var/lib/checkpoint/sync$' "edge postinst"
-expect '^install -d -o checkpoint-sync -g checkpoint -m 2750 /var/lib/checkpoint/bundles$' "edge postinst"
+expect '^install -d -o checkpoint-sync -g checkpoint -m 0750 /var/lib/checkpoint/bundles$' "edge postinst"
 expect '^chmod 0640 /etc/checkpoint/checkpoint.toml$' "edge postinst"
 expect '^deb-systemd-helper enable checkpointd.service$' "edge postinst"
 expect '^deb-systemd-helper enable checkpoint-sync.service$' "edge postinst"

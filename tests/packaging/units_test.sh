@@ -4,7 +4,9 @@
 # (docs/systemd.md records the figures). Exit 77 (skipped) without systemd-analyze.
 #   units_test.sh UNIT_DIR DAEMON SYNC HQ UNIT=CEILING...   (ceiling as printed: 1.5)
 set -euo pipefail
-units=$1 daemon=$2 sync=$3 hq=$4
+units=$1
+# Absolute: systemd takes nothing else as a program path.
+daemon=$(realpath "$2") sync=$(realpath "$3") hq=$(realpath "$4")
 shift 4
 if ! command -v systemd-analyze >/dev/null; then
   echo "units_test: systemd-analyze not installed; skipped"

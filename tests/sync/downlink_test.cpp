@@ -120,7 +120,7 @@ TEST_CASE("in a shared data directory checkpointd's group reads the installed bu
   Provision(d, hq);
   auto r1 = hq.Publish({.kind = "rules", .payload = R"({"version":1,"rules":[]})"});
   // As checkpoint-sync.service runs it: [paths] group = "checkpoint" (ADR 0012).
-  TestDownlink dl(d, hq, {}, {02750, ::getegid()});
+  TestDownlink dl(d, hq, {}, {0750, ::getegid()});
   Must(dl.downlink.SyncOnce());
   CHECK(dl.Installed("rules") == 1);
   auto mode = [](const std::filesystem::path& p) {
@@ -128,8 +128,8 @@ TEST_CASE("in a shared data directory checkpointd's group reads the installed bu
     REQUIRE(::stat(p.c_str(), &st) == 0);
     return st.st_mode & 07777;
   };
-  CHECK(mode(dl.dir) == 02750);
-  CHECK(mode(dl.dir / "rules") == 02750);
+  CHECK(mode(dl.dir) == 0750);
+  CHECK(mode(dl.dir / "rules") == 0750);
   CHECK(mode(agent::PayloadPath(dl.dir, r1)) == 0640);
   // Not verified yet: the agent's alone.
   CHECK(mode(dl.dir / "partial") == 0700);

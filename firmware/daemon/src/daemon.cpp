@@ -138,18 +138,18 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
 
   // Keys and personal data: nothing we create is readable by others. With a shared
   // data directory (ADR 0012) the group that shares it gets what it needs, each by
-  // an explicit mode: the directory 02770, the database 0660 (SQLite gives its -wal
+  // an explicit mode: the directory 0770, the database 0660 (SQLite gives its -wal
   // and -shm files the database's mode whatever the umask).
   ::umask(0077);
   common::DirectoryAccess access;
   if (!cfg.data_group.empty()) {
-    auto gid = common::MemberGroup(cfg.data_group);
+    auto gid = common::SharedGroup(cfg.data_group);
     if (!gid) {
       log.Critical("cannot share the data directory",
                    {{"group", cfg.data_group}, {"error", gid.error().message()}});
       return kExitFailure;
     }
-    access = {02770, *gid};
+    access = {0770, *gid};
   }
   bool corrected = false;
   if (auto s = common::EnsureDirectory(cfg.data_dir, access, &corrected); !s) {
@@ -157,7 +157,7 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
     return kExitFailure;
   }
   if (corrected) {
-    log.Warning(access.group ? "data directory permissions corrected; set to 02770"
+    log.Warning(access.group ? "data directory permissions corrected; set to 0770"
                              : "data directory permissions were too open; set to 0700",
                 {{"path", cfg.data_dir.string()}, {"group", cfg.data_group}});
   }

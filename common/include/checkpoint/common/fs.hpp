@@ -19,9 +19,11 @@ Status EnsurePrivateDirectory(const std::filesystem::path& dir, bool* tightened 
 
 // Who may use a directory besides its owner (ADR 0012). Private (0700) is the
 // default; a packaged install shares the data directory between checkpointd and
-// checkpoint-sync, which run as different users, through one group.
+// checkpoint-sync, which run as different users with one effective group. No setgid
+// bit: the services run with RestrictSUIDSGID=yes, and what they create belongs to
+// their effective group anyway (SharedGroup).
 struct DirectoryAccess {
-  unsigned mode = 0700;        // exactly one of 0700, 02750 (group reads), 02770 (group writes)
+  unsigned mode = 0700;        // exactly one of 0700, 0750 (group reads), 0770 (group writes)
   std::optional<gid_t> group;  // required for the group modes, absent for 0700
 };
 
@@ -33,9 +35,10 @@ struct DirectoryAccess {
 Status EnsureDirectory(const std::filesystem::path& dir, const DirectoryAccess& access,
                        bool* corrected = nullptr);
 
-// The id of group `name`, which this process must be a member of (effective or
-// supplementary group): a process can only share what it can reach itself.
-Expected<gid_t> MemberGroup(std::string_view name);
+// The id of group `name`, which must be this process's effective group: then every
+// file and directory it creates belongs to the group that the other service shares
+// (a supplementary group would not do that without setgid directories).
+Expected<gid_t> SharedGroup(std::string_view name);
 
 // Writes `content` to `path` atomically and durably: a temporary file in the same
 // directory with `mode`, fsync, rename over `path`, fsync of the directory. A crash

@@ -42,7 +42,7 @@ Expected<std::vector<protocol::PublicKey>> LoadPinnedSigningKeys(const std::file
 
 struct DownlinkOptions {
   std::filesystem::path dir;  // the bundle directory, shared with checkpointd
-  // Of `dir` and its kind directories: private (0700), or 02750 with the group that
+  // Of `dir` and its kind directories: private (0700), or 0750 with the group that
   // checkpointd runs in when the two run as different users (ADR 0012); then the
   // installed payloads are 0640. The partial downloads stay private either way.
   common::DirectoryAccess access;
