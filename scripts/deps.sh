@@ -5,8 +5,13 @@
 #
 #   scripts/deps.sh                 install what building, testing and running need
 #   scripts/deps.sh --cross arm64   also the arm64 cross toolchain, libraries and qemu-user
+#   scripts/deps.sh --cross armhf   the same for 32-bit ARM; exits 3 when Debian's armhf
+#                                   index or libraries cannot be had (scripts/cross-test.sh
+#                                   armhf reports that as a skip)
+#   scripts/deps.sh --package       also lintian and shellcheck (scripts/package.sh)
 #   scripts/deps.sh --bench         also Node.js and npm, for the peer benchmarks in bench/
-#   scripts/deps.sh --print SET     print one set (build|runtime|cross-arm64|bench), one per line
+#   scripts/deps.sh --print SET     print one set (build|runtime|cross-arm64|cross-armhf|package|bench),
+#                                   one per line
 #
 # Idempotent: asks dpkg what is present and only calls apt-get for what is missing,
 # so a second run takes well under a second.
@@ -30,6 +35,7 @@ BUILD=(
   catch2                    # tests (Debian 12 ships v2)
   clang-format              # style check, part of the test suite
   clang-14 libclang-rt-14-dev  # libFuzzer targets (scripts/fuzz.sh)
+  dpkg-dev file             # cpack's .deb: dpkg-shlibdeps (the packaging.deb test)
 )
 # What the installed binaries need at run time (the .deb Depends field).
 RUNTIME=(libsqlite3-0 libssl3 libsodium23 libcurl4 libtomlplusplus3 libsystemd0 libpugixml1v5 zlib1g
@@ -45,6 +51,18 @@ CROSS_ARM64=(
   # both, and CMake links the arm64 libpq.so.5 by its soname (ADR 0011).
   libpq5:arm64
 )
+# The same for 32-bit ARM (armhf). Debian's armhf index has failed to sync before:
+# installed only by --cross armhf, which reports such a failure instead of failing.
+CROSS_ARMHF=(
+  g++-arm-linux-gnueabihf qemu-user-static
+  libsqlite3-dev:armhf libssl-dev:armhf libcurl4-openssl-dev:armhf
+  libboost1.81-dev:armhf libtomlplusplus-dev:armhf libsystemd-dev:armhf
+  libpugixml-dev:armhf zlib1g-dev:armhf libsodium-dev:armhf
+  libpq5:armhf  # the library only, as for arm64 (libpq-dev is not multiarch)
+)
+# Packaging checks (scripts/package.sh): lintian, and shellcheck for the maintainer
+# scripts.
+PACKAGE=(lintian shellcheck)
 # Benchmarks only (bench/run.sh): the peer parsers run on Node.js, installed with npm
 # inside bench/ (never a project dependency). A machine with Node.js from elsewhere
 # (e.g. NodeSource, which bundles npm) is left as it is.
@@ -55,8 +73,10 @@ print_set() {
     build) printf '%s\n' "${BUILD[@]}" ;;
     runtime) printf '%s\n' "${RUNTIME[@]}" ;;
     cross-arm64) printf '%s\n' "${CROSS_ARM64[@]}" ;;
+    cross-armhf) printf '%s\n' "${CROSS_ARMHF[@]}" ;;
+    package) printf '%s\n' "${PACKAGE[@]}" ;;
     bench) printf '%s\n' "${BENCH[@]}" ;;
-    *) echo "deps.sh: unknown set '$1' (build|runtime|cross-arm64|bench)" >&2; exit 2 ;;
+    *) echo "deps.sh: unknown set '$1' (build|runtime|cross-arm64|cross-armhf|package|bench)" >&2; exit 2 ;;
   esac
 }
 
@@ -93,20 +113,55 @@ install() {
   as_root apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 }
 
+# armhf: a failure of Debian's archive (an index that fails to download, libraries
+# that will not install) is reported with exit status 3, never left half-done: the
+# architecture is removed again when nothing of it got installed, so that a later
+# `apt-get update` for the other architectures still works.
+cross_armhf() {
+  local added=0 need log
+  if ! dpkg --print-foreign-architectures | grep -qx armhf; then
+    as_root dpkg --add-architecture armhf
+    added=1
+  fi
+  mapfile -t need < <(missing "${CROSS_ARMHF[@]}" | sed '/^$/d')
+  [ ${#need[@]} -eq 0 ] && return 0
+  log=$(mktemp)
+  export DEBIAN_FRONTEND=noninteractive
+  # apt-get update exits 0 on some index failures: its warnings count too.
+  if as_root apt-get update -qq >"$log" 2>&1 && ! grep -qE '^(W|E): ' "$log" &&
+    as_root apt-get install -y -qq --no-install-recommends "${need[@]}" >>"$log" 2>&1; then
+    rm -f "$log"
+    return 0
+  fi
+  echo "deps.sh: armhf unavailable: $(grep -E '^(W|E): ' "$log" | head -3 | tr '\n' ' ')" >&2
+  rm -f "$log"
+  if [ $added -eq 1 ] && ! dpkg-query -W -f='${Architecture}\n' 2>/dev/null | grep -qx armhf; then
+    as_root dpkg --remove-architecture armhf
+    as_root apt-get update -qq >/dev/null 2>&1 || true
+  fi
+  exit 3
+}
+
 case "${1:-}" in
   --print) print_set "${2:?--print needs a set name}" ;;
   --cross)
-    [ "${2:-}" = arm64 ] || { echo "deps.sh: only --cross arm64 is supported" >&2; exit 2; }
-    install "${BUILD[@]}"
-    if ! dpkg --print-foreign-architectures | grep -qx arm64; then
-      as_root dpkg --add-architecture arm64
-    fi
-    install "${CROSS_ARM64[@]}"
+    case "${2:-}" in
+      arm64)
+        install "${BUILD[@]}"
+        if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+          as_root dpkg --add-architecture arm64
+        fi
+        install "${CROSS_ARM64[@]}"
+        ;;
+      armhf) install "${BUILD[@]}" && cross_armhf ;;
+      *) echo "deps.sh: --cross arm64 or --cross armhf" >&2; exit 2 ;;
+    esac
     ;;
+  --package) install "${BUILD[@]}" "${PACKAGE[@]}" ;;
   --bench)
     install "${BUILD[@]}"
     if ! command -v node >/dev/null || ! command -v npm >/dev/null; then install "${BENCH[@]}"; fi
     ;;
   "") install "${BUILD[@]}" ;;
-  *) echo "usage: deps.sh [--cross arm64 | --bench | --print build|runtime|cross-arm64|bench]" >&2; exit 2 ;;
+  *) echo "usage: deps.sh [--cross arm64|armhf | --package | --bench | --print SET]" >&2; exit 2 ;;
 esac

@@ -24,6 +24,7 @@
 #include "checkpoint/common/clock.hpp"
 #include "checkpoint/common/fs.hpp"
 #include "checkpoint/common/log.hpp"
+#include "checkpoint/common/systemd.hpp"
 #include "checkpoint/config/config.hpp"
 #include "checkpoint/store/disk.hpp"
 #include "checkpoint/store/store.hpp"
@@ -74,8 +75,23 @@ struct Settings {
   std::string hq_url, device, token;
   config::SyncConfig sync;
   std::uint64_t disk_low_bytes = 256ULL << 20;  // store.disk_low_mib
+  // [paths] group: the data directory is shared with checkpointd through it (ADR
+  // 0012): the database is created 0660 and the bundles are readable by the group.
+  std::string data_group;
   bool drain = false;
 };
+
+// The bundle directory's access, and the database's mode, for `s.data_group`.
+struct SharedAccess {
+  common::DirectoryAccess bundles;
+  unsigned db_mode = 0600;
+};
+Expected<SharedAccess> Access(const Settings& s) {
+  if (s.data_group.empty()) return SharedAccess{};
+  auto gid = common::SharedGroup(s.data_group);
+  if (!gid) return std::move(gid).error().WithContext("cannot share the data directory");
+  return SharedAccess{{0750, *gid}, 0660};
+}
 
 int Enroll(const Settings& s, agent::HttpClientOptions http, const log::Logger& log) {
   if (s.device.empty() || s.hq_ca.empty() || (s.token.empty() && s.token_file.empty())) {
@@ -139,7 +155,9 @@ int Run(const Settings& s, agent::HttpClientOptions http, const log::Logger& log
   // Never a new key here: it would not match the certificate HQ issued.
   auto key = protocol::DeviceKey::Load(files.key);
   if (!key) return Fail(key.error().WithContext("the device key (enroll again?)"));
-  auto st = store::Store::Open({.path = s.store, .device_id = *device_id});
+  auto access = Access(s);
+  if (!access) return Fail(access.error());
+  auto st = store::Store::Open({.path = s.store, .device_id = *device_id, .mode = access->db_mode});
   if (!st) return Fail(st.error());
   auto chain = agent::ChainState::Open(files.state);
   if (!chain) return Fail(chain.error());
@@ -181,9 +199,12 @@ int Run(const Settings& s, agent::HttpClientOptions http, const log::Logger& log
   sigaddset(&set, SIGINT);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   agent::StopSignal stop;
-  std::thread signals([&set, &stop] {
-    int sig = 0;
-    sigwait(&set, &sig);
+  // The systemd protocol (READY=1, WATCHDOG=1, STOPPING=1) from this thread, which
+  // waits for the signal: everything the loops need is open by now.
+  common::SystemdNotifier notifier;
+  std::thread signals([&set, &stop, &notifier, &log, device = *device_id] {
+    common::WaitForSignal(set, notifier, "syncing; device " + device);
+    log.Info("stopping");
     stop.Stop();
   });
   // The downlink runs beside the uplink, with its own connection and state handle.
@@ -200,6 +221,7 @@ int Run(const Settings& s, agent::HttpClientOptions http, const log::Logger& log
                             keys = std::move(*pinned)]() mutable {
       agent::DownlinkOptions o;
       o.dir = s.bundles;
+      o.access = access->bundles;
       o.pinned = std::move(keys);
       o.poll = std::chrono::seconds(s.bundle_poll_s);
       agent::Downlink d(*c, ds, trusted, log.Child("downlink"), o);
@@ -232,8 +254,11 @@ int Fetch(const Settings& s, agent::HttpClientOptions http, const log::Logger& l
                              stored_hq ? *stored_hq : std::optional<std::int64_t>());
   auto client = agent::MakeCurlHttpClient(DeviceHttp(std::move(http), files, trusted));
   if (!client) return Fail(client.error());
+  auto access = Access(s);
+  if (!access) return Fail(access.error());
   agent::DownlinkOptions o;
   o.dir = s.bundles;
+  o.access = access->bundles;
   o.pinned = std::move(*pinned);
   agent::Downlink downlink(**client, *state, trusted, log.Child("downlink"), o);
   auto round = downlink.SyncOnce();
@@ -337,6 +362,7 @@ int main(int argc, char** argv) try {
     s.sync = c->sync;
     s.disk_low_bytes = static_cast<std::uint64_t>(c->disk_low_mib) << 20;
     s.bundles = c->BundlesDir();
+    s.data_group = c->data_group;
   }
   if (data) s.data = *data;
   if (bundles) s.bundles = *bundles;

@@ -1,19 +1,72 @@
 #include "checkpoint/common/fs.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <random>
 #include <string>
+#include <vector>
 
 namespace checkpoint::common {
 
 namespace fs = std::filesystem;
 
 Status EnsurePrivateDirectory(const fs::path& dir, bool* tightened) {
-  if (tightened) *tightened = false;
+  return EnsureDirectory(dir, DirectoryAccess{}, tightened);
+}
+
+namespace {
+bool IsMember(gid_t gid) {
+  if (::getegid() == gid) return true;
+  const int n = ::getgroups(0, nullptr);
+  if (n <= 0) return false;
+  std::vector<gid_t> groups(static_cast<std::size_t>(n));
+  const int got = ::getgroups(n, groups.data());
+  for (int i = 0; i < got; ++i) {
+    if (groups[static_cast<std::size_t>(i)] == gid) return true;
+  }
+  return false;
+}
+}  // namespace
+
+Expected<gid_t> SharedGroup(std::string_view name) {
+  const std::string n(name);
+  struct group gr {};
+  struct group* found = nullptr;
+  std::vector<char> buf(16384);
+  int rc = ::getgrnam_r(n.c_str(), &gr, buf.data(), buf.size(), &found);
+  while (rc == ERANGE && buf.size() < (1u << 20)) {
+    buf.resize(buf.size() * 4);
+    rc = ::getgrnam_r(n.c_str(), &gr, buf.data(), buf.size(), &found);
+  }
+  if (rc != 0) return ErrnoError("cannot look up group " + n, rc);
+  if (!found) return MakeError(CommonErrc::kNotFound, "no group named " + n);
+  if (found->gr_gid != ::getegid()) {
+    return MakeError(CommonErrc::kPermission,
+                     "group " + n + " (gid " + std::to_string(found->gr_gid) +
+                         ") is not this process's effective group (gid " +
+                         std::to_string(::getegid()) + "); run it with Group=" + n +
+                         " or runuser -g " + n);
+  }
+  return found->gr_gid;
+}
+
+Status EnsureDirectory(const fs::path& dir, const DirectoryAccess& access, bool* corrected) {
+  if (corrected) *corrected = false;
+  const bool group_mode = access.mode == 0750 || access.mode == 0770;
+  if (!(access.mode == 0700 || group_mode) || group_mode != access.group.has_value()) {
+    return MakeError(CommonErrc::kInvalidArgument,
+                     "directory access for " + dir.string() +
+                         " must be 0700 without a group, or 0750/0770 with one");
+  }
+  if (access.group && !IsMember(*access.group)) {
+    return MakeError(CommonErrc::kPermission, "cannot share " + dir.string() + " with gid " +
+                                                  std::to_string(*access.group) +
+                                                  ": this process is not a member");
+  }
   std::error_code ec;
   if (dir.has_parent_path() && !dir.parent_path().empty()) {
     fs::create_directories(dir.parent_path(), ec);
@@ -23,7 +76,9 @@ Status EnsurePrivateDirectory(const fs::path& dir, bool* tightened) {
           "cannot create " + dir.parent_path().string() + ": " + ec.message());
     }
   }
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+  // Created with no access for the group yet: the group and mode are set below.
+  const bool created = ::mkdir(dir.c_str(), 0700) == 0;
+  if (!created && errno != EEXIST) {
     return ErrnoError("cannot create data directory " + dir.string(), errno);
   }
   struct stat st {};
@@ -36,9 +91,20 @@ Status EnsurePrivateDirectory(const fs::path& dir, bool* tightened) {
                      dir.string() + " is owned by uid " + std::to_string(st.st_uid) +
                          ", not by this process (uid " + std::to_string(::geteuid()) + ")");
   }
-  if ((st.st_mode & 07777) != 0700) {
+  if (access.group && st.st_gid != *access.group) {
+    // The mode is set after the group: until then the group has no access.
     if (::chmod(dir.c_str(), 0700) != 0) return ErrnoError("cannot chmod " + dir.string(), errno);
-    if (tightened) *tightened = true;
+    if (::chown(dir.c_str(), static_cast<uid_t>(-1), *access.group) != 0) {
+      return ErrnoError("cannot give " + dir.string() + " to its group", errno);
+    }
+    st.st_mode = (st.st_mode & ~07777u) | 0700u;
+    if (corrected && !created) *corrected = true;
+  }
+  if ((st.st_mode & 07777) != access.mode) {
+    if (::chmod(dir.c_str(), access.mode) != 0) {
+      return ErrnoError("cannot chmod " + dir.string(), errno);
+    }
+    if (corrected && !created) *corrected = true;
   }
   return {};
 }

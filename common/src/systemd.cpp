@@ -2,6 +2,8 @@
 
 #include <systemd/sd-daemon.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <string>
 
@@ -46,6 +48,27 @@ Status SystemdNotifier::Stopping(std::string_view status) {
 }
 Status SystemdNotifier::SetStatus(std::string_view status) {
   return Send("STATUS=" + OneLine(status));
+}
+
+int WaitForSignal(const sigset_t& set, SystemdNotifier& notifier, std::string_view ready_status) {
+  (void)notifier.Ready(ready_status);
+  const auto interval = notifier.watchdog_interval();
+  for (;;) {
+    int sig = -1;
+    if (interval) {
+      const auto half = std::max(*interval / 2, std::chrono::microseconds(1));
+      const timespec ts{static_cast<time_t>(half.count() / 1'000'000),
+                        static_cast<long>(half.count() % 1'000'000) * 1000};
+      sig = ::sigtimedwait(&set, nullptr, &ts);
+      if (sig < 0 && errno == EAGAIN) (void)notifier.Watchdog();
+    } else if (::sigwait(&set, &sig) != 0) {
+      sig = -1;
+    }
+    if (sig > 0) {
+      (void)notifier.Stopping("stopping");
+      return sig;
+    }
+  }
 }
 
 }  // namespace checkpoint::common

@@ -24,6 +24,7 @@
 #include "checkpoint/common/clock.hpp"
 #include "checkpoint/common/fs.hpp"
 #include "checkpoint/common/log.hpp"
+#include "checkpoint/common/systemd.hpp"
 #include "checkpoint/hq/bundles.hpp"
 #include "checkpoint/hq/ca.hpp"
 #include "checkpoint/hq/database.hpp"
@@ -135,6 +136,7 @@ int Serve(const std::filesystem::path& data, const std::string& database, const 
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  common::SystemdNotifier notifier;
 
   const hq::CaFiles files(data);
   hq::HttpsServer::Options o;
@@ -151,8 +153,7 @@ int Serve(const std::filesystem::path& data, const std::string& database, const 
                          {"database", hq::HqDatabase::Describe(database, data)}});
   std::printf("listening %s:%u\n", o.address.c_str(), static_cast<unsigned>((*server)->port()));
   std::fflush(stdout);
-  int sig = 0;
-  sigwait(&set, &sig);
+  const int sig = common::WaitForSignal(set, notifier, "serving on " + listen);
   log.Info("stopping", {{"signal", sig}});
   (*server)->Stop();
   return kExitOk;

@@ -256,3 +256,23 @@ TEST_CASE("disk thresholds: defaults, values, and critical below low", "[config]
   CHECK(ErrorOf(text).find("store.disk_critical_mib: must be below disk_low_mib (512)") !=
         std::string::npos);
 }
+
+TEST_CASE("the data directory's group is a group name, empty by default", "[config]") {
+  auto plain = ParseConfig(kValid, "test.toml");
+  REQUIRE(plain);
+  CHECK(plain->data_group.empty());
+
+  std::string text(kValid);
+  const auto at = text.find("data_dir = ");
+  text.insert(at, "group = \"checkpoint\"\n");
+  auto shared = ParseConfig(text, "test.toml");
+  REQUIRE(shared);
+  CHECK(shared->data_group == "checkpoint");
+
+  for (std::string_view bad : {"\"\"", "\"Checkpoint\"", "\"1group\"", "\"-x\"", "\"a b\"",
+                               "\"checkpoint-group-name-longer-than-32\"", "7"}) {
+    std::string t(kValid);
+    t.insert(t.find("data_dir = "), "group = " + std::string(bad) + "\n");
+    CHECK(ErrorOf(t).find("test.toml:7: paths.group:") != std::string::npos);
+  }
+}

@@ -1,22 +1,23 @@
 // checkpointd as a real process: the systemd notify protocol on a test socket,
 // clean shutdown on SIGTERM and SIGINT, the data directory's mode, config errors.
-#include <poll.h>
+#include <grp.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <cstring>
 #include <fstream>
 #include <string>
 
 #include "checkpoint/store/store.hpp"
+#include "support/notify_socket.hpp"
 #include "support/subprocess.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace checkpoint;
+using checkpoint::testing::CheckNotifyLifecycle;
+using checkpoint::testing::NotifyEnv;
+using checkpoint::testing::NotifySocket;
 using checkpoint::testing::RunCommand;
 using checkpoint::testing::Subprocess;
 using checkpoint::testing::TempDir;
@@ -24,52 +25,20 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// The receiving end of $NOTIFY_SOCKET, as systemd would hold it.
-class NotifySocket {
- public:
-  explicit NotifySocket(const std::filesystem::path& path) : path_(path) {
-    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    REQUIRE(fd_ >= 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    REQUIRE(path.string().size() < sizeof addr.sun_path);
-    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  }
-  ~NotifySocket() { ::close(fd_); }
-
-  // Next datagram, or "" after `timeout`.
-  std::string Receive(std::chrono::milliseconds timeout) {
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return "";
-    char buf[4096];
-    ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
-  }
-  // Receives until a datagram contains `needle`; returns it, or "" on timeout.
-  std::string ReceiveUntil(const std::string& needle, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return "";
-      std::string m = Receive(left);
-      if (m.find(needle) != std::string::npos) return m;
-      if (m.empty()) return "";
-    }
-  }
-
- private:
-  std::filesystem::path path_;
-  int fd_ = -1;
-};
-
-std::filesystem::path WriteConfig(const TempDir& tmp, const std::string& extra = "") {
+std::filesystem::path WriteConfig(const TempDir& tmp, const std::string& extra = "",
+                                  const std::string& paths_extra = "") {
   auto path = tmp / "checkpoint.toml";
-  std::ofstream(path) << "[device]\nid = \"CP-TEST\"\nsite = \"UA-TEST\"\n\n[paths]\ndata_dir = \""
-                      << (tmp / "data").string() << "\"\n\n[daemon]\nheartbeat_interval_s = 1\n"
+  std::ofstream(path) << "[device]\nid = \"CP-TEST\"\nsite = \"UA-TEST\"\n\n[paths]\n"
+                      << paths_extra << "data_dir = \"" << (tmp / "data").string()
+                      << "\"\n\n[daemon]\nheartbeat_interval_s = 1\n"
                       << extra;
   return path;
+}
+
+unsigned ModeOf(const std::filesystem::path& p) {
+  struct stat st {};
+  REQUIRE(::stat(p.c_str(), &st) == 0);
+  return st.st_mode & 07777;
 }
 
 }  // namespace
@@ -78,21 +47,10 @@ TEST_CASE("checkpointd speaks the systemd notify protocol", "[daemon][notify]") 
   TempDir tmp;
   auto cfg = WriteConfig(tmp);
   NotifySocket sock(tmp / "notify.sock");
-  Subprocess d({CHECKPOINTD_PATH, "--config", cfg.string()},
-               {{"NOTIFY_SOCKET", (tmp / "notify.sock").string()}, {"WATCHDOG_USEC", "200000"}});
-
-  std::string ready = sock.ReceiveUntil("READY=1", 20s);
-  REQUIRE_FALSE(ready.empty());
-  CHECK(ready.find("STATUS=serving; device CP-TEST") != std::string::npos);
-  // Fed every WATCHDOG_USEC/2 after a round trip through the store thread.
-  CHECK_FALSE(sock.ReceiveUntil("WATCHDOG=1", 5s).empty());
-  CHECK_FALSE(sock.ReceiveUntil("WATCHDOG=1", 5s).empty());
-
-  d.Kill(SIGTERM);
-  CHECK_FALSE(sock.ReceiveUntil("STOPPING=1", 10s).empty());
-  auto code = d.Wait(20s);
-  REQUIRE(code);
-  CHECK(*code == 0);
+  Subprocess d({CHECKPOINTD_PATH, "--config", cfg.string()}, NotifyEnv(sock));
+  // The watchdog is fed every WATCHDOG_USEC/2 after a round trip through the store
+  // thread.
+  CheckNotifyLifecycle(sock, d, "serving; device CP-TEST");
 }
 
 TEST_CASE("checkpointd stops cleanly on SIGTERM and SIGINT and records it", "[daemon]") {
@@ -121,6 +79,43 @@ TEST_CASE("checkpointd stops cleanly on SIGTERM and SIGINT and records it", "[da
     CHECK(v->ok);
     CHECK(v->entries == 2);  // daemon.started, daemon.stopped
   }
+}
+
+TEST_CASE("with [paths] group the data directory is shared through that group",
+          "[daemon][permissions]") {
+  const struct group* mine = ::getgrgid(::getegid());
+  REQUIRE(mine);
+  TempDir tmp;
+  auto cfg = WriteConfig(tmp, "", "group = \"" + std::string(mine->gr_name) + "\"\n");
+  {
+    NotifySocket sock(tmp / "notify.sock");
+    Subprocess d({CHECKPOINTD_PATH, "--config", cfg.string()},
+                 {{"NOTIFY_SOCKET", (tmp / "notify.sock").string()}});
+    REQUIRE_FALSE(sock.ReceiveUntil("READY=1", 20s).empty());
+    CHECK(ModeOf(tmp / "data") == 0770);
+    // 0660 although checkpointd's umask is 0077: the modes are explicit.
+    CHECK(ModeOf(tmp / "data" / "checkpoint.db") == 0660);
+    CHECK(ModeOf(tmp / "data" / "checkpoint.db-wal") == 0660);
+    d.Kill(SIGTERM);
+    REQUIRE(d.Wait(20s) == 0);
+  }
+  // A group that is not the daemon's effective group: it refuses to start (fails
+  // closed) and leaves the directory as it was.
+  const struct group* other = nullptr;
+  for (const char* name : {"nogroup", "daemon", "bin", "sys", "adm"}) {
+    other = ::getgrnam(name);
+    if (other && other->gr_gid != ::getegid()) break;
+    other = nullptr;
+  }
+  if (!other) return;  // no second group on this machine to try
+  const std::string other_name = other->gr_name;
+  cfg = WriteConfig(tmp, "", "group = \"" + other_name + "\"\n");
+  auto [code, out] = RunCommand({CHECKPOINTD_PATH, "--config", cfg.string()});
+  CHECK(code == 1);
+  CHECK(out.find("cannot share the data directory") != std::string::npos);
+  CHECK(out.find("group " + other_name) != std::string::npos);
+  CHECK(out.find("is not this process's effective group") != std::string::npos);
+  CHECK(ModeOf(tmp / "data") == 0770);
 }
 
 TEST_CASE("checkpointd and checkpointctl report config errors with key and line",

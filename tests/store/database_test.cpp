@@ -1,6 +1,7 @@
 #include "checkpoint/store/database.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <fstream>
@@ -27,6 +28,33 @@ TEST_CASE("connections use WAL, synchronous=FULL and a 0600 file", "[store][db]"
   CHECK((st.st_mode & 0777) == 0600);
   REQUIRE(::stat((tmp / "t.db-wal").c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
+}
+
+TEST_CASE("a database shared through its group is 0660 whatever the umask", "[store][db]") {
+  TempDir tmp;
+  const mode_t old_umask = ::umask(0077);  // checkpointd's own umask
+  auto db = Connection::Open({.path = tmp / "t.db", .mode = 0660});
+  ::umask(old_umask);
+  REQUIRE(db);
+  REQUIRE(db->Exec("CREATE TABLE t(x)"));
+  struct stat st {};
+  REQUIRE(::stat((tmp / "t.db").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0660);
+  REQUIRE(::stat((tmp / "t.db-wal").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0660);
+  // An existing file keeps its mode: the mode is chosen once, at creation.
+  REQUIRE(::chmod((tmp / "t.db").c_str(), 0600) == 0);
+  auto again = Connection::Open({.path = tmp / "t.db", .mode = 0660});
+  REQUIRE(again);
+  REQUIRE(::stat((tmp / "t.db").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  // Nothing for others, ever.
+  for (unsigned bad : {0644u, 0666u, 0640u, 0700u}) {
+    auto refused = Connection::Open({.path = tmp / "other.db", .mode = bad});
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().Is(StoreErrc::kMisuse));
+  }
+  CHECK_FALSE(std::filesystem::exists(tmp / "other.db"));
 }
 
 TEST_CASE("statements bind, step and report errors as values", "[store][db]") {

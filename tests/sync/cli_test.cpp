@@ -10,6 +10,7 @@
 
 #include "checkpoint/common/fs.hpp"
 #include "checkpoint/store/store.hpp"
+#include "support/notify_socket.hpp"
 #include "support/subprocess.hpp"
 #include "support/temp_dir.hpp"
 
@@ -344,4 +345,29 @@ TEST_CASE("checkpoint-hq publish and signing-key; checkpoint-sync fetch installs
   CHECK(agent.Wait(minute) == 0);
   server.Kill(SIGTERM);
   CHECK(server.Wait(minute) == 0);
+}
+
+TEST_CASE("checkpoint-hq serve and checkpoint-sync run speak the systemd notify protocol",
+          "[sync][cli][notify]") {
+  EnrolledPair pair("CP-NOTIFY", 3, 2);
+  {
+    // A second HQ on the same data: what checkpoint-hq.service runs.
+    NotifySocket sock(pair.tmp / "hq.sock");
+    Subprocess hq({HQ_PATH, "serve", "--data", pair.hq_dir, "--listen", "127.0.0.1:0"},
+                  NotifyEnv(sock));
+    CheckNotifyLifecycle(sock, hq, "serving on 127.0.0.1:0");
+  }
+  {
+    // The agent without --drain, as checkpoint-sync.service runs it.
+    NotifySocket sock(pair.tmp / "sync.sock");
+    Subprocess agent(
+        {SYNC_PATH, "run", "--data", pair.agent_dir, "--hq", pair.url, "--store", pair.store_path},
+        NotifyEnv(sock));
+    CheckNotifyLifecycle(sock, agent, "syncing; device CP-NOTIFY");
+  }
+  // Without NOTIFY_SOCKET nothing changes: the drain of the other tests still works.
+  auto [rc, out] = RunCommand(pair.Run(), {}, std::chrono::seconds(60));
+  INFO(out);
+  CHECK(rc == 0);
+  pair.CheckExactlyOnce(3);
 }

@@ -1,6 +1,9 @@
 // The downlink against the real HQ over real TLS: publish, list, download (resumed
 // with Range after a cut), verify against the pinned HQ content-signing keys, refuse
 // what fails a check (the installed bundle stays), install atomically.
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <random>
 
@@ -108,6 +111,28 @@ TEST_CASE("published bundles are downloaded, verified and installed", "[sync][do
 
   // The logs name kinds and versions, never payload bytes.
   for (const auto& line : d.logs->Lines()) CHECK(line.find("MARKER") == std::string::npos);
+}
+
+TEST_CASE("in a shared data directory checkpointd's group reads the installed bundles",
+          "[sync][downlink][permissions]") {
+  TestHq hq;
+  TestDevice d;
+  Provision(d, hq);
+  auto r1 = hq.Publish({.kind = "rules", .payload = R"({"version":1,"rules":[]})"});
+  // As checkpoint-sync.service runs it: [paths] group = "checkpoint" (ADR 0012).
+  TestDownlink dl(d, hq, {}, {0750, ::getegid()});
+  Must(dl.downlink.SyncOnce());
+  CHECK(dl.Installed("rules") == 1);
+  auto mode = [](const std::filesystem::path& p) {
+    struct stat st {};
+    REQUIRE(::stat(p.c_str(), &st) == 0);
+    return st.st_mode & 07777;
+  };
+  CHECK(mode(dl.dir) == 0750);
+  CHECK(mode(dl.dir / "rules") == 0750);
+  CHECK(mode(agent::PayloadPath(dl.dir, r1)) == 0640);
+  // Not verified yet: the agent's alone.
+  CHECK(mode(dl.dir / "partial") == 0700);
 }
 
 TEST_CASE("watchlist deltas apply on their base; a new device gets full + deltas",

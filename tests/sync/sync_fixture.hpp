@@ -217,15 +217,17 @@ struct TestAgent {
 // The downlink of one device, wired as checkpoint-sync wires it; the pinned keys
 // are read from the device's file at construction.
 struct TestDownlink {
-  TestDownlink(TestDevice& d, TestHq& hq, const std::string& url = {})
+  TestDownlink(TestDevice& d, TestHq& hq, const std::string& url = {},
+               common::DirectoryAccess access = {})
       : dir(d.dir / "bundles"),
         chain(Must(agent::ChainState::Open(agent::AgentFiles(d.data).state))),
         client(std::make_unique<TappedClient>(Must(d.Client(hq, true, url)))),
         trusted(d.clock),
-        downlink(*client, chain, trusted, d.log, Options(d)) {}
-  agent::DownlinkOptions Options(TestDevice& d) {
+        downlink(*client, chain, trusted, d.log, Options(d, access)) {}
+  agent::DownlinkOptions Options(TestDevice& d, const common::DirectoryAccess& access) {
     agent::DownlinkOptions o;
     o.dir = dir;
+    o.access = access;
     o.pinned = Must(agent::LoadPinnedSigningKeys(d.data / agent::kSigningKeysFile));
     return o;
   }

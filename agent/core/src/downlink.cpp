@@ -142,7 +142,9 @@ Expected<DownlinkRound> Downlink::SyncOnce() {
   trusted_.ObserveHq(list->hq_time_ms);
   // The floor of the trusted time after a restart (kept as a maximum).
   if (auto s = state_.SetLastHqTime(list->hq_time_ms); !s) return std::move(s).error();
-  if (auto s = common::EnsurePrivateDirectory(options_.dir); !s) return std::move(s).error();
+  if (auto s = common::EnsureDirectory(options_.dir, options_.access); !s) {
+    return std::move(s).error();
+  }
 
   std::map<std::string, std::vector<BundleManifest>> by_kind;
   for (auto& m : list->bundles) by_kind[m.kind].push_back(std::move(m));
@@ -258,10 +260,14 @@ Status Downlink::SyncKind(const std::vector<BundleManifest>& offered, DownlinkRo
   // Install: payloads into place, then installed.json (the commit point), then the
   // floor, then the payloads no longer referenced go.
   const auto kind_dir = options_.dir / kind;
-  if (auto s = common::EnsurePrivateDirectory(kind_dir); !s) return s;
+  if (auto s = common::EnsureDirectory(kind_dir, options_.access); !s) return s;
   for (const BundleManifest* m : plan) {
     const auto part =
         options_.dir / "partial" / (kind + "-" + std::to_string(m->version) + ".part");
+    // Verified, so the group that shares the directory (checkpointd) may read it.
+    if (options_.access.group && ::chmod(part.c_str(), 0640) != 0) {
+      return ErrnoError("cannot chmod " + part.string(), errno);
+    }
     std::error_code ec;
     std::filesystem::rename(part, PayloadPath(options_.dir, *m), ec);
     if (ec) return ErrnoError(part.string(), ec.value());

@@ -498,6 +498,21 @@ Expected<Config> ParseConfig(std::string_view toml_text, std::string_view source
         c.data_dir = *dir;
       }
     }
+    if (auto group = r.String("group", false)) {
+      // A POSIX portable user or group name, as adduser accepts it.
+      const bool ok = !group->empty() && group->size() <= 32 &&
+                      std::all_of(group->begin(), group->end(),
+                                  [](char ch) {
+                                    return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+                                           ch == '_' || ch == '-';
+                                  }) &&
+                      (*group)[0] != '-' && !((*group)[0] >= '0' && (*group)[0] <= '9');
+      if (ok) {
+        c.data_group = *group;
+      } else {
+        r.Error("group", "must be a group name (a-z 0-9 _ -, not starting with a digit or -)");
+      }
+    }
     r.Finish();
   }
   if (const toml::table* t = top.Table("log", false)) {

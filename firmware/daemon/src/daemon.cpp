@@ -136,15 +136,30 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
   common::SystemClock clock;
   common::SystemdNotifier notifier;
 
-  ::umask(0077);  // keys and personal data: nothing we create is readable by others
-  bool tightened = false;
-  if (auto s = common::EnsurePrivateDirectory(cfg.data_dir, &tightened); !s) {
+  // Keys and personal data: nothing we create is readable by others. With a shared
+  // data directory (ADR 0012) the group that shares it gets what it needs, each by
+  // an explicit mode: the directory 0770, the database 0660 (SQLite gives its -wal
+  // and -shm files the database's mode whatever the umask).
+  ::umask(0077);
+  common::DirectoryAccess access;
+  if (!cfg.data_group.empty()) {
+    auto gid = common::SharedGroup(cfg.data_group);
+    if (!gid) {
+      log.Critical("cannot share the data directory",
+                   {{"group", cfg.data_group}, {"error", gid.error().message()}});
+      return kExitFailure;
+    }
+    access = {0770, *gid};
+  }
+  bool corrected = false;
+  if (auto s = common::EnsureDirectory(cfg.data_dir, access, &corrected); !s) {
     log.Critical("cannot prepare data directory", {{"error", s.error().message()}});
     return kExitFailure;
   }
-  if (tightened) {
-    log.Warning("data directory permissions were too open; set to 0700",
-                {{"path", cfg.data_dir.string()}});
+  if (corrected) {
+    log.Warning(access.group ? "data directory permissions corrected; set to 0770"
+                             : "data directory permissions were too open; set to 0700",
+                {{"path", cfg.data_dir.string()}, {"group", cfg.data_group}});
   }
 
   std::optional<std::vector<hal::sim::Step>> scenario;
@@ -159,7 +174,8 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
 
   auto opened = store::Store::Open({.path = cfg.DatabasePath(),
                                     .device_id = cfg.device_id,
-                                    .busy_timeout_ms = cfg.busy_timeout_ms});
+                                    .busy_timeout_ms = cfg.busy_timeout_ms,
+                                    .mode = access.group ? 0660u : 0600u});
   if (!opened) {
     log.Critical("cannot open store", {{"error", opened.error().message()}});
     return kExitFailure;

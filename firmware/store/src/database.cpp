@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -79,15 +80,27 @@ Connection& Connection::operator=(Connection&&) noexcept = default;
 Connection::~Connection() = default;
 
 Expected<Connection> Connection::Open(const Options& options) {
+  if (options.mode != 0600 && options.mode != 0660) {
+    return MakeError(StoreErrc::kMisuse, "a database file is 0600 or 0660");
+  }
   if (!options.read_only && options.create) {
-    // Create the file ourselves so it is 0600 whatever the umask; SQLite gives the
-    // -wal and -shm files the mode of the database file.
-    int fd = ::open(options.path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    // Create the file ourselves so it has options.mode whatever the umask; SQLite
+    // gives the -wal and -shm files the mode of the database file.
+    int fd = ::open(options.path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    const bool created = fd >= 0;
+    if (!created && errno == EEXIST) fd = ::open(options.path.c_str(), O_RDWR | O_CLOEXEC);
     if (fd < 0) {
       int err = errno;
       StoreErrc kind = (err == EROFS || err == EACCES) ? StoreErrc::kReadOnly : StoreErrc::kOpen;
       return MakeError(kind, "cannot create " + options.path.string() + ": " +
                                  std::error_code(err, std::generic_category()).message());
+    }
+    if (created && options.mode != 0600 && ::fchmod(fd, options.mode) != 0) {
+      int err = errno;
+      ::close(fd);
+      return MakeError(StoreErrc::kOpen,
+                       "cannot chmod " + options.path.string() + ": " +
+                           std::error_code(err, std::generic_category()).message());
     }
     ::close(fd);
   }

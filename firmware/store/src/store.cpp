@@ -9,7 +9,8 @@ Expected<Store> Store::Open(const Options& options) {
   auto db = Connection::Open({.path = options.path,
                               .read_only = options.read_only,
                               .create = !options.read_only,
-                              .busy_timeout_ms = options.busy_timeout_ms});
+                              .busy_timeout_ms = options.busy_timeout_ms,
+                              .mode = options.mode});
   if (!db) return std::move(db).error();
   auto conn = std::make_unique<Connection>(std::move(*db));
   MigrationReport report;

@@ -3,6 +3,8 @@
 // STATUS= datagrams to $NOTIFY_SOCKET. Without NOTIFY_SOCKET every call is a no-op,
 // so the same binary runs under systemd, in a shell and in tests.
 
+#include <signal.h>
+
 #include <chrono>
 #include <optional>
 #include <string_view>
@@ -30,5 +32,12 @@ class SystemdNotifier {
   bool enabled_ = false;
   std::optional<std::chrono::microseconds> watchdog_;
 };
+
+// The main loop of a process whose work runs on other threads (checkpoint-sync,
+// checkpoint-hq): sends READY=1 with STATUS=`ready_status`, then waits for one of
+// the signals in `set` (blocked by the caller in every thread), sending WATCHDOG=1
+// every half watchdog interval meanwhile, and STOPPING=1 once a signal came.
+// Returns that signal.
+int WaitForSignal(const sigset_t& set, SystemdNotifier& notifier, std::string_view ready_status);
 
 }  // namespace checkpoint::common

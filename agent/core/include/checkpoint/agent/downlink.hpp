@@ -30,6 +30,7 @@
 #include "checkpoint/agent/uplink.hpp"
 #include "checkpoint/common/backoff.hpp"
 #include "checkpoint/common/error.hpp"
+#include "checkpoint/common/fs.hpp"
 #include "checkpoint/common/log.hpp"
 #include "checkpoint/protocol/bundle.hpp"
 
@@ -41,6 +42,10 @@ Expected<std::vector<protocol::PublicKey>> LoadPinnedSigningKeys(const std::file
 
 struct DownlinkOptions {
   std::filesystem::path dir;  // the bundle directory, shared with checkpointd
+  // Of `dir` and its kind directories: private (0700), or 0750 with the group that
+  // checkpointd runs in when the two run as different users (ADR 0012); then the
+  // installed payloads are 0640. The partial downloads stay private either way.
+  common::DirectoryAccess access;
   std::vector<protocol::PublicKey> pinned;
   // A manifest created further than this ahead of the trusted time is refused (HQ
   // and the box disagree about the time, or the manifest is forged).

@@ -69,6 +69,11 @@ struct Config {
 
   // [paths]
   std::filesystem::path data_dir;  // required; created with mode 0700
+  // The group through which checkpointd and checkpoint-sync, running as different
+  // users with this effective group, share data_dir (ADR 0012): then data_dir is
+  // 0770 and the database 0660, the bundles 0750, and the agent's keys stay
+  // 0700/0600. Empty (the default): everything private to one user.
+  std::string data_group;
 
   // [log]
   log::Level log_level = log::Level::kInfo;

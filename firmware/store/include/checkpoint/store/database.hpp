@@ -27,14 +27,17 @@ class Connection {
   struct Options {
     std::filesystem::path path;
     bool read_only = false;
-    bool create = true;  // create the file (mode 0600) when missing
+    bool create = true;  // create the file (with `mode`) when missing
     int busy_timeout_ms = 5000;
+    // A new file's mode, whatever the umask: 0600, or 0660 where the data directory
+    // is shared with another service through its group (ADR 0012). Nothing else.
+    unsigned mode = 0600;
   };
 
   // Opens the file and sets the durability pragmas every connection needs:
   // journal_mode=WAL (unless read-only), synchronous=FULL, foreign_keys=ON,
-  // busy_timeout. A new file is created with mode 0600 before SQLite touches it,
-  // so its -wal and -shm companions get the same mode.
+  // busy_timeout. A new file is created with options.mode before SQLite touches
+  // it, so its -wal and -shm companions get the same mode.
   static Expected<Connection> Open(const Options& options);
 
   Connection(Connection&&) noexcept;

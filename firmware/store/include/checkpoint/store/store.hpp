@@ -36,6 +36,7 @@ class Store {
     std::string device_id;       // owner of the outbox sequence
     int busy_timeout_ms = 5000;
     bool read_only = false;  // no migration; fails if the schema is not this firmware's
+    unsigned mode = 0600;    // of a new file: 0600, or 0660 in a shared data directory
   };
 
   // Opens (creating if needed) and migrates to this firmware's schema.
