@@ -10,7 +10,7 @@
 #                                   armhf reports that as a skip)
 #   scripts/deps.sh --package       also lintian and shellcheck (scripts/package.sh)
 #   scripts/deps.sh --bench         also Node.js and npm, for the peer benchmarks in bench/
-#   scripts/deps.sh --print SET     print one set (build|runtime|cross-arm64|cross-armhf|package|bench),
+#   scripts/deps.sh --print SET     print one set (build|runtime|runtime-hq|cross-arm64|cross-armhf|package|bench),
 #                                   one per line
 #
 # Idempotent: asks dpkg what is present and only calls apt-get for what is missing,
@@ -37,9 +37,10 @@ BUILD=(
   clang-14 libclang-rt-14-dev  # libFuzzer targets (scripts/fuzz.sh)
   dpkg-dev file             # cpack's .deb: dpkg-shlibdeps (the packaging.deb test)
 )
-# What the installed binaries need at run time (the .deb Depends field).
-RUNTIME=(libsqlite3-0 libssl3 libsodium23 libcurl4 libtomlplusplus3 libsystemd0 libpugixml1v5 zlib1g
-  libpq5)
+# What the installed binaries need at run time (the .deb Depends field, checked by
+# tests/packaging/deb_test.sh): the box's package, and what HQ's needs besides.
+RUNTIME=(libsqlite3-0 libssl3 libsodium23 libcurl4 libtomlplusplus3 libsystemd0 libpugixml1v5 zlib1g)
+RUNTIME_HQ=(libpq5)  # HQ's PostgreSQL backend
 # Cross-building for arm64 against Debian multiarch libraries, tests under qemu-user.
 CROSS_ARM64=(
   g++-aarch64-linux-gnu qemu-user-static
@@ -72,11 +73,12 @@ print_set() {
   case "$1" in
     build) printf '%s\n' "${BUILD[@]}" ;;
     runtime) printf '%s\n' "${RUNTIME[@]}" ;;
+    runtime-hq) printf '%s\n' "${RUNTIME_HQ[@]}" ;;
     cross-arm64) printf '%s\n' "${CROSS_ARM64[@]}" ;;
     cross-armhf) printf '%s\n' "${CROSS_ARMHF[@]}" ;;
     package) printf '%s\n' "${PACKAGE[@]}" ;;
     bench) printf '%s\n' "${BENCH[@]}" ;;
-    *) echo "deps.sh: unknown set '$1' (build|runtime|cross-arm64|cross-armhf|package|bench)" >&2; exit 2 ;;
+    *) echo "deps.sh: unknown set '$1' (build|runtime|runtime-hq|cross-arm64|cross-armhf|package|bench)" >&2; exit 2 ;;
   esac
 }
 

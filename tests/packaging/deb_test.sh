@@ -48,9 +48,16 @@ check_package() {
   done
   # The box's package needs every runtime package of scripts/deps.sh (and dpkg-shlibdeps
   # found them all: a library linked but not listed there is missing from deps.sh).
+  # HQ's package needs the packages HQ alone links (libpq), and the box's must not
+  # carry them.
+  local deps_set=runtime
+  [ "$pkg" = checkpoint-hq ] && deps_set=runtime-hq
+  for dep in $("$src/scripts/deps.sh" --print "$deps_set"); do
+    grep -qE "(^|, )$dep( |,|$)" <<<"$field" || bad "$pkg: Depends has no $dep of deps.sh ($field)"
+  done
   if [ "$pkg" = checkpoint-edge ]; then
-    for dep in $("$src/scripts/deps.sh" --print runtime); do
-      grep -qE "(^|, )$dep( |,|$)" <<<"$field" || bad "$pkg: Depends has no $dep of deps.sh ($field)"
+    for dep in $("$src/scripts/deps.sh" --print runtime-hq); do
+      if grep -qE "(^|, )$dep( |,|$)" <<<"$field"; then bad "$pkg: Depends has HQ's $dep ($field)"; fi
     done
   fi
   [ "$(dpkg-deb -f "$deb" Package)" = "$pkg" ] || bad "$pkg: wrong Package field"
