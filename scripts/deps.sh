@@ -36,6 +36,7 @@ BUILD=(
   clang-format              # style check, part of the test suite
   clang-14 libclang-rt-14-dev  # libFuzzer targets (scripts/fuzz.sh)
   dpkg-dev file             # cpack's .deb: dpkg-shlibdeps (the packaging.deb test)
+  systemd                   # systemd-analyze: the units test (verify, exposure ceilings)
 )
 # What the installed binaries need at run time (the .deb Depends field, checked by
 # tests/packaging/deb_test.sh): the box's package, and what HQ's needs besides.
