@@ -1,5 +1,6 @@
 #include "checkpoint/common/text.hpp"
 
+#include <charconv>
 #include <ctime>
 
 namespace checkpoint::common {
@@ -62,6 +63,15 @@ std::optional<std::size_t> JsonNestingBeyond(std::string_view text,
     }
   }
   return std::nullopt;
+}
+
+std::optional<std::int64_t> ParseDecimal(std::string_view s, std::int64_t min,
+                                         std::int64_t max) noexcept {
+  if (s.empty() || s.front() < '0' || s.front() > '9') return std::nullopt;  // no sign
+  std::int64_t v = 0;
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || v < min || v > max) return std::nullopt;
+  return v;
 }
 
 std::string FormatUtc(std::int64_t epoch_seconds) {

@@ -33,3 +33,16 @@ TEST_CASE("UTC timestamps", "[common][text]") {
   CHECK(FormatUtc(0) == "1970-01-01T00:00:00Z");
   CHECK(FormatUtc(1'780'300'800) == "2026-06-01T08:00:00Z");
 }
+
+TEST_CASE("decimal numbers from URLs: digits only, in range", "[common][text]") {
+  CHECK(ParseDecimal("0", 0, 10) == 0);
+  CHECK(ParseDecimal("0042", 0, 100) == 42);
+  CHECK(ParseDecimal("9007199254740991", 1, 9007199254740991) == 9007199254740991);
+  CHECK(ParseDecimal("9223372036854775807", 0, INT64_MAX) == INT64_MAX);
+  for (const char* bad : {"", "-1", "+1", " 1", "1 ", "1x", "0x10", "11", "9223372036854775808",
+                          "99999999999999999999"}) {
+    INFO(bad);
+    CHECK_FALSE(ParseDecimal(bad, 0, 10).has_value());
+  }
+  CHECK_FALSE(ParseDecimal("0", 1, 10).has_value());
+}

@@ -7,15 +7,11 @@
 #include "checkpoint/common/fs.hpp"
 #include "checkpoint/common/sha256.hpp"
 #include "checkpoint/hq/sql.hpp"
+#include "try.hpp"
 
 namespace checkpoint::hq {
 
 namespace {
-#define CP_TRY(expr)                                         \
-  do {                                                       \
-    if (auto s_ = (expr); !s_) return std::move(s_).error(); \
-  } while (0)
-
 // n of "key-<n>.pem", or 0.
 int KeyNumber(const std::string& file) {
   if (file.rfind("key-", 0) != 0 || file.size() < 9 || file.substr(file.size() - 4) != ".pem") {

@@ -5,15 +5,11 @@
 #include <unordered_map>
 
 #include "checkpoint/common/sha256.hpp"
+#include "try.hpp"
 
 namespace checkpoint::hq {
 
 namespace {
-#define CP_TRY(expr)                                         \
-  do {                                                       \
-    if (auto s_ = (expr); !s_) return std::move(s_).error(); \
-  } while (0)
-
 // RELEASED MIGRATIONS ARE NEVER EDITED: add a new one instead.
 constexpr store::Migration kMigrations[] = {
     {1, "devices_tokens_records",

@@ -1,22 +1,18 @@
 #include "checkpoint/hq/query.hpp"
 
-#include <charconv>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "checkpoint/common/base64.hpp"
 #include "checkpoint/common/text.hpp"
 #include "checkpoint/hq/database.hpp"
+#include "try.hpp"
 
 namespace checkpoint::hq {
 
 namespace {
 using nlohmann::json;
-
-#define CP_TRY(expr)                                         \
-  do {                                                       \
-    if (auto s_ = (expr); !s_) return std::move(s_).error(); \
-  } while (0)
 
 // Records nest at most this deep for the summary's parser (the daemon's are far
 // shallower); deeper payloads count as unreadable rather than reach the parser.
@@ -127,9 +123,9 @@ std::optional<RecordCursor> RecordCursor::Decode(std::string_view text) {
   const auto b = text.find(':', a + 1);
   if (b == std::string_view::npos || b + 1 >= text.size()) return std::nullopt;
   auto number = [](std::string_view s, std::int64_t& out) {
-    if (s.empty() || s.size() > 19) return false;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-    return ec == std::errc() && p == s.data() + s.size() && out >= 0;
+    const auto v = common::ParseDecimal(s, 0, std::numeric_limits<std::int64_t>::max());
+    if (v) out = *v;
+    return v.has_value();
   };
   if (!number(text.substr(0, a), c.time_ms) || !number(text.substr(a + 1, b - a - 1), c.seq)) {
     return std::nullopt;

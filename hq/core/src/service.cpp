@@ -2,13 +2,13 @@
 
 #include <openssl/rand.h>
 
-#include <charconv>
 #include <chrono>
 #include <map>
 #include <optional>
 
 #include "checkpoint/common/parallel.hpp"
 #include "checkpoint/common/sha256.hpp"
+#include "checkpoint/common/text.hpp"
 #include "checkpoint/hq/bundles.hpp"
 #include "checkpoint/hq/query.hpp"
 #include "checkpoint/protocol/bundle.hpp"
@@ -361,14 +361,13 @@ HttpResponse HqService::GetChainAnchor(const HttpRequest& request) {
   if (!request.client_id) {
     return ErrorResponse(401, "unauthenticated", "a device certificate is required");
   }
-  const std::string_view text = std::string_view(request.target).substr(10);
-  std::int64_t seq = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seq);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty() || seq < 1 ||
-      seq > protocol::kMaxSeq) {
+  const auto parsed =
+      common::ParseDecimal(std::string_view(request.target).substr(10), 1, protocol::kMaxSeq);
+  if (!parsed) {
     return ErrorResponse(400, "malformed",
                          "expected /v1/chain/{seq}, seq 1.." + std::to_string(protocol::kMaxSeq));
   }
+  const std::int64_t seq = *parsed;
   std::lock_guard lock(mu_);
   auto device = Authenticate(request);
   if (!device) return AuthFailure(device.error());
@@ -409,15 +408,15 @@ HttpResponse HqService::GetBundle(const HttpRequest& request) {
   const std::string_view rest = std::string_view(request.target).substr(12);
   const auto slash = rest.find('/');
   const std::string kind(rest.substr(0, slash));
-  std::int64_t version = 0;
   const std::string_view digits =
       slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
-  bool ok = protocol::IsBundleKind(kind) && !digits.empty() && digits.size() <= 16;
-  for (const char c : digits) {
-    if (c < '0' || c > '9') ok = false;
-    if (ok) version = version * 10 + (c - '0');
+  // At most 16 digits, as published versions are.
+  const auto parsed =
+      digits.size() <= 16 ? common::ParseDecimal(digits, 0, 9'999'999'999'999'999) : std::nullopt;
+  if (!protocol::IsBundleKind(kind) || !parsed) {
+    return ErrorResponse(404, "not_found", "no such bundle");
   }
-  if (!ok) return ErrorResponse(404, "not_found", "no such bundle");
+  const std::int64_t version = *parsed;
 
   std::lock_guard lock(mu_);
   auto device = Authenticate(request);
@@ -517,14 +516,8 @@ HttpResponse HqService::Query(const HttpRequest& request, std::string_view path,
     auto bad = [&](std::string why) {
       return ErrorResponse(400, "malformed", "parameter " + key + ": " + why);
     };
-    auto number = [&](std::int64_t lo, std::int64_t hi) -> std::optional<std::int64_t> {
-      std::int64_t v = 0;
-      auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-      if (value.empty() || ec != std::errc() || p != value.data() + value.size() || v < lo ||
-          v > hi) {
-        return std::nullopt;
-      }
-      return v;
+    auto number = [&](std::int64_t lo, std::int64_t hi) {
+      return common::ParseDecimal(value, lo, hi);
     };
     constexpr std::int64_t kMaxTime = (std::int64_t{1} << 53) - 1;
     if ((key == "from" || key == "to") && !flags) {

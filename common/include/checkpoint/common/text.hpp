@@ -22,6 +22,11 @@ std::optional<std::size_t> FirstInvalidUtf8(std::string_view s) noexcept;
 // strings, on any bytes (so that a recursive parser never sees such text).
 std::optional<std::size_t> JsonNestingBeyond(std::string_view text, std::size_t max_depth) noexcept;
 
+// A whole string of ASCII digits (no sign, no space) as a number in min..max
+// (min >= 0); nullopt otherwise, also on overflow. For numbers in URLs and cursors.
+std::optional<std::int64_t> ParseDecimal(std::string_view s, std::int64_t min,
+                                         std::int64_t max) noexcept;
+
 // "YYYY-MM-DDTHH:MM:SSZ" for seconds since the epoch (UTC).
 std::string FormatUtc(std::int64_t epoch_seconds);
 
