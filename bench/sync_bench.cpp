@@ -426,8 +426,8 @@ Replay ReplayIngest(const std::vector<std::string>& bodies, const Device& d, con
   return out;
 }
 
-// zlib's levels on a batch of typical records (the drain's first records, signed with
-// a throwaway key): CPU a record to compress and bytes a record on the wire.
+// Zstandard's and zlib's levels on a batch of typical records (the drain's first records, signed
+// with a throwaway key): CPU a record to compress and bytes a record on the wire.
 void CompressionTable(store::Store& st, std::size_t count) {
   auto entries = Must(st.outbox().Range(0, count), "range");
   const auto key = Must(protocol::DeviceKey::Generate(), "key");
@@ -443,17 +443,33 @@ void CompressionTable(store::Store& st, std::size_t count) {
   }
   const std::string text = protocol::BatchJsonLines(batch);
   const double n = static_cast<double>(batch.records.size());
-  std::printf("zlib on a batch of %zu records (%.0f B/record as JSON lines):", batch.records.size(),
-              static_cast<double>(text.size()) / n);
-  for (int level : {1, 2, 3, 6, 9}) {
-    const auto t0 = SteadyClock::now();
-    std::string out;
-    constexpr int kRounds = 5;
-    for (int i = 0; i < kRounds; ++i) out = Must(protocol::Compress(text, level), "compress");
-    const double us = 1e6 * Seconds(t0, SteadyClock::now()) / kRounds / n;
-    std::printf(" level %d: %.1f us, %.1f B;", level, us, static_cast<double>(out.size()) / n);
+  std::printf(
+      "a batch of %zu records (%.0f B/record as JSON lines); a record: CPU to compress, "
+      "CPU to decompress, bytes\n",
+      batch.records.size(), static_cast<double>(text.size()) / n);
+  constexpr int kRounds = 5;
+  for (auto codec : {protocol::BatchCodec::kZstd, protocol::BatchCodec::kZlib}) {
+    const bool zstd = codec == protocol::BatchCodec::kZstd;
+    std::printf("  %s%s:", zstd ? "zstd" : "zlib",
+                zstd ? " (sent, level 1)" : " (older agents, level 6)");
+    for (int level : {1, 2, 3, 6, 9}) {
+      auto t0 = SteadyClock::now();
+      std::string out;
+      for (int i = 0; i < kRounds; ++i)
+        out = Must(protocol::Compress(text, codec, level), "compress");
+      const double us = 1e6 * Seconds(t0, SteadyClock::now()) / kRounds / n;
+      t0 = SteadyClock::now();
+      for (int i = 0; i < kRounds; ++i) {
+        if (Must(protocol::Decompress(out, codec, text.size()), "decompress") != text) {
+          Die("decompressed batch differs");
+        }
+      }
+      const double back_us = 1e6 * Seconds(t0, SteadyClock::now()) / kRounds / n;
+      std::printf(" level %d: %.1f us, %.1f us, %.1f B;", level, us, back_us,
+                  static_cast<double>(out.size()) / n);
+    }
+    std::printf("\n");
   }
-  std::printf("\n");
 }
 
 // HQ's own account of the drain's batches (its log): wall time in decoding, checking

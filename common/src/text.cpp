@@ -1,6 +1,7 @@
 #include "checkpoint/common/text.hpp"
 
 #include <charconv>
+#include <cstring>
 #include <ctime>
 
 namespace checkpoint::common {
@@ -32,14 +33,92 @@ std::size_t DecodeUtf8(std::string_view s, std::size_t i, char32_t& cp) noexcept
   return len;
 }
 
+namespace {
+// The length of the run of ASCII bytes at s[i..], 8 bytes at a time.
+std::size_t AsciiRun(std::string_view s, std::size_t i) noexcept {
+  const std::size_t start = i;
+  while (i + 8 <= s.size()) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    if (w & 0x8080808080808080u) break;
+    i += 8;
+  }
+  while (i < s.size() && static_cast<unsigned char>(s[i]) < 0x80) ++i;
+  return i - start;
+}
+}  // namespace
+
 std::optional<std::size_t> FirstInvalidUtf8(std::string_view s) noexcept {
   for (std::size_t i = 0; i < s.size();) {
+    i += AsciiRun(s, i);
+    if (i == s.size()) break;
     char32_t cp = 0;
     const std::size_t n = DecodeUtf8(s, i, cp);
     if (n == 0) return i;
     i += n;
   }
   return std::nullopt;
+}
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  std::size_t i = 0;
+  while (i < s.size()) {
+    // Runs of bytes that need nothing are copied at once.
+    std::size_t j = i;
+    while (j < s.size()) {
+      const auto c = static_cast<unsigned char>(s[j]);
+      if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) break;
+      ++j;
+    }
+    out.append(s.data() + i, j - i);
+    i = j;
+    if (i == s.size()) break;
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      char32_t cp = 0;
+      const std::size_t n = DecodeUtf8(s, i, cp);
+      if (n == 0) {
+        out += "\\ufffd";  // not UTF-8: one replacement character per bad byte
+        ++i;
+      } else {
+        out.append(s.data() + i, n);
+        i += n;
+      }
+      continue;
+    }
+    out += '\\';
+    switch (c) {
+      case '"':
+        out += '"';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case '\n':
+        out += 'n';
+        break;
+      case '\r':
+        out += 'r';
+        break;
+      case '\t':
+        out += 't';
+        break;
+      case '\b':
+        out += 'b';
+        break;
+      case '\f':
+        out += 'f';
+        break;
+      default:
+        out += "u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xF];
+    }
+    ++i;
+  }
+  out += '"';
 }
 
 std::optional<std::size_t> JsonNestingBeyond(std::string_view text,

@@ -46,3 +46,35 @@ TEST_CASE("decimal numbers from URLs: digits only, in range", "[common][text]") 
   }
   CHECK_FALSE(ParseDecimal("0", 1, 10).has_value());
 }
+
+TEST_CASE("JSON strings: escapes, UTF-8 kept, invalid bytes replaced", "[common][text]") {
+  auto json = [](std::string_view s) {
+    std::string out = "x";
+    AppendJsonString(out, s);
+    return out;
+  };
+  CHECK(json("") == "x\"\"");
+  CHECK(json("plain text 123") == "x\"plain text 123\"");
+  CHECK(json("a\"b\\c") == "x\"a\\\"b\\\\c\"");
+  CHECK(json("\n\r\t\b\f") == "x\"\\n\\r\\t\\b\\f\"");
+  CHECK(json(std::string("\x00\x01\x1f\x7f", 4)) == "x\"\\u0000\\u0001\\u001f\x7f\"");
+  CHECK(json("Жанна 🚚") == "x\"Жанна 🚚\"");
+  // Not UTF-8: a lone continuation byte, a truncated sequence, an overlong form, a
+  // surrogate: one U+FFFD per bad byte, the rest kept.
+  CHECK(json("a\x80z") == "x\"a\\ufffdz\"");
+  CHECK(json("a\xd0") == "x\"a\\ufffd\"");
+  CHECK(json("\xc0\xaf") == "x\"\\ufffd\\ufffd\"");
+  CHECK(json("\xed\xa0\x80!") == "x\"\\ufffd\\ufffd\\ufffd!\"");
+}
+
+TEST_CASE("the UTF-8 check finds the first bad byte after long ASCII runs", "[common][text]") {
+  for (std::size_t at : {0u, 1u, 7u, 8u, 9u, 15u, 16u, 63u, 64u, 100u}) {
+    std::string s(128, 'a');
+    s[at] = '\xff';
+    INFO(at);
+    CHECK(FirstInvalidUtf8(s) == at);
+    s[at] = 'a';
+    s.replace(at, 2, "\xd0\x96");  // Ж: valid
+    CHECK_FALSE(FirstInvalidUtf8(s));
+  }
+}

@@ -25,9 +25,10 @@ void CheckBatch(const Expected<Batch>& b) {
   }
   auto body = EncodeBatch(*b);
   if (!body) __builtin_trap();
-  auto back = DecodeBatch(*body, {.max_compressed_bytes = 64u << 20,
-                                  .max_decompressed_bytes = 64u << 20,
-                                  .max_records = 10'000});
+  auto back = DecodeBatch(*body, kBatchCodec,
+                          {.max_compressed_bytes = 64u << 20,
+                           .max_decompressed_bytes = 64u << 20,
+                           .max_records = 10'000});
   if (!back || !(*back == *b)) __builtin_trap();
 }
 
@@ -52,11 +53,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     CheckMessage<ChainAnchor>(text, ParseChainAnchor);
     return 0;
   }
+  if (data[0] == 0xfd) {  // Zstandard batches, added after zlib's
+    CheckBatch(DecodeBatch(text, BatchCodec::kZstd,
+                           {.max_compressed_bytes = 1u << 20,
+                            .max_decompressed_bytes = 4u << 20,
+                            .max_records = 1000}));
+    return 0;
+  }
   switch (data[0] % 8) {
     case 0:
-      CheckBatch(DecodeBatch(text, {.max_compressed_bytes = 1u << 20,
-                                    .max_decompressed_bytes = 4u << 20,
-                                    .max_records = 1000}));
+      CheckBatch(DecodeBatch(text, BatchCodec::kZlib,
+                             {.max_compressed_bytes = 1u << 20,
+                              .max_decompressed_bytes = 4u << 20,
+                              .max_records = 1000}));
       break;
     case 1:
       CheckBatch(ParseBatchJsonLines(text));

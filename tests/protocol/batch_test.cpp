@@ -56,16 +56,32 @@ ProtocolErrc KindOf(const Expected<Batch>& b) {
 }  // namespace
 
 TEST_CASE("a batch survives encoding and decoding unchanged", "[protocol][batch]") {
+  const BatchCodec codec = GENERATE(BatchCodec::kZstd, BatchCodec::kZlib);
   const Batch b = SampleBatch(50);
-  auto body = EncodeBatch(b);
+  auto body = EncodeBatch(b, codec);
   REQUIRE(body);
   CHECK(body->size() < BatchJsonLines(b).size());
-  auto back = DecodeBatch(*body);
+  auto back = DecodeBatch(*body, codec);
   REQUIRE(back);
   CHECK(*back == b);
-  auto empty = DecodeBatch(*EncodeBatch(Batch{"CP-T1", {}}));
+  auto empty = DecodeBatch(*EncodeBatch(Batch{"CP-T1", {}}, codec), codec);
   REQUIRE(empty);
   CHECK(empty->records.empty());
+  // One codec's body is garbage to the other.
+  const BatchCodec other = codec == BatchCodec::kZstd ? BatchCodec::kZlib : BatchCodec::kZstd;
+  CHECK(KindOf(DecodeBatch(*body, other)) == ProtocolErrc::kMalformed);
+}
+
+TEST_CASE("the content type names the codec", "[protocol][batch]") {
+  CHECK(kBatchContentType == "application/vnd.checkpoint.batch+zstd");
+  CHECK(BatchCodecOf("application/vnd.checkpoint.batch+zstd") == BatchCodec::kZstd);
+  CHECK(BatchCodecOf("Application/VND.checkpoint.batch+ZSTD; charset=x") == BatchCodec::kZstd);
+  CHECK(BatchCodecOf("application/vnd.checkpoint.batch+zlib ") == BatchCodec::kZlib);
+  CHECK(BatchContentType(BatchCodec::kZlib) == "application/vnd.checkpoint.batch+zlib");
+  CHECK_FALSE(BatchCodecOf(""));
+  CHECK_FALSE(BatchCodecOf("application/json"));
+  CHECK_FALSE(BatchCodecOf("application/vnd.checkpoint.batch+zstdx"));
+  CHECK_FALSE(BatchCodecOf("application/vnd.checkpoint.batch"));
 }
 
 TEST_CASE("text payloads travel as text and implied hashes are left out", "[protocol][batch]") {
@@ -97,14 +113,28 @@ TEST_CASE("text payloads travel as text and implied hashes are left out", "[prot
 }
 
 TEST_CASE("garbage and truncation are refused with a clear error", "[protocol][batch]") {
+  const BatchCodec codec = GENERATE(BatchCodec::kZstd, BatchCodec::kZlib);
   const Batch b = SampleBatch(5);
-  const std::string body = *EncodeBatch(b);
-  CHECK(KindOf(DecodeBatch("")) == ProtocolErrc::kMalformed);
-  CHECK(KindOf(DecodeBatch("hello, HQ")) == ProtocolErrc::kMalformed);
-  auto cut = DecodeBatch(body.substr(0, body.size() / 2));
-  CHECK(KindOf(cut) == ProtocolErrc::kMalformed);
+  const std::string body = *EncodeBatch(b, codec);
+  CHECK(KindOf(DecodeBatch("", codec)) == ProtocolErrc::kMalformed);
+  CHECK(KindOf(DecodeBatch("hello, HQ", codec)) == ProtocolErrc::kMalformed);
+  for (std::size_t keep : {std::size_t{1}, body.size() / 2, body.size() - 1}) {
+    auto cut = DecodeBatch(body.substr(0, keep), codec);
+    CHECK(KindOf(cut) == ProtocolErrc::kMalformed);
+  }
+  auto cut = DecodeBatch(body.substr(0, body.size() / 2), codec);
+  REQUIRE_FALSE(cut);
   CHECK(cut.error().message().find("truncated") != std::string::npos);
-  CHECK(KindOf(DecodeBatch(body + "x")) == ProtocolErrc::kMalformed);
+  CHECK(KindOf(DecodeBatch(body + "x", codec)) == ProtocolErrc::kMalformed);
+  // Two frames (or streams) back to back are not one batch.
+  CHECK(KindOf(DecodeBatch(body + body, codec)) == ProtocolErrc::kMalformed);
+  // A flipped byte inside the compressed data never yields a different batch.
+  for (std::size_t at = 0; at < body.size(); at += 7) {
+    std::string bad = body;
+    bad[at] = static_cast<char>(bad[at] ^ 0x20);
+    auto r = DecodeBatch(bad, codec);
+    if (r) CHECK(*r == b);
+  }
 
   const std::string text = BatchJsonLines(b);
   // Lines cut off, a missing final newline, fewer or more records than announced.
@@ -121,18 +151,37 @@ TEST_CASE("garbage and truncation are refused with a clear error", "[protocol][b
 }
 
 TEST_CASE("sizes are bounded before memory is spent", "[protocol][batch]") {
+  const BatchCodec codec = GENERATE(BatchCodec::kZstd, BatchCodec::kZlib);
   // A compression bomb: 64 MiB of zeros in a few kilobytes.
-  const std::string bomb = *Compress(std::string(64u << 20, '\0'));
+  const std::string bomb = *Compress(std::string(64u << 20, '\0'), codec);
   CHECK(bomb.size() < 100'000);
-  auto r = DecodeBatch(bomb);
+  auto r = DecodeBatch(bomb, codec);
   CHECK(KindOf(r) == ProtocolErrc::kTooLarge);
   BatchLimits small;
   small.max_compressed_bytes = 10;
-  CHECK(KindOf(DecodeBatch(*EncodeBatch(SampleBatch(2)), small)) == ProtocolErrc::kTooLarge);
+  CHECK(KindOf(DecodeBatch(*EncodeBatch(SampleBatch(2), codec), codec, small)) ==
+        ProtocolErrc::kTooLarge);
   CHECK(KindOf(ParseBatchJsonLines("{\"v\":1,\"device\":\"CP\",\"count\":10001}\n")) ==
         ProtocolErrc::kTooLarge);
   CHECK(KindOf(ParseBatchJsonLines("{\"v\":2,\"device\":\"CP\",\"count\":0}\n")) ==
         ProtocolErrc::kUnsupportedVersion);
+}
+
+TEST_CASE("a zstd frame that lies about its size or asks for a huge window is refused",
+          "[protocol][batch]") {
+  const std::string text = BatchJsonLines(SampleBatch(3));
+  std::string body = *Compress(text, BatchCodec::kZstd);
+  // The frame header declares the content size; a body whose header says more than
+  // the limit is refused before anything is inflated.
+  BatchLimits tight;
+  tight.max_decompressed_bytes = text.size() - 1;
+  CHECK(KindOf(DecodeBatch(body, BatchCodec::kZstd, tight)) == ProtocolErrc::kTooLarge);
+  // A frame header asking for a 2 GiB window (Window_Descriptor exponent 21: 2^31),
+  // with no content size, single segment off: refused, not allocated.
+  const std::string huge_window = std::string("\x28\xb5\x2f\xfd", 4) + '\x00' + '\xa8' + "xxxx";
+  auto w = DecodeBatch(huge_window, BatchCodec::kZstd);
+  REQUIRE_FALSE(w);
+  CHECK(KindOf(w) == ProtocolErrc::kTooLarge);
 }
 
 TEST_CASE("every record field has its exact type and range", "[protocol][batch]") {
@@ -167,4 +216,50 @@ TEST_CASE("every record field has its exact type and range", "[protocol][batch]"
   CHECK(unknown.error().message().find("extra") != std::string::npos);
   auto dup = ParseBatchJsonLines(WithField("seq", "1,\"seq\":2"));
   CHECK_FALSE(dup);  // duplicate keys are not silently merged into something else
+  CHECK(KindOf(dup) == ProtocolErrc::kMalformed);
+  // Nested values, and lines that are not one object.
+  CHECK(KindOf(ParseBatchJsonLines(WithField("seq", "{\"a\":1}"))) == ProtocolErrc::kMalformed);
+  CHECK(KindOf(ParseBatchJsonLines(WithField("type", "[\"inspection\"]"))) ==
+        ProtocolErrc::kMalformed);
+  CHECK(KindOf(ParseBatchJsonLines(WithField("uuid", "true"))) == ProtocolErrc::kMalformed);
+  CHECK(KindOf(ParseBatchJsonLines(WithField("seq", std::string(5000, '[')))) ==
+        ProtocolErrc::kMalformed);
+  const std::string header = "{\"v\":1,\"device\":\"CP-T1\",\"count\":1}\n";
+  for (const char* line : {"[1]\n", "5\n", "\"x\"\n", "{}{}\n", "{\"seq\":1\n", "{\"seq\":1}x\n",
+                           "{\"seq\" 1}\n", "\n"}) {
+    INFO(line);
+    CHECK(KindOf(ParseBatchJsonLines(header + line)) == ProtocolErrc::kMalformed);
+  }
+  // A hostile, very long unknown key is named, but not in full.
+  auto longkey = ParseBatchJsonLines(WithField("seq", "1,\"" + std::string(100'000, 'k') + "\":1"));
+  CHECK(KindOf(longkey) == ProtocolErrc::kMalformed);
+  CHECK(longkey.error().message().size() < 300);
+}
+
+TEST_CASE("text payloads with every escape survive the wire byte for byte", "[protocol][batch]") {
+  auto key = DeviceKey::Generate();
+  Batch b{"CP-T1", {}};
+  Hash prev = kGenesisHash;
+  std::string all_controls;
+  for (char c = 0; c < 0x20; ++c) all_controls += c;
+  for (const std::string& payload :
+       {std::string("{\"q\":\"\\\"quoted\\\" \\\\ back\"}"), all_controls + "\x7f",
+        std::string("Жанна Шевченко — 🚚 ✓"), std::string(), std::string(70'000, '"')}) {
+    Record r{"CP-T1", static_cast<std::int64_t>(b.records.size()) + 1,
+             1,       "inspection",
+             "u",     5,
+             prev,    payload,
+             {}};
+    SignRecord(r, *key);
+    prev = RecordHash(r);
+    b.records.push_back(r);
+  }
+  const std::string text = BatchJsonLines(b);
+  CHECK(text.find("payload_b64") == std::string::npos);
+  for (const BatchCodec codec : {BatchCodec::kZstd, BatchCodec::kZlib}) {
+    auto back = DecodeBatch(*EncodeBatch(b, codec), codec);
+    REQUIRE(back);
+    CHECK(*back == b);
+    for (const Record& r : back->records) CHECK(VerifyRecord(r, key->Public()));
+  }
 }

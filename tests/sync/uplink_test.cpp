@@ -152,13 +152,15 @@ TEST_CASE("tampered, conflicting and mis-chained records are rejected or flagged
     b.records.push_back(r);
   }
   b.records[1].payload = "{\"level\":\"alert\"}";  // changed after signing
-  auto send = [&](const protocol::Batch& batch) {
-    auto res = Must(client->Post("/v1/records", protocol::kBatchContentType,
-                                 Must(protocol::EncodeBatch(batch))));
+  auto send = [&](const protocol::Batch& batch,
+                  protocol::BatchCodec codec = protocol::kBatchCodec) {
+    auto res = Must(client->Post("/v1/records", protocol::BatchContentType(codec),
+                                 Must(protocol::EncodeBatch(batch, codec))));
     REQUIRE(res.status == 200);
     return Must(protocol::ParseAck(res.body));
   };
-  auto ack = send(b);
+  // The first batch as an older agent sends it (zlib): HQ takes both codecs.
+  auto ack = send(b, protocol::BatchCodec::kZlib);
   CHECK(ack.acked == std::vector<std::int64_t>{1, 3});
   REQUIRE(ack.rejected.size() == 1);
   CHECK(ack.rejected[0].seq == 2);
@@ -188,6 +190,14 @@ TEST_CASE("tampered, conflicting and mis-chained records are rejected or flagged
   auto res = Must(client->Post("/v1/records", protocol::kBatchContentType,
                                Must(protocol::EncodeBatch({"CP-OTHER", {}}))));
   CHECK(res.status == 403);
+  // A body in a codec HQ does not know is refused by its content type (415), and a
+  // zstd body sent as zlib is refused as malformed (400): nothing is stored.
+  auto zstd_body = Must(protocol::EncodeBatch({"CP-T1", {other}}));
+  CHECK(Must(client->Post("/v1/records", "application/vnd.checkpoint.batch+brotli", zstd_body))
+            .status == 415);
+  CHECK(Must(client->Post("/v1/records", protocol::kBatchContentTypeZlib, zstd_body)).status ==
+        400);
+  CHECK(hq.Count("CP-T1") == 3);
 }
 
 TEST_CASE("synced records are purged after the retention and the chain goes on", "[sync][uplink]") {
@@ -491,7 +501,7 @@ TEST_CASE("the next batch is prepared while one is in flight, and alerts still o
   CHECK(d.Pending() == 0);
   // Batch 2 was prepared before the alert existed; batch 3 carries it first.
   REQUIRE(client.bodies.size() == 5);
-  auto third = Must(protocol::DecodeBatch(client.bodies[2]));
+  auto third = Must(protocol::DecodeBatch(client.bodies[2], protocol::kBatchCodec));
   CHECK(third.records.front().seq == 101);
 }
 

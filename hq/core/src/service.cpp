@@ -49,17 +49,6 @@ HttpResponse AuthFailure(const Error& e) {
   if (e.Is(CommonErrc::kPermission)) return ErrorResponse(403, "forbidden", e.message());
   return Internal(e);
 }
-// Content types compare on the media type only, case-insensitively.
-bool IsMediaType(std::string_view value, std::string_view want) {
-  const auto semi = value.find(';');
-  std::string_view v = value.substr(0, semi);
-  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
-  if (v.size() != want.size()) return false;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(v[i])) != want[i]) return false;
-  }
-  return true;
-}
 // "bytes=FIRST-" or "bytes=FIRST-LAST" (one range; suffix ranges are not needed by
 // the agent and are answered with the whole payload, as RFC 9110 allows).
 bool ParseRange(std::string_view v, std::int64_t& first, std::optional<std::int64_t>& last) {
@@ -275,13 +264,15 @@ HttpResponse HqService::Upload(const HttpRequest& request) {
   if (!request.client_id) {
     return ErrorResponse(401, "unauthenticated", "a device certificate is required");
   }
-  if (!IsMediaType(request.content_type, protocol::kBatchContentType)) {
+  const auto codec = protocol::BatchCodecOf(request.content_type);
+  if (!codec) {
     return ErrorResponse(415, "unsupported_media_type",
-                         "expected " + std::string(protocol::kBatchContentType));
+                         "expected " + std::string(protocol::kBatchContentTypeZstd) + " or " +
+                             std::string(protocol::kBatchContentTypeZlib));
   }
   // Decoding and signature checks need no lock; only the database does.
   const auto t0 = std::chrono::steady_clock::now();
-  auto batch = protocol::DecodeBatch(request.body, options_.limits);
+  auto batch = protocol::DecodeBatch(request.body, *codec, options_.limits);
   if (!batch) {
     log_.Warning("batch refused",
                  {{"device", *request.client_id}, {"error", batch.error().String()}});

@@ -18,6 +18,12 @@ std::size_t DecodeUtf8(std::string_view s, std::size_t i, char32_t& cp) noexcept
 // The offset of the first byte that is not part of well-formed UTF-8, if any.
 std::optional<std::size_t> FirstInvalidUtf8(std::string_view s) noexcept;
 
+// Appends s as a JSON string (RFC 8259), quotes included: '"', '\\' and control
+// characters escaped (the short forms where JSON has them, else \u00XX), everything
+// else as it is (UTF-8 stays UTF-8). A byte that is not part of well-formed UTF-8
+// becomes U+FFFD ("\ufffd"), so the output is always valid JSON.
+void AppendJsonString(std::string& out, std::string_view s);
+
 // The offset of the first '[' or '{' nested deeper than max_depth, outside JSON
 // strings, on any bytes (so that a recursive parser never sees such text).
 std::optional<std::size_t> JsonNestingBeyond(std::string_view text, std::size_t max_depth) noexcept;
