@@ -1,6 +1,7 @@
 #include "checkpoint/agent/uplink.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <thread>
 #include <unordered_set>
 
@@ -279,7 +280,7 @@ Expected<std::int64_t> Uplink::Purge() {
 }
 
 void Uplink::Housekeeping(std::int64_t& next_heartbeat, std::int64_t& next_purge,
-                          std::int64_t& next_disk_check) {
+                          std::int64_t& next_disk_check, bool http_free) {
   if (options_.disk_low && clock_.SteadyMs() >= next_disk_check) {
     next_disk_check = clock_.SteadyMs() + options_.disk_check_every.count();
     const bool low = options_.disk_low();
@@ -296,7 +297,8 @@ void Uplink::Housekeeping(std::int64_t& next_heartbeat, std::int64_t& next_purge
       log_.Info("purged synced records", {{"count", *purged}});
     }
   }
-  if (options_.heartbeat_every.count() > 0 && clock_.SteadyMs() >= next_heartbeat) {
+  // The heartbeat needs the HTTP client, which a batch in flight is using.
+  if (http_free && options_.heartbeat_every.count() > 0 && clock_.SteadyMs() >= next_heartbeat) {
     next_heartbeat = clock_.SteadyMs() + options_.heartbeat_every.count();
     auto hb = Heartbeat();
     if (hb) {
@@ -307,60 +309,113 @@ void Uplink::Housekeeping(std::int64_t& next_heartbeat, std::int64_t& next_purge
   }
 }
 
+namespace {
+// A batch on the wire: its request runs on a worker thread (declared last, so it is
+// joined before the rest goes).
+struct Flight {
+  std::vector<std::int64_t> seqs;
+  std::string body;
+  std::optional<Expected<HttpResult>> answer;
+  std::jthread worker;
+};
+}  // namespace
+
 Status Uplink::Run(StopSignal& stop, bool until_empty) {
   std::int64_t next_heartbeat = clock_.SteadyMs();
   std::int64_t next_purge = clock_.SteadyMs();
   std::int64_t next_disk_check = clock_.SteadyMs();
   std::int64_t next_housekeeping = clock_.SteadyMs();
   std::optional<Prepared> ready;  // prepared while the last batch was in flight
+  std::unique_ptr<Flight> flight;
+  auto launch = [&](Prepared p) {
+    auto f = std::make_unique<Flight>();
+    f->seqs = std::move(p.seqs);
+    f->body = std::move(p.body);
+    Flight* raw = f.get();
+    raw->worker = std::jthread([this, raw] {
+      raw->answer.emplace(http_.Post("/v1/records", protocol::kBatchContentType, raw->body));
+    });
+    return f;
+  };
+  // Waits for the batch in flight and applies HQ's answer to it.
+  auto land = [&]() -> Expected<RoundResult> {
+    flight->worker.join();
+    Prepared landed{std::move(flight->seqs), {}};
+    Expected<HttpResult> answer = std::move(*flight->answer);
+    flight.reset();
+    return Apply(landed, std::move(answer));
+  };
+  // Work that needs the HTTP client is due: no batch may be on the wire for it.
+  auto http_work_due = [&] {
+    const std::int64_t now = clock_.SteadyMs();
+    return (options_.housekeeping && now >= next_housekeeping) ||
+           (options_.heartbeat_every.count() > 0 && now >= next_heartbeat);
+  };
   while (!stop.stopped()) {
-    if (options_.housekeeping && clock_.SteadyMs() >= next_housekeeping) {
+    if (!flight && options_.housekeeping && clock_.SteadyMs() >= next_housekeeping) {
       next_housekeeping = clock_.SteadyMs() + options_.housekeeping_every.count();
       options_.housekeeping();
     }
-    Housekeeping(next_heartbeat, next_purge, next_disk_check);
+    Housekeeping(next_heartbeat, next_purge, next_disk_check, !flight);
     last_retry_after_.reset();
     Expected<RoundResult> r = [&]() -> Expected<RoundResult> {
-      Prepared current;
-      if (ready) {
-        current = std::move(*ready);
-        ready.reset();
-      } else {
-        auto p = Prepare({});
-        if (!p) return std::move(p).error();
-        current = std::move(*p);
+      if (!flight) {
+        Prepared current;
+        if (ready) {
+          current = std::move(*ready);
+          ready.reset();
+        } else {
+          auto p = Prepare({});
+          if (!p) return std::move(p).error();
+          current = std::move(*p);
+        }
+        if (current.seqs.empty()) return RoundResult{};
+        if (!options_.pipeline) {
+          return Apply(current,
+                       http_.Post("/v1/records", protocol::kBatchContentType, current.body));
+        }
+        flight = launch(std::move(current));
       }
-      if (current.seqs.empty()) return RoundResult{};
-      if (!options_.pipeline) {
-        return Apply(current, http_.Post("/v1/records", protocol::kBatchContentType, current.body));
+      // The next batch here, from the records not in flight, while HQ works.
+      const auto t0 = std::chrono::steady_clock::now();
+      std::vector<std::int64_t> in_flight = flight->seqs;
+      std::sort(in_flight.begin(), in_flight.end());
+      auto next = Prepare(in_flight);
+      const auto t1 = std::chrono::steady_clock::now();
+      flight->worker.join();
+      const auto t2 = std::chrono::steady_clock::now();
+      Prepared current{std::move(flight->seqs), {}};
+      Expected<HttpResult> answer = std::move(*flight->answer);
+      flight.reset();
+      // HQ took the batch: the next one goes on the wire at once, so that HQ works
+      // on it while this answer is applied here (unless work that needs the HTTP
+      // client is due: then it goes after that work, next round).
+      if (answer && answer->status == 200 && next && !next->seqs.empty() && !http_work_due()) {
+        flight = launch(std::move(*next));
+        next = Prepared{};
       }
-      // The request on a worker; the next batch here, from the records not in it.
-      std::optional<Expected<HttpResult>> answer;
-      {
-        std::jthread worker([&] {
-          answer.emplace(http_.Post("/v1/records", protocol::kBatchContentType, current.body));
-        });
-        const auto t0 = std::chrono::steady_clock::now();
-        std::vector<std::int64_t> in_flight = current.seqs;
-        std::sort(in_flight.begin(), in_flight.end());
-        auto next = Prepare(in_flight);
-        const auto t1 = std::chrono::steady_clock::now();
-        worker.join();
-        const auto t2 = std::chrono::steady_clock::now();
-        auto applied = Apply(current, std::move(*answer));
-        // Where a round's time goes: preparing the next batch while this one was in
-        // flight, then waiting for HQ's answer (zero when preparing took longer).
-        auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
-        log_.Debug("pipeline", {{"records", current.seqs.size()},
-                                {"prepare_ms", ms(t1 - t0)},
-                                {"wait_ms", ms(t2 - t1)},
-                                {"apply_ms", ms(std::chrono::steady_clock::now() - t2)}});
-        if (!applied) return applied;
-        if (!next) return std::move(next).error();
-        // After a round with rejections the next one starts afresh, after the backoff.
-        if (applied->rejected == 0 && !next->seqs.empty()) ready = std::move(*next);
+      auto applied = Apply(current, std::move(answer));
+      // Where a round's time goes: preparing the next batch while this one was in
+      // flight, then waiting for HQ's answer (zero when preparing took longer), then
+      // applying the answer (while the next batch is already in flight).
+      auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
+      log_.Debug("pipeline", {{"records", current.seqs.size()},
+                              {"prepare_ms", ms(t1 - t0)},
+                              {"wait_ms", ms(t2 - t1)},
+                              {"apply_ms", ms(std::chrono::steady_clock::now() - t2)}});
+      if (!applied || applied->rejected > 0) {
+        // A batch already on the wire is finished first: its answer is applied (its
+        // records are marked only if HQ acknowledged them), then the failure above
+        // takes its course (backoff, or stop).
+        if (flight) {
+          auto also = land();
+          if (!also) log_.Warning("batch in flight failed", {{"error", also.error().String()}});
+        }
         return applied;
       }
+      if (!next) return std::move(next).error();
+      if (!flight && !next->seqs.empty()) ready = std::move(*next);
+      return applied;
     }();
     if (r && r->rejected == 0) {
       backoff_.Reset();
@@ -384,6 +439,11 @@ Status Uplink::Run(StopSignal& stop, bool until_empty) {
                   {"wait_ms", static_cast<std::int64_t>(wait.count())},
                   {"attempt", backoff_.attempts()}});
     stop.WaitFor(wait);
+  }
+  // Stopped with a batch on the wire: its answer is still applied.
+  if (flight) {
+    auto last = land();
+    if (!last) log_.Warning("last batch failed", {{"error", last.error().String()}});
   }
   return {};
 }

@@ -138,9 +138,9 @@ class Uplink {
   // oldest one in the outbox (GET /v1/chain/{seq}).
   Status Reanchor(std::int64_t before_seq);
   void ObserveHqTime(std::int64_t hq_time_ms);
-  // Runs the disk check, purge and heartbeat when due.
+  // Disk check and purge when due; the heartbeat too when http_free (no batch in flight).
   void Housekeeping(std::int64_t& next_heartbeat, std::int64_t& next_purge,
-                    std::int64_t& next_disk_check);
+                    std::int64_t& next_disk_check, bool http_free);
 
   store::Outbox& outbox_;
   ChainState& chain_;
