@@ -12,6 +12,11 @@
 #                             HQ's ingest rate alone (ARGS go to sync_bench, e.g. --quick)
 #   bench/run.sh sync-pg [ARGS]  the same, and HQ's ingest rate alone also on PostgreSQL
 #                             (a throwaway cluster of scripts/pg.sh)
+#   bench/run.sh footprint [ARGS]  checkpointd's start-up to READY=1 and resident memory
+#                             idle and under a steady simulated load (ARGS go to
+#                             footprint_bench, e.g. --load-seconds 20); the stripped
+#                             sizes of the binaries for amd64 and aarch64 side by side
+#                             (builds build/arm64 when the cross toolchain is there)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
@@ -19,7 +24,7 @@ what=${1:-all}
 scripts/deps.sh $([ "$what" != store ] && echo --bench)
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build/release --target store_bench mrz_bench screen_bench risk_bench cargo_bench \
-  sync_bench checkpoint-hq
+  sync_bench footprint_bench checkpoint-hq checkpointd checkpoint-sync checkpointctl
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $(uname -m)"
 
 store() {
@@ -77,14 +82,48 @@ uplink() {
   build/release/bench/sync_bench "$@"
 }
 
+# The binaries a box runs, stripped as a package ships them, amd64 beside aarch64.
+sizes() {
+  local bins=(firmware/daemon/checkpointd agent/checkpoint-sync tools/checkpointctl
+    hq/checkpoint-hq) tmp b arm=""
+  if command -v aarch64-linux-gnu-g++ >/dev/null; then
+    cmake -S . -B build/arm64 -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DCMAKE_TOOLCHAIN_FILE="$PWD/toolchains/aarch64-linux-gnu.cmake" >/dev/null
+    cmake --build build/arm64 --target checkpointd checkpoint-sync checkpointctl checkpoint-hq >&2
+    arm=1
+  fi
+  tmp=$(mktemp -d)
+  echo "## Stripped binary sizes (as packaged), KiB"
+  printf '%-16s %10s %10s\n' binary amd64 aarch64
+  for b in "${bins[@]}"; do
+    strip -o "$tmp/x86" "build/release/$b"
+    local a=- x
+    x=$(($(stat -c %s "$tmp/x86") / 1024))
+    if [ -n "$arm" ]; then
+      aarch64-linux-gnu-strip -o "$tmp/arm" "build/arm64/$b"
+      a=$(($(stat -c %s "$tmp/arm") / 1024))
+    fi
+    printf '%-16s %10s %10s\n' "${b##*/}" "$x" "$a"
+  done
+  rm -rf "$tmp"
+}
+footprint() {
+  echo "## checkpointd: start-up and resident memory (example configuration, simulated devices)"
+  build/release/bench/footprint_bench --daemon build/release/firmware/daemon/checkpointd \
+    --config config/checkpoint.example.toml --rules config/rules/default.json \
+    --scenario scenarios/crossing-day.jsonl "$@"
+  sizes
+}
+
 case "$what" in
   store) store "$@" ;;
   mrz) mrz "$@" ;;
   screen) screen ;;
   sync) uplink "$@" ;;
+  footprint) footprint "$@" ;;
   # The same, and HQ's ingest alone also on PostgreSQL (a throwaway cluster).
   sync-pg) scripts/pg.sh run bash -c 'bench/run.sh sync --replay-postgres "$CHECKPOINT_TEST_PG" "$@"' _ "$@" ;;
-  all) store; mrz; screen; uplink ;;
-  *) echo "usage: bench/run.sh [all | store [ARGS] | mrz [COUNT] | screen | sync [ARGS] | sync-pg [ARGS]]" >&2
+  all) store; mrz; screen; uplink; footprint ;;
+  *) echo "usage: bench/run.sh [all | store [ARGS] | mrz [COUNT] | screen | sync [ARGS] | sync-pg [ARGS] | footprint [ARGS]]" >&2
      exit 2 ;;
 esac

@@ -41,7 +41,8 @@ std::int64_t NowMs() {
 }
 
 pid_t Spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-            int* out_fd, bool merge_stderr, const std::string& stdin_file = "") {
+            int* out_fd, bool merge_stderr, const std::string& stdin_file = "",
+            const std::string& stderr_file = "") {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
   posix_spawn_file_actions_t fa;
@@ -50,6 +51,10 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::map<std::string, st
                                    O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
   if (merge_stderr) posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
+  if (!stderr_file.empty()) {
+    posix_spawn_file_actions_addopen(&fa, 2, stderr_file.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                     0600);
+  }
 
   std::map<std::string, std::string> merged;
   for (char** e = environ; *e; ++e) {
@@ -90,6 +95,11 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::map<std::string, st
 Subprocess::Subprocess(std::vector<std::string> argv, std::map<std::string, std::string> env,
                        bool merge_stderr) {
   pid_ = Spawn(argv, env, &out_fd_, merge_stderr);
+}
+
+Subprocess::Subprocess(std::vector<std::string> argv, std::map<std::string, std::string> env,
+                       const std::filesystem::path& stderr_file) {
+  pid_ = Spawn(argv, env, &out_fd_, false, "", stderr_file.string());
 }
 
 Subprocess::~Subprocess() {

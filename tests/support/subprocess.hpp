@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -18,6 +19,9 @@ class Subprocess {
   // With merge_stderr, ReadLine reads the child's stderr too (a daemon's log).
   Subprocess(std::vector<std::string> argv, std::map<std::string, std::string> env = {},
              bool merge_stderr = false);
+  // The child's stderr (a daemon's log) appended to `stderr_file`.
+  Subprocess(std::vector<std::string> argv, std::map<std::string, std::string> env,
+             const std::filesystem::path& stderr_file);
   ~Subprocess();  // SIGKILLs and reaps a child still running
   Subprocess(const Subprocess&) = delete;
   Subprocess& operator=(const Subprocess&) = delete;
