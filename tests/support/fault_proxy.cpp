@@ -67,6 +67,11 @@ FaultProxy::~FaultProxy() {
   ::close(wake_[1]);
 }
 
+void FaultProxy::SetLinkUp(bool up) {
+  if (!up) ++down_epoch_;
+  link_down_ = !up;
+}
+
 void FaultProxy::AcceptLoop() {
   for (int index = 0;; ++index) {
     pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
@@ -76,6 +81,11 @@ void FaultProxy::AcceptLoop() {
     const int client = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (client < 0) continue;
     ++connections_;
+    if (link_down_) {
+      ++refused_;
+      Reset(client);
+      continue;
+    }
     std::lock_guard lock(mu_);
     threads_.emplace_back([this, client, index] { Pump(client, index); });
   }
@@ -121,12 +131,18 @@ void FaultProxy::Pump(int client, int index) {
   std::size_t carried = 0;
   char buf[4096];
   bool open[2] = {true, true};  // client→server, server→client
+  const unsigned epoch = down_epoch_;
   while (open[0] || open[1]) {
     pollfd fds[3] = {{client, static_cast<short>(open[0] ? POLLIN : 0), 0},
                      {server, static_cast<short>(open[1] ? POLLIN : 0), 0},
                      {wake_[0], POLLIN, 0}};
-    if (::poll(fds, 3, -1) < 0 && errno != EINTR) break;
+    // A link that went down cuts this connection within 20 ms.
+    if (::poll(fds, 3, 20) < 0 && errno != EINTR) break;
     if (fds[2].revents) break;
+    if (down_epoch_ != epoch) {
+      ++cuts_;
+      break;
+    }
     for (int dir = 0; dir < 2; ++dir) {
       if (!open[dir] || !(fds[dir].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       const int from = dir == 0 ? client : server;

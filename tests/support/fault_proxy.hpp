@@ -3,7 +3,10 @@
 // tests (the kernel here has no netem): connection number i (from 0) is reset after
 // it has carried cut_after(i) bytes in both directions together; nullopt never.
 //
-// It can also stand in for an HTTP forward proxy (CONNECT), to test proxy support.
+// It can also stand in for an HTTP forward proxy (CONNECT), to test proxy support,
+// and for a flapping link: SetLinkUp(false) resets every open connection, and while
+// the link is down each new connection is reset as soon as it is accepted (counted
+// in refused()), as a dead uplink behind a firewall that answers RST would look.
 //
 // Thread-safety: counters may be read from any thread. Lifetime: the destructor
 // stops accepting, resets open connections and joins every thread.
@@ -35,6 +38,8 @@ class FaultProxy {
   int connections() const { return connections_.load(); }
   int cuts() const { return cuts_.load(); }
   int tunnels() const { return tunnels_.load(); }
+  int refused() const { return refused_.load(); }
+  void SetLinkUp(bool up);
 
  private:
   void Listen();  // then accepts, on its own thread
@@ -51,6 +56,9 @@ class FaultProxy {
   std::atomic<int> connections_{0};
   std::atomic<int> cuts_{0};
   std::atomic<int> tunnels_{0};
+  std::atomic<int> refused_{0};
+  std::atomic<bool> link_down_{false};
+  std::atomic<unsigned> down_epoch_{0};  // +1 each time the link goes down
   bool http_connect_ = false;
   std::mutex mu_;
   std::vector<std::thread> threads_;
