@@ -1,0 +1,288 @@
+#include "checkpoint/update/slots.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "checkpoint/common/fs.hpp"
+#include "checkpoint/update/errors.hpp"
+#include "crash_point.hpp"
+
+namespace checkpoint::update {
+
+namespace fs = std::filesystem;
+
+std::string_view SlotName(Slot s) noexcept {
+  return s == Slot::kA ? "a" : "b";
+}
+
+std::optional<Slot> ParseSlot(std::string_view name) noexcept {
+  if (name == "a") return Slot::kA;
+  if (name == "b") return Slot::kB;
+  return std::nullopt;
+}
+
+std::string BootEnvText(const BootEnv& env) {
+  return "boot_slot=" + std::string(SlotName(env.boot_slot)) +
+         "\nupgrade_available=" + (env.upgrade_available ? "1" : "0") +
+         "\nbootcount=" + std::to_string(env.bootcount) +
+         "\nbootlimit=" + std::to_string(env.bootlimit) + "\n";
+}
+
+Expected<BootEnv> ParseBootEnv(std::string_view text) {
+  auto bad = [](std::string what) {
+    return MakeError(UpdateErrc::kSlot, "boot environment: " + std::move(what));
+  };
+  if (text.size() > 4096) return bad("too large");
+  BootEnv env;
+  unsigned seen = 0;
+  auto small = [](std::string_view v, int& out) {
+    if (v.empty() || v.size() > 3) return false;
+    out = 0;
+    for (char c : v) {
+      if (c < '0' || c > '9') return false;
+      out = out * 10 + (c - '0');
+    }
+    return true;
+  };
+  while (!text.empty()) {
+    const auto nl = text.find('\n');
+    if (nl == std::string_view::npos) return bad("the last line has no newline");
+    const std::string_view line = text.substr(0, nl);
+    text.remove_prefix(nl + 1);
+    const auto eq = line.find('=');
+    if (eq == std::string_view::npos) return bad("a line is not name=value");
+    const std::string_view name = line.substr(0, eq);
+    const std::string_view value = line.substr(eq + 1);
+    unsigned bit = 0;
+    bool ok = false;
+    if (name == "boot_slot") {
+      bit = 1;
+      auto s = ParseSlot(value);
+      ok = s.has_value();
+      if (ok) env.boot_slot = *s;
+    } else if (name == "upgrade_available") {
+      bit = 2;
+      ok = value == "0" || value == "1";
+      env.upgrade_available = value == "1";
+    } else if (name == "bootcount") {
+      bit = 4;
+      ok = small(value, env.bootcount);
+    } else if (name == "bootlimit") {
+      bit = 8;
+      ok = small(value, env.bootlimit) && env.bootlimit >= 1;
+    } else {
+      return bad("unknown variable " + std::string(name.substr(0, 32)));
+    }
+    if (!ok) return bad("bad value for " + std::string(name));
+    if (seen & bit) return bad(std::string(name) + " set twice");
+    seen |= bit;
+  }
+  if (seen != 15) return bad("boot_slot, upgrade_available, bootcount and bootlimit are required");
+  return env;
+}
+
+Status Slots::ArmTrial(Slot s) {
+  auto env = ReadEnv();
+  if (!env) return std::move(env).error();
+  env->boot_slot = s;
+  env->upgrade_available = true;
+  env->bootcount = 0;
+  return WriteEnv(*env);
+}
+
+Status Slots::Commit(Slot s) {
+  auto env = ReadEnv();
+  if (!env) return std::move(env).error();
+  env->boot_slot = s;
+  env->upgrade_available = false;
+  env->bootcount = 0;
+  return WriteEnv(*env);
+}
+
+Status Slots::MarkBad(Slot bad) {
+  return Commit(Other(bad));
+}
+
+// ---------------------------------------------------------------- DirectorySlots
+
+namespace {
+
+Status FsyncDir(const fs::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoError("cannot open directory " + dir.string(), errno);
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) return ErrnoError("cannot fsync directory " + dir.string(), err);
+  return {};
+}
+
+// Points `link` at `target` atomically: a new symlink renamed over the old one.
+Status SwapSymlink(const fs::path& link, const std::string& target) {
+  const fs::path tmp = link.parent_path() / ("." + link.filename().string() + ".new");
+  ::unlink(tmp.c_str());
+  if (::symlink(target.c_str(), tmp.c_str()) != 0) {
+    return ErrnoError("cannot create symlink " + tmp.string(), errno);
+  }
+  if (::rename(tmp.c_str(), link.c_str()) != 0) {
+    return ErrnoError("cannot rename onto " + link.string(), errno);
+  }
+  return FsyncDir(link.parent_path());
+}
+
+Error SlotError(const std::string& what, const std::error_code& ec) {
+  return MakeError(UpdateErrc::kSlot, what + ": " + ec.message());
+}
+
+// Copies [offset, offset + f.size) of `in` into a new file `out`, hashing as it
+// goes; fails unless the bytes match f's SHA-256. The file is fsync'd.
+Status CopyChecked(int in, const PayloadFile& f, const fs::path& out, bool crash_halfway) {
+  const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoError("cannot create " + out.string(), errno);
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  std::string buf(1u << 16, '\0');
+  common::Sha256 sha;
+  for (std::uint64_t done = 0; done < f.size;) {
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), f.size - done));
+    const ssize_t n = ::pread(in, buf.data(), want, static_cast<off_t>(f.offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoError("cannot read the update image", errno);
+    if (n == 0) return MakeError(UpdateErrc::kBadImage, "the update image is truncated");
+    const auto got = static_cast<std::size_t>(n);
+    for (std::size_t w = 0; w < got;) {
+      const ssize_t k = ::write(fd, buf.data() + w, got - w);
+      if (k < 0 && errno == EINTR) continue;
+      if (k < 0) return ErrnoError("cannot write " + out.string(), errno);
+      w += static_cast<std::size_t>(k);
+    }
+    sha.Update(std::string_view(buf.data(), got));
+    done += got;
+    if (crash_halfway && done >= f.size / 2) detail::CrashPoint("slot-write");
+  }
+  if (sha.Final() != f.sha256) {
+    return MakeError(UpdateErrc::kBadImage, "file " + f.name + " does not match its SHA-256");
+  }
+  if (::fsync(fd) != 0) return ErrnoError("cannot fsync " + out.string(), errno);
+  return {};
+}
+
+}  // namespace
+
+Expected<std::unique_ptr<DirectorySlots>> DirectorySlots::Open(const fs::path& root) {
+  std::error_code ec;
+  fs::create_directories(root / "a", ec);
+  if (!ec) fs::create_directories(root / "b", ec);
+  if (ec) return SlotError("cannot create slots under " + root.string(), ec);
+  std::unique_ptr<DirectorySlots> slots(new DirectorySlots(root));
+  if (!fs::is_symlink(root / "current", ec)) {
+    if (auto s = SwapSymlink(root / "current", "a"); !s) return std::move(s).error();
+  }
+  if (!fs::exists(root / "bootenv", ec)) {
+    if (auto s = slots->WriteEnv(BootEnv{}); !s) return std::move(s).error();
+  }
+  return slots;
+}
+
+Expected<Slot> DirectorySlots::Booted() {
+  std::error_code ec;
+  const fs::path target = fs::read_symlink(root_ / "current", ec);
+  if (ec) return SlotError("cannot read " + (root_ / "current").string(), ec);
+  auto s = ParseSlot(target.string());
+  if (!s) return MakeError(UpdateErrc::kSlot, "current points at neither a nor b");
+  return *s;
+}
+
+Expected<BootEnv> DirectorySlots::ReadEnv() {
+  auto text = common::ReadFile(root_ / "bootenv", 4096);
+  if (!text) return std::move(text).error();
+  return ParseBootEnv(*text);
+}
+
+Status DirectorySlots::WriteEnv(const BootEnv& env) {
+  return common::WriteFileAtomic(root_ / "bootenv", BootEnvText(env), 0644);
+}
+
+Expected<SlotInfo> DirectorySlots::Info(Slot s) {
+  const fs::path p = root_ / SlotName(s) / "slot.json";
+  std::error_code ec;
+  if (!fs::exists(p, ec)) return SlotInfo{};
+  auto text = common::ReadFile(p, 4096);
+  if (!text) return std::move(text).error();
+  const auto j = nlohmann::json::parse(*text, nullptr, false);
+  SlotInfo info;
+  if (!j.is_object() || !j.contains("version") || !j["version"].is_number_integer() ||
+      !j.contains("hardware") || !j["hardware"].is_string() || !j.contains("manifest_sha256") ||
+      !j["manifest_sha256"].is_string() || j["version"].get<std::int64_t>() < 1) {
+    return MakeError(UpdateErrc::kSlot, p.string() + " is malformed");
+  }
+  info.version = j["version"].get<std::int64_t>();
+  info.hardware = j["hardware"].get<std::string>();
+  info.manifest_sha256 = j["manifest_sha256"].get<std::string>();
+  return info;
+}
+
+Status DirectorySlots::Write(Slot s, const fs::path& image, const ImageHeader& h) {
+  auto booted = Booted();
+  if (!booted) return std::move(booted).error();
+  if (*booted == s) {
+    return MakeError(UpdateErrc::kSlot,
+                     "refusing to write slot " + std::string(SlotName(s)) + ": it is running");
+  }
+  const fs::path dest = root_ / SlotName(s);
+  const fs::path tmp = root_ / ("." + std::string(SlotName(s)) + ".new");
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
+  if (!ec) fs::create_directory(tmp, ec);
+  if (ec) return SlotError("cannot prepare " + tmp.string(), ec);
+  const int in = ::open(image.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) return ErrnoError("cannot open " + image.string(), errno);
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{in};
+  bool first = true;
+  for (const auto& f : h.manifest.files) {
+    if (auto st = CopyChecked(in, f, tmp / f.name, first); !st) {
+      return std::move(st).error().WithContext("while writing slot " + std::string(SlotName(s)));
+    }
+    first = false;
+  }
+  const nlohmann::json info{
+      {"version", h.manifest.version},
+      {"hardware", h.manifest.hardware},
+      {"manifest_sha256", common::ToHex(common::Sha256::Of(h.manifest_text))}};
+  if (auto st = common::WriteFileAtomic(tmp / "slot.json", info.dump() + "\n", 0644); !st) {
+    return st;
+  }
+  // The old content goes, then the new takes its name; a crash in between leaves
+  // no slot `s` at all, which the resumed install writes again.
+  fs::remove_all(dest, ec);
+  if (ec) return SlotError("cannot remove " + dest.string(), ec);
+  fs::rename(tmp, dest, ec);
+  if (ec) return SlotError("cannot rename " + tmp.string(), ec);
+  return FsyncDir(root_);
+}
+
+Status DirectorySlots::SimulateBoot() {
+  auto env = ReadEnv();
+  if (!env) return std::move(env).error();
+  if (env->upgrade_available) {
+    ++env->bootcount;
+    if (env->bootcount > env->bootlimit) {  // altbootcmd: back to the other slot
+      env->boot_slot = Other(env->boot_slot);
+      env->upgrade_available = false;
+      env->bootcount = 0;
+    }
+    if (auto s = WriteEnv(*env); !s) return s;
+  }
+  return SwapSymlink(root_ / "current", std::string(SlotName(env->boot_slot)));
+}
+
+}  // namespace checkpoint::update
