@@ -11,8 +11,8 @@
 namespace checkpoint::tools {
 
 struct UpdateContext {
-  std::filesystem::path data_dir;  // the updater's state is data_dir/update
-  std::filesystem::path keys;      // pinned firmware-signing keys (PEM)
+  std::filesystem::path data_dir;               // the updater's state is data_dir/update
+  std::filesystem::path keys;                   // pinned firmware-signing keys (PEM)
   std::int64_t heartbeat_interval_ms = 10'000;  // the daemon's, from the configuration
   bool json = false;
   std::FILE* out = stdout;

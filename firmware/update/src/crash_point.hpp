@@ -1,8 +1,9 @@
 #pragma once
 // The kill tests' hook: with CHECKPOINT_UPDATE_CRASH_AT=<point> in the environment,
 // the process ends at once (_exit, no cleanup, as SIGKILL would) when it reaches
-// <point>: a state's name just after that state is persisted, or "slot-write" in
-// the middle of writing a slot. Deterministic, no timing involved.
+// <point>: a state's name just after that state is persisted, "slot-write" in the
+// middle of writing a slot, or "store-rolled-back" between the store's rollback and
+// the boot selector's. Deterministic, no timing involved.
 
 #include <unistd.h>
 

@@ -12,8 +12,8 @@ std::optional<std::int64_t> StoreHealthCheck::LastHqContactMs() {
   if (!std::filesystem::exists(o_.sync_db, ec)) return std::nullopt;
   auto db = store::Connection::Open({.path = o_.sync_db, .read_only = true, .create = false});
   if (!db) return std::nullopt;
-  auto v = db->QueryInt(
-      "SELECT coalesce(max(value), 0) FROM agent_state WHERE key = 'last_hq_time_ms'");
+  auto v =
+      db->QueryInt("SELECT coalesce(max(value), 0) FROM agent_state WHERE key = 'last_hq_time_ms'");
   if (!v || *v <= 0) return std::nullopt;
   return *v;
 }
@@ -65,9 +65,8 @@ HealthReport StoreHealthCheck::Check(std::int64_t trial_started_ms,
   }
   const std::int64_t now = o_.now_ms();
   if (get("daemon.state") != "running") {
-    not_yet("daemon not running (state " + (get("daemon.state").empty() ? std::string("unknown")
-                                                                         : get("daemon.state")) +
-            ")");
+    not_yet("daemon not running (state " +
+            (get("daemon.state").empty() ? std::string("unknown") : get("daemon.state")) + ")");
   } else if (heartbeat < trial_started_ms) {
     not_yet("no daemon heartbeat since the trial began");
   } else if (now - heartbeat > o_.max_heartbeat_age_ms) {

@@ -26,8 +26,8 @@ Error Bad(std::string what) {
 bool IsPlainName(std::string_view s, std::size_t max) {
   if (s.empty() || s.size() > max || s.front() == '.') return false;
   return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
   });
 }
 
@@ -102,9 +102,9 @@ Expected<UpdateManifest> ParseUpdateManifest(std::string_view text) {
   auto parsed = ParseStrict(text, 3);
   if (!parsed) return std::move(parsed).error();
   const json& j = *parsed;
-  if (auto s = ExactKeys(j, {"format", "version", "hardware", "created_ms", "allow_downgrade",
-                             "files"},
-                         "manifest");
+  if (auto s =
+          ExactKeys(j, {"format", "version", "hardware", "created_ms", "allow_downgrade", "files"},
+                    "manifest");
       !s) {
     return std::move(s).error();
   }
@@ -148,8 +148,8 @@ Expected<UpdateManifest> ParseUpdateManifest(std::string_view text) {
     const std::string hex = h.is_string() ? h.get<std::string>() : std::string();
     std::string raw;
     const bool lower_hex = hex.size() == 64 && std::all_of(hex.begin(), hex.end(), [](char c) {
-      return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-    });
+                             return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                           });
     if (!lower_hex || !common::FromHex(hex, raw)) {
       return Bad("file " + p.name + ": sha256 is not 64 lowercase hex digits");
     }
@@ -209,15 +209,14 @@ Expected<ImageHeader> ParseImageHeader(std::string_view head, std::uint64_t imag
 
 Status VerifyImageSignature(const ImageHeader& h, const std::vector<PublicKey>& pinned) {
   if (std::find(pinned.begin(), pinned.end(), h.key) == pinned.end()) {
-    return MakeError(UpdateErrc::kBadSignature, "update image v" +
-                                                    std::to_string(h.manifest.version) +
-                                                    ": signed by key " + KeyId(h.key) +
-                                                    ", which is not pinned");
+    return MakeError(UpdateErrc::kBadSignature,
+                     "update image v" + std::to_string(h.manifest.version) + ": signed by key " +
+                         KeyId(h.key) + ", which is not pinned");
   }
   if (!detail::Ed25519Verify(h.key, SignedBytes(h.manifest_text), h.sig)) {
-    return MakeError(UpdateErrc::kBadSignature,
-                     "update image v" + std::to_string(h.manifest.version) +
-                         ": the manifest signature does not verify");
+    return MakeError(UpdateErrc::kBadSignature, "update image v" +
+                                                    std::to_string(h.manifest.version) +
+                                                    ": the manifest signature does not verify");
   }
   return {};
 }
@@ -281,9 +280,9 @@ Status CheckPolicy(const UpdateManifest& m, const Policy& policy) {
                                                      policy.hardware);
   }
   if (m.version <= policy.floor && !m.allow_downgrade) {
-    return MakeError(UpdateErrc::kDowngrade,
-                     "update image v" + std::to_string(m.version) + " is not above v" +
-                         std::to_string(policy.floor) + " and is not signed as a downgrade");
+    return MakeError(UpdateErrc::kDowngrade, "update image v" + std::to_string(m.version) +
+                                                 " is not above v" + std::to_string(policy.floor) +
+                                                 " and is not signed as a downgrade");
   }
   return {};
 }

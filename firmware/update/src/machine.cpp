@@ -43,9 +43,8 @@ constexpr std::array<std::string_view, 9> kStateNames = {
     "idle",      "verifying",    "installing",  "installed", "trial",
     "committed", "rolling-back", "rolled-back", "failed"};
 constexpr std::array<std::string_view, 14> kEventNames = {
-    "install",    "verified",  "rejected",        "written",          "write-failed",
-    "booted-new", "fell-back", "boot-limit",      "healthy",          "unhealthy",
-    "deadline",   "commit",    "rollback",        "rolled-back"};
+    "install",    "verified", "rejected",  "written",  "write-failed", "booted-new", "fell-back",
+    "boot-limit", "healthy",  "unhealthy", "deadline", "commit",       "rollback",   "rolled-back"};
 constexpr std::array<std::string_view, 7> kActionNames = {
     "none", "verify", "write-slot", "arm-trial", "start-trial", "commit", "rollback"};
 

@@ -107,8 +107,8 @@ std::string PublicKeyPem(const PublicKey& key) {
 }
 
 std::string KeyId(const PublicKey& key) {
-  const auto d = common::Sha256::Of(
-      std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
+  const auto d =
+      common::Sha256::Of(std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
   return common::ToHex(std::span<const std::uint8_t>(d.data(), 8));
 }
 

@@ -76,7 +76,9 @@ Expected<UpdateRecord> ParseRecord(std::string_view text) {
     r.last_event = j.at("last_event").get<std::string>();
     r.error = j.at("error").get<std::string>();
     r.findings = j.at("findings").get<std::vector<std::string>>();
-    if (r.state != State::kIdle && r.state != State::kFailed && !r.target) {
+    // The target is chosen by the verification; every later state has one.
+    if (r.state != State::kIdle && r.state != State::kFailed && r.state != State::kVerifying &&
+        !r.target) {
       return bad(std::string(StateName(r.state)) + " without a target slot");
     }
     return r;
@@ -185,6 +187,7 @@ Expected<std::optional<Event>> Updater::Run(Action a) {
     case Action::kRollback: {
       // The store first: the old slot must never start on a schema it does not know.
       if (auto s = RollBackStore(); !s) return std::move(s).error();
+      detail::CrashPoint("store-rolled-back");
       if (auto s = slots_->MarkBad(*rec_.target); !s) return std::move(s).error();
       std::error_code ec;
       fs::remove(rec_.image, ec);
@@ -258,7 +261,8 @@ Status Updater::RollBackStore() {
   // Down with the rollback SQL stored in the database; the migrations this
   // firmware knows up to the old schema are only checked for edits.
   auto known = store::ProductMigrations();
-  const auto keep = std::min<std::size_t>(known.size(), static_cast<std::size_t>(rec_.previous_schema));
+  const auto keep =
+      std::min<std::size_t>(known.size(), static_cast<std::size_t>(rec_.previous_schema));
   auto m = store::Migrate(*db, known.first(keep), rec_.previous_schema);
   if (!m) {
     return std::move(m).error().WithContext("while taking the store back to schema " +
@@ -282,7 +286,8 @@ Status Updater::Install(const fs::path& image) {
   if (ec) {
     ec.clear();
     fs::copy_file(image, staged, ec);
-    if (ec) return MakeError(CommonErrc::kIo, "cannot stage " + image.string() + ": " + ec.message());
+    if (ec)
+      return MakeError(CommonErrc::kIo, "cannot stage " + image.string() + ": " + ec.message());
   }
   const std::int64_t floor = rec_.floor;
   rec_ = UpdateRecord{};

@@ -48,10 +48,10 @@ struct PayloadFile {
 };
 
 struct UpdateManifest {
-  std::int64_t version = 0;     // 1..2^53-1, monotonic per product
-  std::string hardware;         // target id: "amd64", "arm64" or a board name
-  std::int64_t created_ms = 0;  // build time, informational
-  bool allow_downgrade = false; // only a manifest signed with this may go lower
+  std::int64_t version = 0;      // 1..2^53-1, monotonic per product
+  std::string hardware;          // target id: "amd64", "arm64" or a board name
+  std::int64_t created_ms = 0;   // build time, informational
+  bool allow_downgrade = false;  // only a manifest signed with this may go lower
   std::vector<PayloadFile> files;
 };
 

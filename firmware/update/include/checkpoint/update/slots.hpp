@@ -26,7 +26,9 @@ namespace checkpoint::update {
 enum class Slot { kA, kB };
 std::string_view SlotName(Slot s) noexcept;
 std::optional<Slot> ParseSlot(std::string_view name) noexcept;
-constexpr Slot Other(Slot s) noexcept { return s == Slot::kA ? Slot::kB : Slot::kA; }
+constexpr Slot Other(Slot s) noexcept {
+  return s == Slot::kA ? Slot::kB : Slot::kA;
+}
 
 struct BootEnv {
   Slot boot_slot = Slot::kA;

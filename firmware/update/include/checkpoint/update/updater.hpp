@@ -32,7 +32,7 @@ struct UpdateRecord {
   std::int64_t target_version = 0;
   std::int64_t previous_version = 0;  // the version of the slot it replaces
   std::int64_t floor = 0;             // the highest version ever committed
-  int previous_schema = -1;  // the store schema the previous slot runs with; -1: no store
+  int previous_schema = -1;           // the store schema the previous slot runs with; -1: no store
   std::int64_t trial_started_ms = 0;
   std::int64_t trial_deadline_ms = 0;
   std::optional<std::int64_t> hq_contact_at_start;
