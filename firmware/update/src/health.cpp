@@ -78,8 +78,11 @@ HealthReport StoreHealthCheck::Check(std::int64_t trial_started_ms,
     not_yet("no device health reported yet");
   } else {
     for (const auto& d : devices) {
-      if (!d.is_object() || !d.value("connected", false)) {
-        not_yet("device " + (d.is_object() ? d.value("id", std::string("?")) : std::string("?")) +
+      const bool answering = d.is_object() && d.contains("connected") &&
+                             d["connected"].is_boolean() && d["connected"].get<bool>();
+      if (!answering) {
+        const bool named = d.is_object() && d.contains("id") && d["id"].is_string();
+        not_yet("device " + (named ? d["id"].get<std::string>() : std::string("?")) +
                 " not answering");
       }
     }

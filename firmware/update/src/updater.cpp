@@ -54,6 +54,13 @@ Expected<UpdateRecord> ParseRecord(std::string_view text) {
   }
   try {
     UpdateRecord r;
+    // Integers are checked as integers: a float where a count belongs is refused,
+    // not converted.
+    const auto integer = [&j](const char* key, std::int64_t& out) {
+      if (!j.at(key).is_number_integer()) return false;
+      out = j[key].get<std::int64_t>();
+      return true;
+    };
     auto state = ParseState(j.at("state").get<std::string>());
     auto pending = ParseAction(j.at("pending_action").get<std::string>());
     if (!state || !pending) return bad("unknown state or action");
@@ -64,14 +71,19 @@ Expected<UpdateRecord> ParseRecord(std::string_view text) {
       r.target = ParseSlot(j["target_slot"].get<std::string>());
       if (!r.target) return bad("unknown target slot");
     }
-    r.target_version = j.at("target_version").get<std::int64_t>();
-    r.previous_version = j.at("previous_version").get<std::int64_t>();
-    r.floor = j.at("floor").get<std::int64_t>();
-    r.previous_schema = j.at("previous_schema").get<int>();
-    r.trial_started_ms = j.at("trial_started_ms").get<std::int64_t>();
-    r.trial_deadline_ms = j.at("trial_deadline_ms").get<std::int64_t>();
+    std::int64_t schema = 0;
+    if (!integer("target_version", r.target_version) ||
+        !integer("previous_version", r.previous_version) || !integer("floor", r.floor) ||
+        !integer("previous_schema", schema) || !integer("trial_started_ms", r.trial_started_ms) ||
+        !integer("trial_deadline_ms", r.trial_deadline_ms)) {
+      return bad("a number is not an integer");
+    }
+    if (schema < -1 || schema > 1'000'000) return bad("previous_schema out of range");
+    r.previous_schema = static_cast<int>(schema);
     if (!j.at("hq_contact_at_start").is_null()) {
-      r.hq_contact_at_start = j["hq_contact_at_start"].get<std::int64_t>();
+      std::int64_t contact = 0;
+      if (!integer("hq_contact_at_start", contact)) return bad("a number is not an integer");
+      r.hq_contact_at_start = contact;
     }
     r.last_event = j.at("last_event").get<std::string>();
     r.error = j.at("error").get<std::string>();
