@@ -98,6 +98,16 @@ int main(int argc, char** argv) {
     }
     return tools::MrzCommand(stdin, stdout, o);
   }
+  // The configuration, or nullopt after saying what is wrong with it.
+  const auto load_config = [&]() -> std::optional<config::Config> {
+    auto cfg = config::LoadConfig(config_path);
+    if (!cfg) {
+      std::fprintf(stderr, "checkpointctl: invalid configuration:\n%s\n",
+                   cfg.error().message().c_str());
+      return std::nullopt;
+    }
+    return std::move(*cfg);
+  };
   if (rest[0] == "trust" || rest[0] == "pa") {
     tools::TrustContext tc;
     tc.json = json || rest[0] == "pa";
@@ -105,12 +115,8 @@ int main(int argc, char** argv) {
     if (data_dir) {
       tc.database = std::filesystem::path(*data_dir) / "checkpoint.db";
     } else {
-      auto cfg = config::LoadConfig(config_path);
-      if (!cfg) {
-        std::fprintf(stderr, "checkpointctl: invalid configuration:\n%s\n",
-                     cfg.error().message().c_str());
-        return 2;
-      }
+      auto cfg = load_config();
+      if (!cfg) return 2;
       tc.database = cfg->DatabasePath();
       tc.device_id = cfg->device_id;
     }
@@ -128,12 +134,8 @@ int main(int argc, char** argv) {
       path = std::filesystem::path(*data_dir) / "checkpoint.db";
       return true;
     }
-    auto cfg = config::LoadConfig(config_path);
-    if (!cfg) {
-      std::fprintf(stderr, "checkpointctl: invalid configuration:\n%s\n",
-                   cfg.error().message().c_str());
-      return false;
-    }
+    auto cfg = load_config();
+    if (!cfg) return false;
     path = cfg->DatabasePath();
     device_id = cfg->device_id;
     return true;
@@ -156,12 +158,8 @@ int main(int argc, char** argv) {
       uc.data_dir = *data_dir;
       uc.keys = uc.data_dir / "firmware-signing-keys.pem";
     } else {
-      auto cfg = config::LoadConfig(config_path);
-      if (!cfg) {
-        std::fprintf(stderr, "checkpointctl: invalid configuration:\n%s\n",
-                     cfg.error().message().c_str());
-        return 2;
-      }
+      auto cfg = load_config();
+      if (!cfg) return 2;
       uc.data_dir = cfg->data_dir;
       uc.keys = std::filesystem::path(config_path).parent_path() / "firmware-signing-keys.pem";
       uc.heartbeat_interval_ms =

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "checkpoint/update/errors.hpp"
+#include "file_io.hpp"
 #include "signature.hpp"
 
 namespace checkpoint::update {
@@ -223,51 +224,26 @@ Status VerifyImageSignature(const ImageHeader& h, const std::vector<PublicKey>& 
 
 Expected<ImageHeader> VerifyImageFile(const std::filesystem::path& image,
                                       const std::vector<PublicKey>& pinned) {
-  const int fd = ::open(image.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoError("cannot open update image " + image.string(), errno);
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
+  const detail::Fd fd(::open(image.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return ErrnoError("cannot open update image " + image.string(), errno);
   struct stat st {};
-  if (::fstat(fd, &st) != 0) return ErrnoError("cannot stat " + image.string(), errno);
+  if (::fstat(fd.get(), &st) != 0) return ErrnoError("cannot stat " + image.string(), errno);
   if (!S_ISREG(st.st_mode)) {
     return MakeError(UpdateErrc::kBadImage, image.string() + " is not a regular file");
   }
   const auto size = static_cast<std::uint64_t>(st.st_size);
-  std::string buf(static_cast<std::size_t>(std::min<std::uint64_t>(size, kMaxHeaderBytes)), '\0');
-  std::size_t got = 0;
-  std::uint64_t pos = 0;
-  // Reads exactly `n` bytes at `pos` into buf; a short read is a truncated image.
-  auto read_at = [&](std::size_t n) -> Status {
-    got = 0;
-    while (got < n) {
-      const ssize_t r = ::pread(fd, buf.data() + got, n - got, static_cast<off_t>(pos + got));
-      if (r < 0 && errno == EINTR) continue;
-      if (r < 0) return ErrnoError("cannot read " + image.string(), errno);
-      if (r == 0) return MakeError(UpdateErrc::kBadImage, image.string() + " changed while read");
-      got += static_cast<std::size_t>(r);
-    }
-    return {};
-  };
-  if (auto s = read_at(buf.size()); !s) return std::move(s).error();
-  auto h = ParseImageHeader(std::string_view(buf).substr(0, got), size);
+  std::string head(static_cast<std::size_t>(std::min<std::uint64_t>(size, kMaxHeaderBytes)), '\0');
+  if (auto s = detail::ReadExactly(fd.get(), 0, head.data(), head.size()); !s) {
+    return std::move(s).error().WithContext(image.string());
+  }
+  auto h = ParseImageHeader(head, size);
   if (!h) return std::move(h).error().WithContext(image.string());
   if (auto s = VerifyImageSignature(*h, pinned); !s) return std::move(s).error();
-  buf.resize(1u << 16);
   for (const auto& f : h->manifest.files) {
-    common::Sha256 sha;
-    for (std::uint64_t done = 0; done < f.size;) {
-      const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), f.size - done));
-      pos = f.offset + done;
-      if (auto s = read_at(n); !s) return std::move(s).error();
-      sha.Update(std::string_view(buf.data(), n));
-      done += n;
-    }
-    if (sha.Final() != f.sha256) {
-      return MakeError(UpdateErrc::kBadImage, "update image v" +
-                                                  std::to_string(h->manifest.version) + ": file " +
-                                                  f.name + " does not match its SHA-256");
+    if (auto s = detail::StreamChecked(fd.get(), f, [](std::string_view) { return Status(); });
+        !s) {
+      return std::move(s).error().WithContext("update image v" +
+                                              std::to_string(h->manifest.version));
     }
   }
   return h;

@@ -5,11 +5,11 @@
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
-#include <random>
 
 #include "checkpoint/common/fs.hpp"
 #include "checkpoint/update/errors.hpp"
 #include "crash_point.hpp"
+#include "file_io.hpp"
 
 namespace checkpoint::update {
 
@@ -138,38 +138,25 @@ Error SlotError(const std::string& what, const std::error_code& ec) {
   return MakeError(UpdateErrc::kSlot, what + ": " + ec.message());
 }
 
-// Copies [offset, offset + f.size) of `in` into a new file `out`, hashing as it
-// goes; fails unless the bytes match f's SHA-256. The file is fsync'd.
+// Copies file `f` of the image open as `in` into a new file `out`, checking its
+// SHA-256 as it goes; the file is fsync'd.
 Status CopyChecked(int in, const PayloadFile& f, const fs::path& out, bool crash_halfway) {
-  const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return ErrnoError("cannot create " + out.string(), errno);
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  std::string buf(1u << 16, '\0');
-  common::Sha256 sha;
-  for (std::uint64_t done = 0; done < f.size;) {
-    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), f.size - done));
-    const ssize_t n = ::pread(in, buf.data(), want, static_cast<off_t>(f.offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoError("cannot read the update image", errno);
-    if (n == 0) return MakeError(UpdateErrc::kBadImage, "the update image is truncated");
-    const auto got = static_cast<std::size_t>(n);
-    for (std::size_t w = 0; w < got;) {
-      const ssize_t k = ::write(fd, buf.data() + w, got - w);
+  const detail::Fd fd(::open(out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (fd.get() < 0) return ErrnoError("cannot create " + out.string(), errno);
+  std::uint64_t done = 0;
+  auto write = [&](std::string_view chunk) -> Status {
+    for (std::size_t w = 0; w < chunk.size();) {
+      const ssize_t k = ::write(fd.get(), chunk.data() + w, chunk.size() - w);
       if (k < 0 && errno == EINTR) continue;
       if (k < 0) return ErrnoError("cannot write " + out.string(), errno);
       w += static_cast<std::size_t>(k);
     }
-    sha.Update(std::string_view(buf.data(), got));
-    done += got;
+    done += chunk.size();
     if (crash_halfway && done >= f.size / 2) detail::CrashPoint("slot-write");
-  }
-  if (sha.Final() != f.sha256) {
-    return MakeError(UpdateErrc::kBadImage, "file " + f.name + " does not match its SHA-256");
-  }
-  if (::fsync(fd) != 0) return ErrnoError("cannot fsync " + out.string(), errno);
+    return {};
+  };
+  if (auto s = detail::StreamChecked(in, f, write); !s) return s;
+  if (::fsync(fd.get()) != 0) return ErrnoError("cannot fsync " + out.string(), errno);
   return {};
 }
 
@@ -241,15 +228,11 @@ Status DirectorySlots::Write(Slot s, const fs::path& image, const ImageHeader& h
   fs::remove_all(tmp, ec);
   if (!ec) fs::create_directory(tmp, ec);
   if (ec) return SlotError("cannot prepare " + tmp.string(), ec);
-  const int in = ::open(image.c_str(), O_RDONLY | O_CLOEXEC);
-  if (in < 0) return ErrnoError("cannot open " + image.string(), errno);
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{in};
+  const detail::Fd in(::open(image.c_str(), O_RDONLY | O_CLOEXEC));
+  if (in.get() < 0) return ErrnoError("cannot open " + image.string(), errno);
   bool first = true;
   for (const auto& f : h.manifest.files) {
-    if (auto st = CopyChecked(in, f, tmp / f.name, first); !st) {
+    if (auto st = CopyChecked(in.get(), f, tmp / f.name, first); !st) {
       return std::move(st).error().WithContext("while writing slot " + std::string(SlotName(s)));
     }
     first = false;
