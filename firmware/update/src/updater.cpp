@@ -226,10 +226,12 @@ Expected<std::optional<Event>> Updater::Verify() {
   if (!keys) return reject(keys.error());
   auto h = VerifyImageFile(rec_.image, *keys);
   if (!h) return reject(h.error());
+  // Any failure refuses the image (fails closed) rather than leaving the verify
+  // pending: a store or slot that cannot be read now must not block every command.
   auto booted = slots_->Booted();
-  if (!booted) return std::move(booted).error();
+  if (!booted) return reject(booted.error());
   auto running = slots_->Info(*booted);
-  if (!running) return std::move(running).error();
+  if (!running) return reject(running.error());
   const std::int64_t floor = std::max(running->version, rec_.floor);
   if (auto s = CheckPolicy(h->manifest, {.hardware = o_.hardware, .floor = floor}); !s) {
     return reject(s.error());
@@ -241,9 +243,8 @@ Expected<std::optional<Event>> Updater::Verify() {
   std::error_code ec;
   if (!o_.database.empty() && fs::exists(o_.database, ec)) {
     auto db = store::Connection::Open({.path = o_.database, .read_only = true, .create = false});
-    if (!db) return std::move(db).error();
-    auto v = store::SchemaVersion(*db);
-    if (!v) return std::move(v).error();
+    auto v = db ? store::SchemaVersion(*db) : Expected<int>(db.error());
+    if (!v) return reject(v.error().WithContext("cannot read the store's schema version"));
     rec_.previous_schema = *v;
   }
   return std::optional<Event>(Event::kVerified);
