@@ -158,6 +158,21 @@ TEST_CASE("killed in every state of a rollback: the store and the boot selector 
   Must(store::Store::Open({.path = box.Db(), .device_id = "box-1", .read_only = true}));
 }
 
+TEST_CASE("killed after refusing an image: failed stays failed, nothing armed, the next works",
+          "[update][kill]") {
+  CliBox box;
+  WriteFile(box.dir / "v1.img", MakeImage(box.key, 1));  // not above the running v1
+  box.crash_at = "failed";
+  box.Step({"install", (box.dir / "v1.img").string()}, 1, 0, "failed");
+  CHECK(box.crashes == 1);
+  CHECK(box.Record()["state"] == "failed");
+  CHECK_THAT(box.Record()["error"].get<std::string>(), Catch::Contains("downgrade"));
+  CHECK(ReadAll(box.data / "update" / "slots" / "bootenv") ==
+        "boot_slot=a\nupgrade_available=0\nbootcount=0\nbootlimit=3\n");
+  box.Step({"install", box.image.string()}, 0, 0, "");
+  CHECK(box.Record()["state"] == "installed");
+}
+
 TEST_CASE("a crash loop through the CLI: bootloader fallback, rollback at the next start",
           "[update][kill]") {
   CliBox box;
