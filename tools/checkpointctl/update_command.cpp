@@ -68,7 +68,9 @@ void PrintStatus(const UpdateContext& ctx, const json& j) {
     std::fprintf(ctx.out, "%s\n", j.dump(2).c_str());
     return;
   }
-  const auto str = [](const json& v) { return v.is_null() ? std::string("-") : v.dump(); };
+  const auto str = [](const json& v) {
+    return v.is_null() ? std::string("-") : v.is_string() ? v.get<std::string>() : v.dump();
+  };
   std::fprintf(ctx.out,
                "state       %s%s\n"
                "booted      slot %s; boot env %s\n"
