@@ -1,6 +1,7 @@
 #include "checkpoint/update/slots.hpp"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -244,13 +245,17 @@ Status DirectorySlots::Write(Slot s, const fs::path& image, const ImageHeader& h
   if (auto st = common::WriteFileAtomic(tmp / "slot.json", info.dump() + "\n", 0644); !st) {
     return st;
   }
-  // The old content goes, then the new takes its name; a crash in between leaves
-  // no slot `s` at all, which the resumed install writes again.
-  fs::remove_all(dest, ec);
-  if (ec) return SlotError("cannot remove " + dest.string(), ec);
-  fs::rename(tmp, dest, ec);
-  if (ec) return SlotError("cannot rename " + tmp.string(), ec);
-  return FsyncDir(root_);
+  // The new content and the old swap names in one step, then the old goes: a crash
+  // leaves the slot whole, old or new. (A missing slot is simply renamed into place.)
+  if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, dest.c_str(), RENAME_EXCHANGE) != 0) {
+    if (errno != ENOENT) return ErrnoError("cannot swap " + tmp.string(), errno);
+    if (::rename(tmp.c_str(), dest.c_str()) != 0) {
+      return ErrnoError("cannot rename " + tmp.string(), errno);
+    }
+  }
+  if (auto st = FsyncDir(root_); !st) return st;
+  fs::remove_all(tmp, ec);
+  return {};
 }
 
 Status DirectorySlots::SimulateBoot() {
