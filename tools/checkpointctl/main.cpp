@@ -41,7 +41,7 @@ void Usage(std::FILE* out) {
                "  screen [--watchlist FILE] [--pretty]\n"
                "                    screen queries (JSON lines on stdin) against FILE or the\n"
                "                    store's watchlist into JSON lines\n"
-               "  update [--slots DIR] [--keys FILE] [--hardware ID] [--allow-offline]\n"
+               "  update [--slots DIR] [--uboot] [--keys FILE] [--hardware ID] [--allow-offline]\n"
                "         [--trial-timeout SECONDS] install FILE | status | commit | rollback |\n"
                "         trial-check | simulate-boot\n"
                "                    the A/B firmware update: install a signed image into the\n"

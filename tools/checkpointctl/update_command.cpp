@@ -1,6 +1,7 @@
 #include "update_command.hpp"
 
 #include <chrono>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -97,7 +98,8 @@ void PrintStatus(const UpdateContext& ctx, const json& j) {
 }  // namespace
 
 int UpdateCommand(const std::vector<std::string>& args, const UpdateContext& ctx) {
-  fs::path slots_dir = ctx.data_dir / "update" / "slots";
+  std::optional<fs::path> slots_dir;
+  bool uboot = false;
   fs::path keys = ctx.keys;
   std::string hardware = update::ThisHardware();
   bool allow_offline = false;
@@ -108,6 +110,8 @@ int UpdateCommand(const std::vector<std::string>& args, const UpdateContext& ctx
     const bool has = i + 1 < args.size();
     if (a == "--slots" && has) {
       slots_dir = args[++i];
+    } else if (a == "--uboot") {
+      uboot = true;
     } else if (a == "--keys" && has) {
       keys = args[++i];
     } else if (a == "--hardware" && has) {
@@ -130,14 +134,29 @@ int UpdateCommand(const std::vector<std::string>& args, const UpdateContext& ctx
                              cmd == "trial-check" || cmd == "simulate-boot"))) {
     return 2;
   }
-  auto slots = update::DirectorySlots::Open(slots_dir);
-  if (!slots) return Fail(ctx, slots.error());
+  // The slots: directories (the default: tests, the demo, a laptop), or a U-Boot
+  // board whose slot partitions are mounted at DIR/a and DIR/b.
+  std::unique_ptr<update::Slots> slots;
+  update::DirectorySlots* directory = nullptr;
+  if (uboot) {
+    const fs::path mounts = slots_dir.value_or("/run/checkpoint/slots");
+    slots = std::make_unique<update::UBootEnvSlots>(
+        update::UBootEnvSlots::Options{.mount_a = mounts / "a", .mount_b = mounts / "b"});
+  } else {
+    auto d = update::DirectorySlots::Open(slots_dir.value_or(ctx.data_dir / "update" / "slots"));
+    if (!d) return Fail(ctx, d.error());
+    directory = d->get();
+    slots = std::move(*d);
+  }
   const fs::path state_dir = ctx.data_dir / "update";
 
   if (cmd == "status" || cmd == "simulate-boot") {  // no lock, no resume
     // simulate-boot is the directory slots' bootloader, for tests and the demo.
     if (cmd == "simulate-boot") {
-      if (auto s = (*slots)->SimulateBoot(); !s) return Fail(ctx, s.error());
+      if (!directory)
+        return Fail(ctx, MakeError(CommonErrc::kInvalidArgument,
+                                   "simulate-boot works on directory slots only"));
+      if (auto s = directory->SimulateBoot(); !s) return Fail(ctx, s.error());
     }
     update::UpdateRecord r;
     if (auto text = common::ReadFile(state_dir / "state.json", 1u << 20); text) {
@@ -145,7 +164,7 @@ int UpdateCommand(const std::vector<std::string>& args, const UpdateContext& ctx
       if (!parsed) return Fail(ctx, parsed.error());
       r = std::move(*parsed);
     }
-    PrintStatus(ctx, StatusJson(r, **slots));
+    PrintStatus(ctx, StatusJson(r, *slots));
     return 0;
   }
 
@@ -154,7 +173,7 @@ int UpdateCommand(const std::vector<std::string>& args, const UpdateContext& ctx
                                    .allow_offline = allow_offline,
                                    .max_heartbeat_age_ms = 3 * ctx.heartbeat_interval_ms,
                                    .now_ms = WallMs});
-  auto updater = update::Updater::Open(**slots, health,
+  auto updater = update::Updater::Open(*slots, health,
                                        {.state_dir = state_dir,
                                         .keys = keys,
                                         .hardware = hardware,
@@ -168,10 +187,10 @@ int UpdateCommand(const std::vector<std::string>& args, const UpdateContext& ctx
   if (cmd == "rollback") st = updater->Rollback();
   if (cmd == "trial-check") st = updater->TrialCheck();
   if (!st) {
-    if (!ctx.json) PrintStatus(ctx, StatusJson(updater->record(), **slots));
+    if (!ctx.json) PrintStatus(ctx, StatusJson(updater->record(), *slots));
     return Fail(ctx, st.error());
   }
-  PrintStatus(ctx, StatusJson(updater->record(), **slots));
+  PrintStatus(ctx, StatusJson(updater->record(), *slots));
   if (cmd == "trial-check") {
     const State s = updater->record().state;
     if (s == State::kTrial || s == State::kInstalled) return kPending;

@@ -11,6 +11,7 @@
 #include "checkpoint/update/errors.hpp"
 #include "crash_point.hpp"
 #include "file_io.hpp"
+#include "program.hpp"
 
 namespace checkpoint::update {
 
@@ -161,6 +162,69 @@ Status CopyChecked(int in, const PayloadFile& f, const fs::path& out, bool crash
   return {};
 }
 
+// The slot.json in `dir`; version 0 when there is none.
+Expected<SlotInfo> ReadSlotInfo(const fs::path& dir) {
+  const fs::path p = dir / "slot.json";
+  std::error_code ec;
+  if (!fs::exists(p, ec)) return SlotInfo{};
+  auto text = common::ReadFile(p, 4096);
+  if (!text) return std::move(text).error();
+  const auto j = nlohmann::json::parse(*text, nullptr, false);
+  SlotInfo info;
+  if (!j.is_object() || !j.contains("version") || !j["version"].is_number_integer() ||
+      !j.contains("hardware") || !j["hardware"].is_string() || !j.contains("manifest_sha256") ||
+      !j["manifest_sha256"].is_string() || j["version"].get<std::int64_t>() < 1) {
+    return MakeError(UpdateErrc::kSlot, p.string() + " is malformed");
+  }
+  info.version = j["version"].get<std::int64_t>();
+  info.hardware = j["hardware"].get<std::string>();
+  info.manifest_sha256 = j["manifest_sha256"].get<std::string>();
+  return info;
+}
+
+// Writes slot `s` as the directory `parent/name` (built beside it as
+// `parent/.name.new`, then swapped in); `booted` is refused.
+Status WriteSlotDirectory(Slot booted, Slot s, const fs::path& parent, const std::string& name,
+                          const fs::path& image, const ImageHeader& h) {
+  if (booted == s) {
+    return MakeError(UpdateErrc::kSlot,
+                     "refusing to write slot " + std::string(SlotName(s)) + ": it is running");
+  }
+  const fs::path dest = parent / name;
+  const fs::path tmp = parent / ("." + name + ".new");
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
+  if (!ec) fs::create_directory(tmp, ec);
+  if (ec) return SlotError("cannot prepare " + tmp.string(), ec);
+  const detail::Fd in(::open(image.c_str(), O_RDONLY | O_CLOEXEC));
+  if (in.get() < 0) return ErrnoError("cannot open " + image.string(), errno);
+  bool first = true;
+  for (const auto& f : h.manifest.files) {
+    if (auto st = CopyChecked(in.get(), f, tmp / f.name, first); !st) {
+      return std::move(st).error().WithContext("while writing slot " + std::string(SlotName(s)));
+    }
+    first = false;
+  }
+  const nlohmann::json info{
+      {"version", h.manifest.version},
+      {"hardware", h.manifest.hardware},
+      {"manifest_sha256", common::ToHex(common::Sha256::Of(h.manifest_text))}};
+  if (auto st = common::WriteFileAtomic(tmp / "slot.json", info.dump() + "\n", 0644); !st) {
+    return st;
+  }
+  // The new content and the old swap names in one step, then the old goes: a crash
+  // leaves the slot whole, old or new. (A missing slot is simply renamed into place.)
+  if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, dest.c_str(), RENAME_EXCHANGE) != 0) {
+    if (errno != ENOENT) return ErrnoError("cannot swap " + tmp.string(), errno);
+    if (::rename(tmp.c_str(), dest.c_str()) != 0) {
+      return ErrnoError("cannot rename " + tmp.string(), errno);
+    }
+  }
+  if (auto st = FsyncDir(parent); !st) return st;
+  fs::remove_all(tmp, ec);
+  return {};
+}
+
 }  // namespace
 
 Expected<std::unique_ptr<DirectorySlots>> DirectorySlots::Open(const fs::path& root) {
@@ -198,64 +262,13 @@ Status DirectorySlots::WriteEnv(const BootEnv& env) {
 }
 
 Expected<SlotInfo> DirectorySlots::Info(Slot s) {
-  const fs::path p = root_ / SlotName(s) / "slot.json";
-  std::error_code ec;
-  if (!fs::exists(p, ec)) return SlotInfo{};
-  auto text = common::ReadFile(p, 4096);
-  if (!text) return std::move(text).error();
-  const auto j = nlohmann::json::parse(*text, nullptr, false);
-  SlotInfo info;
-  if (!j.is_object() || !j.contains("version") || !j["version"].is_number_integer() ||
-      !j.contains("hardware") || !j["hardware"].is_string() || !j.contains("manifest_sha256") ||
-      !j["manifest_sha256"].is_string() || j["version"].get<std::int64_t>() < 1) {
-    return MakeError(UpdateErrc::kSlot, p.string() + " is malformed");
-  }
-  info.version = j["version"].get<std::int64_t>();
-  info.hardware = j["hardware"].get<std::string>();
-  info.manifest_sha256 = j["manifest_sha256"].get<std::string>();
-  return info;
+  return ReadSlotInfo(root_ / SlotName(s));
 }
 
 Status DirectorySlots::Write(Slot s, const fs::path& image, const ImageHeader& h) {
   auto booted = Booted();
   if (!booted) return std::move(booted).error();
-  if (*booted == s) {
-    return MakeError(UpdateErrc::kSlot,
-                     "refusing to write slot " + std::string(SlotName(s)) + ": it is running");
-  }
-  const fs::path dest = root_ / SlotName(s);
-  const fs::path tmp = root_ / ("." + std::string(SlotName(s)) + ".new");
-  std::error_code ec;
-  fs::remove_all(tmp, ec);
-  if (!ec) fs::create_directory(tmp, ec);
-  if (ec) return SlotError("cannot prepare " + tmp.string(), ec);
-  const detail::Fd in(::open(image.c_str(), O_RDONLY | O_CLOEXEC));
-  if (in.get() < 0) return ErrnoError("cannot open " + image.string(), errno);
-  bool first = true;
-  for (const auto& f : h.manifest.files) {
-    if (auto st = CopyChecked(in.get(), f, tmp / f.name, first); !st) {
-      return std::move(st).error().WithContext("while writing slot " + std::string(SlotName(s)));
-    }
-    first = false;
-  }
-  const nlohmann::json info{
-      {"version", h.manifest.version},
-      {"hardware", h.manifest.hardware},
-      {"manifest_sha256", common::ToHex(common::Sha256::Of(h.manifest_text))}};
-  if (auto st = common::WriteFileAtomic(tmp / "slot.json", info.dump() + "\n", 0644); !st) {
-    return st;
-  }
-  // The new content and the old swap names in one step, then the old goes: a crash
-  // leaves the slot whole, old or new. (A missing slot is simply renamed into place.)
-  if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, dest.c_str(), RENAME_EXCHANGE) != 0) {
-    if (errno != ENOENT) return ErrnoError("cannot swap " + tmp.string(), errno);
-    if (::rename(tmp.c_str(), dest.c_str()) != 0) {
-      return ErrnoError("cannot rename " + tmp.string(), errno);
-    }
-  }
-  if (auto st = FsyncDir(root_); !st) return st;
-  fs::remove_all(tmp, ec);
-  return {};
+  return WriteSlotDirectory(*booted, s, root_, std::string(SlotName(s)), image, h);
 }
 
 Status DirectorySlots::SimulateBoot() {
@@ -271,6 +284,75 @@ Status DirectorySlots::SimulateBoot() {
     if (auto s = WriteEnv(*env); !s) return s;
   }
   return SwapSymlink(root_ / "current", std::string(SlotName(env->boot_slot)));
+}
+
+}  // namespace checkpoint::update
+
+// ---------------------------------------------------------------- UBootEnvSlots
+
+namespace checkpoint::update {
+
+Expected<Slot> UBootEnvSlots::Booted() {
+  auto cmdline = common::ReadFile(o_.cmdline, 4096);
+  if (!cmdline) return std::move(cmdline).error();
+  constexpr std::string_view kKey = "checkpoint.slot=";
+  std::optional<Slot> found;
+  std::string_view rest = *cmdline;
+  while (!rest.empty()) {
+    const auto end = rest.find_first_of(" \t\n");
+    const std::string_view word = rest.substr(0, end);
+    if (word.starts_with(kKey)) {
+      auto s = ParseSlot(word.substr(kKey.size()));
+      if (!s || (found && *found != *s)) {
+        return MakeError(UpdateErrc::kSlot, "the kernel command line names no single slot");
+      }
+      found = s;
+    }
+    if (end == std::string_view::npos) break;
+    rest.remove_prefix(end + 1);
+  }
+  if (!found) {
+    return MakeError(UpdateErrc::kSlot, "no checkpoint.slot= on the kernel command line (" +
+                                            o_.cmdline.string() + ")");
+  }
+  return *found;
+}
+
+Expected<BootEnv> UBootEnvSlots::ReadEnv() {
+  auto out = detail::RunProgram(
+      {o_.fw_printenv, "boot_slot", "upgrade_available", "bootcount", "bootlimit"});
+  if (!out) return std::move(out).error().WithContext("cannot read the U-Boot environment");
+  return ParseBootEnv(*out);
+}
+
+Status UBootEnvSlots::WriteEnv(const BootEnv& env) {
+  // fw_setenv's script: "name value" a line, all written in one environment update.
+  std::string script = BootEnvText(env);
+  for (char& c : script) {
+    if (c == '=') c = ' ';
+  }
+  char path[] = "/tmp/checkpoint-fw_setenv-XXXXXX";
+  const int fd = ::mkstemp(path);
+  if (fd < 0) return ErrnoError("cannot create the fw_setenv script", errno);
+  const detail::Fd closer(fd);
+  const bool written =
+      ::write(fd, script.data(), script.size()) == static_cast<ssize_t>(script.size());
+  auto out = written
+                 ? detail::RunProgram({o_.fw_setenv, "-s", path})
+                 : Expected<std::string>(ErrnoError("cannot write the fw_setenv script", errno));
+  ::unlink(path);
+  if (!out) return std::move(out).error().WithContext("cannot write the U-Boot environment");
+  return {};
+}
+
+Expected<SlotInfo> UBootEnvSlots::Info(Slot s) {
+  return ReadSlotInfo(Mount(s) / "firmware");
+}
+
+Status UBootEnvSlots::Write(Slot s, const fs::path& image, const ImageHeader& h) {
+  auto booted = Booted();
+  if (!booted) return std::move(booted).error();
+  return WriteSlotDirectory(*booted, s, Mount(s), "firmware", image, h);
 }
 
 }  // namespace checkpoint::update

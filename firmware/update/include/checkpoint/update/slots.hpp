@@ -99,4 +99,35 @@ class DirectorySlots final : public Slots {
   std::filesystem::path root_;
 };
 
+// Slots on a board with U-Boot (docs/update.md, "On real hardware: U-Boot"): the
+// boot environment through libubootenv's fw_printenv and fw_setenv (all four
+// variables in one `fw_setenv -s` write), the booted slot from the kernel command
+// line (`checkpoint.slot=a|b`, set by the board's boot script), and each slot's
+// files in `<mount>/firmware` on its partition, mounted read-write for the update.
+// A variable missing from the environment is an error: the board is provisioned
+// with all four.
+class UBootEnvSlots final : public Slots {
+ public:
+  struct Options {
+    std::filesystem::path mount_a;  // where slot a's partition is mounted
+    std::filesystem::path mount_b;
+    std::filesystem::path cmdline = "/proc/cmdline";
+    std::string fw_printenv = "fw_printenv";  // looked up in PATH unless a path
+    std::string fw_setenv = "fw_setenv";
+  };
+  explicit UBootEnvSlots(Options o) : o_(std::move(o)) {}
+
+  Expected<Slot> Booted() override;
+  Expected<BootEnv> ReadEnv() override;
+  Status WriteEnv(const BootEnv& env) override;
+  Expected<SlotInfo> Info(Slot s) override;
+  Status Write(Slot s, const std::filesystem::path& image, const ImageHeader& h) override;
+
+ private:
+  const std::filesystem::path& Mount(Slot s) const {
+    return s == Slot::kA ? o_.mount_a : o_.mount_b;
+  }
+  Options o_;
+};
+
 }  // namespace checkpoint::update
