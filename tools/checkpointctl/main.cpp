@@ -13,6 +13,7 @@
 #include "mrz_command.hpp"
 #include "screen_command.hpp"
 #include "trust_command.hpp"
+#include "update_command.hpp"
 #include "watchlist_command.hpp"
 
 namespace {
@@ -40,6 +41,11 @@ void Usage(std::FILE* out) {
                "  screen [--watchlist FILE] [--pretty]\n"
                "                    screen queries (JSON lines on stdin) against FILE or the\n"
                "                    store's watchlist into JSON lines\n"
+               "  update [--slots DIR] [--uboot] [--keys FILE] [--hardware ID] [--allow-offline]\n"
+               "         [--trial-timeout SECONDS] install FILE | status | commit | rollback |\n"
+               "         trial-check | simulate-boot\n"
+               "                    the A/B firmware update: install a signed image into the\n"
+               "                    inactive slot, check and commit its trial, or roll back\n"
                "--data-dir DIR: the store is DIR/checkpoint.db, no configuration is read\n"
                "--at TIME: judge certificates and CRLs at TIME (YYYY-MM-DD[THH:MM:SSZ], UTC)\n");
 }
@@ -92,6 +98,16 @@ int main(int argc, char** argv) {
     }
     return tools::MrzCommand(stdin, stdout, o);
   }
+  // The configuration, or nullopt after saying what is wrong with it.
+  const auto load_config = [&]() -> std::optional<config::Config> {
+    auto cfg = config::LoadConfig(config_path);
+    if (!cfg) {
+      std::fprintf(stderr, "checkpointctl: invalid configuration:\n%s\n",
+                   cfg.error().message().c_str());
+      return std::nullopt;
+    }
+    return std::move(*cfg);
+  };
   if (rest[0] == "trust" || rest[0] == "pa") {
     tools::TrustContext tc;
     tc.json = json || rest[0] == "pa";
@@ -99,12 +115,8 @@ int main(int argc, char** argv) {
     if (data_dir) {
       tc.database = std::filesystem::path(*data_dir) / "checkpoint.db";
     } else {
-      auto cfg = config::LoadConfig(config_path);
-      if (!cfg) {
-        std::fprintf(stderr, "checkpointctl: invalid configuration:\n%s\n",
-                     cfg.error().message().c_str());
-        return 2;
-      }
+      auto cfg = load_config();
+      if (!cfg) return 2;
       tc.database = cfg->DatabasePath();
       tc.device_id = cfg->device_id;
     }
@@ -122,12 +134,8 @@ int main(int argc, char** argv) {
       path = std::filesystem::path(*data_dir) / "checkpoint.db";
       return true;
     }
-    auto cfg = config::LoadConfig(config_path);
-    if (!cfg) {
-      std::fprintf(stderr, "checkpointctl: invalid configuration:\n%s\n",
-                   cfg.error().message().c_str());
-      return false;
-    }
+    auto cfg = load_config();
+    if (!cfg) return false;
     path = cfg->DatabasePath();
     device_id = cfg->device_id;
     return true;
@@ -138,6 +146,29 @@ int main(int argc, char** argv) {
     if (!database(wc.database, wc.device_id)) return 2;
     try {
       return tools::WatchlistCommand({rest.begin() + 1, rest.end()}, wc);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "checkpointctl: %s\n", e.what());
+      return 1;
+    }
+  }
+  if (rest[0] == "update") {
+    tools::UpdateContext uc;
+    uc.json = json;
+    if (data_dir) {
+      uc.data_dir = *data_dir;
+      uc.keys = uc.data_dir / "firmware-signing-keys.pem";
+    } else {
+      auto cfg = load_config();
+      if (!cfg) return 2;
+      uc.data_dir = cfg->data_dir;
+      uc.keys = std::filesystem::path(config_path).parent_path() / "firmware-signing-keys.pem";
+      uc.heartbeat_interval_ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(cfg->heartbeat_interval).count();
+    }
+    try {
+      const int rc = tools::UpdateCommand({rest.begin() + 1, rest.end()}, uc);
+      if (rc == 2) Usage(stderr);
+      return rc;
     } catch (const std::exception& e) {
       std::fprintf(stderr, "checkpointctl: %s\n", e.what());
       return 1;
