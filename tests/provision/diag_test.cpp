@@ -16,7 +16,7 @@ namespace {
 std::map<std::string, std::string> Extract(const std::filesystem::path& bundle,
                                            const std::filesystem::path& into) {
   std::filesystem::create_directories(into);
-  auto [code, out] = RunCommand({"tar", "-xzf", bundle.string(), "-C", into.string()});
+  auto [code, out] = RunCommand({"/usr/bin/tar", "-xzf", bundle.string(), "-C", into.string()});
   INFO(out);
   REQUIRE(code == 0);
   std::map<std::string, std::string> files;

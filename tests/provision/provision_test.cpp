@@ -256,7 +256,7 @@ TEST_CASE("provision: a bad site file is refused with its line before anything i
   refused(site + "\n[[devices]]\nid = \"mrz-b1\"\n", "mrz-b1");
   refused("[device]\nid = \"CP-P1\"\nsite = ", box.site.string() + ":3");
   refused(std::string("\x00\xff\xfe[device]\n", 12), box.site.string());
-  refused("", "device.id");
+  refused("", box.site.string() + ":1: device: is required");
   std::filesystem::remove(box.site);
   auto [code, out] = box.Provision(hq);
   CHECK(code == 2);
@@ -327,7 +327,7 @@ TEST_CASE("provision: a damaged journal is refused with what to do", "[provision
   box.WriteSite();
   box.NewToken(hq);
   std::filesystem::create_directories(box.data);
-  for (const std::string garbage :
+  for (const std::string& garbage :
        {std::string("{\"version\":1,\"steps\":"), std::string("\x00\x01\x02", 3),
         std::string("[1,2]"), std::string("{\"version\":99}"),
         std::string("{\"version\":1,\"device_id\":7,\"steps\":[]}")}) {

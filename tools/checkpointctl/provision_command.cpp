@@ -21,6 +21,7 @@
 #include "checkpoint/hal/drivers/self_test.hpp"
 #include "checkpoint/protocol/keys.hpp"
 #include "checkpoint/protocol/messages.hpp"
+#include "site_file.hpp"
 
 namespace checkpoint::tools {
 
@@ -40,70 +41,6 @@ constexpr int kExitDeviceFailed = 3;
 void CrashPoint(const char* step) {
   const char* at = std::getenv(kProvisionCrashEnv);
   if (at && std::string_view(at) == step) ::_exit(86);
-}
-
-// A TOML basic string; control characters are refused by the caller.
-std::string TomlString(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
-bool HasControl(std::string_view s) {
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c < 0x20 || c == 0x7f) return true;
-  }
-  return false;
-}
-
-// The tables the site file must leave to provision, with the flags that set them.
-struct Owned {
-  const char* table;
-  const char* flags;
-};
-constexpr Owned kOwnedTables[] = {{"paths", "--data-dir"}, {"sync", "--hq, --proxy"}};
-
-// Refuses [paths] and [sync] in the site file, naming the line.
-Status CheckSiteTables(std::string_view text, const std::string& name) {
-  std::size_t line_no = 0;
-  std::size_t pos = 0;
-  while (pos <= text.size()) {
-    const std::size_t end = std::min(text.find('\n', pos), text.size());
-    std::string_view line = text.substr(pos, end - pos);
-    ++line_no;
-    pos = end + 1;
-    const auto first = line.find_first_not_of(" \t");
-    if (first == std::string_view::npos || line[first] != '[') continue;
-    std::string header;
-    for (char c : line.substr(first + 1)) {
-      if (c == ']') break;
-      if (c != ' ' && c != '\t') header += c;
-    }
-    for (const auto& o : kOwnedTables) {
-      if (header == o.table) {
-        return Error(config::ConfigErrc::kInvalid, name + ":" + std::to_string(line_no) + ": [" +
-                                                       o.table +
-                                                       "] is written by checkpointctl provision (" +
-                                                       o.flags + "); remove it from the site file");
-      }
-    }
-  }
-  return {};
-}
-
-// The configuration written: the site file as given (its line numbers unchanged in
-// errors), then what provision owns.
-std::string ComposeConfig(const std::string& site_text, const ProvisionOptions& o) {
-  std::string text = site_text;
-  if (!text.empty() && text.back() != '\n') text += '\n';
-  text += "\n# Written by checkpointctl provision.\n[paths]\ndata_dir = " +
-          TomlString(o.data_dir.string()) + "\n\n[sync]\nhq_url = " + TomlString(o.hq_url) + "\n";
-  if (!o.proxy.empty()) text += "proxy = " + TomlString(o.proxy) + "\n";
-  return text;
 }
 
 class Journal {
@@ -197,17 +134,12 @@ class Provisioner {
     auto site = common::ReadFile(o_.site_file, 1u << 20);
     if (!site) return Fail("validate", std::move(site).error(), {}, kExitUsage);
     site_text_ = *site;
-    if (HasControl(o_.hq_url) || HasControl(o_.proxy) || HasControl(o_.data_dir.string())) {
-      return Fail("validate",
-                  MakeError(CommonErrc::kInvalidArgument,
-                            "control characters in "
-                            "--hq, --proxy or --data-dir"),
-                  {}, kExitUsage);
-    }
     if (auto s = CheckSiteTables(site_text_, o_.site_file.string()); !s) {
       return Fail("validate", std::move(s).error(), {}, kExitUsage);
     }
-    config_text_ = ComposeConfig(site_text_, o_);
+    auto composed = ComposeConfig(site_text_, {o_.data_dir.string(), o_.hq_url, o_.proxy});
+    if (!composed) return Fail("validate", std::move(composed).error(), {}, kExitUsage);
+    config_text_ = std::move(*composed);
     // Named after the site file, so that errors point at its lines.
     auto cfg = config::ParseConfig(config_text_, o_.site_file.string());
     if (!cfg) {

@@ -15,8 +15,6 @@ using namespace checkpoint::testing;
 using namespace std::chrono_literals;
 
 namespace {
-const std::vector<std::string> kTd3 = {"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
-                                       "L898902C36UTO7408122F1204159ZE184226B<<<<<10"};
 const hal::drivers::SelfTestOptions kFast{.open_timeout = 2s, .frame_wait = 300ms};
 
 hal::DeviceConfig Mrz(const std::filesystem::path& path) {
