@@ -101,6 +101,10 @@ TEST_CASE("provision: a new box from site file and token to report", "[provision
   CHECK(text.find("ok   mrz-b1") != std::string::npos);
   CheckNoSecrets(box, text);
 
+  // Before checkpointd's first start there is no store, and status says so.
+  auto [ncode, nout] = RunCommand({CHECKPOINTCTL_PATH, "--config", box.config.string(), "status"});
+  CHECK(ncode == 1);
+  CHECK(nout.find("checkpointd has not started") != std::string::npos);
   // status reads what provision made: enrolled, certificate days left, no contact yet
   // (with the store checkpointd creates at its first start).
   Must(store::Store::Open({.path = box.data / "checkpoint.db", .device_id = "CP-P1"}));
@@ -114,6 +118,17 @@ TEST_CASE("provision: a new box from site file and token to report", "[provision
   CHECK(s["firmware_version"].is_string());
   CHECK(scode == 1);  // checkpoint-sync has not reached HQ yet: not healthy
   CHECK(s["healthy"] == false);
+  CHECK(s["problems"][0].get<std::string>().find("has not reached HQ") != std::string::npos);
+  // Once the agent has heard from HQ (as its uplink records every answer), healthy.
+  Must(Must(agent::ChainState::Open(box.sync / "sync.db"))
+           .SetLastHqTime(common::SystemClock().WallMs()));
+  auto [hcode, hout] = RunCommand({CHECKPOINTCTL_PATH, "--config", box.config.string(), "status"});
+  INFO(hout);
+  CHECK(hcode == 0);
+  CHECK(hout.find("agent       enrolled as CP-P1; certificate until ") != std::string::npos);
+  CHECK(hout.find(" s ago; backlog 0; chain head 0") != std::string::npos);
+  CHECK(hout.find("bundles     none installed") != std::string::npos);
+  CHECK(hout.find("\nhealthy\n") != std::string::npos);
 }
 
 TEST_CASE("provision: running it again changes nothing and re-prints the report", "[provision]") {

@@ -98,6 +98,13 @@ void PrintAgent(const Context& ctx, const json& agent, const json& bundles) {
 }  // namespace
 
 int Status(const Context& ctx) {
+  std::error_code ec;
+  if (!std::filesystem::exists(ctx.config.DatabasePath(), ec)) {
+    return Fail(ctx, MakeError(CommonErrc::kNotFound,
+                               "no store at " + ctx.config.DatabasePath().string() +
+                                   " yet: checkpointd has not started (systemctl start "
+                                   "checkpointd)"));
+  }
   auto st = OpenStore(ctx, true);
   if (!st) return Fail(ctx, st.error());
   auto records = st->inspections().Count();
