@@ -27,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& line : tools::SplitLines(text)) {
     if (!Printable(tools::FilterLogLine(line), false)) __builtin_trap();
   }
-  const tools::ProvisionedTables tables{"/var/lib/checkpoint", "https://hq.test:8443", ""};
+  const tools::ProvisionedTables tables{"/var/lib/checkpoint", "https://hq.test:8443", "", ""};
   if (auto s = tools::CheckSiteTables(text, "site.toml"); !s) {
     if (s.error().message().find("site.toml:") != 0) __builtin_trap();  // names the line
     return 0;

@@ -173,6 +173,20 @@ TEST_CASE("diag: log lines with secrets or personal data are withheld or masked"
   CHECK(tools::FilterLogLine("enroll token 0123456789abcdef0123456789abcdef").empty());
   CHECK(tools::FilterLogLine("-----BEGIN PRIVATE KEY-----").empty());
   CHECK(tools::FilterLogLine("MC4CAQAwBQYDK2VwBCIEIGJ3c2x0ZXN0a2V5bWF0ZXJpYWxmb3J0ZXN0").empty());
+  // Key material with '/' and '+' in it (base64), and base64url tokens.
+  CHECK(tools::FilterLogLine("k MC4CAQAwBQYDK2VwBCIEIK/3x+9aQ/bPz1Rr2Lw7Hn/Mc0dE5f").empty());
+  CHECK(tools::FilterLogLine("t=Xk3_9aZq-Lm2Pw8Rt6Yu1Io4Ap7Sd0Fg5Hj").empty());
+  // Paths and words are not secrets.
+  CHECK(tools::FilterLogLine("loaded /usr/share/checkpoint/rules/default-rules-for-crossings.json")
+            .starts_with("loaded"));
+  // Real keys, many of them: never through.
+  for (int i = 0; i < 50; ++i) {
+    TempDir keys;
+    Must(protocol::DeviceKey::LoadOrCreate(keys / "k.pem"));
+    for (const auto& line : tools::SplitLines(Must(common::ReadFile(keys / "k.pem")))) {
+      if (!line.starts_with("-----")) CHECK(tools::FilterLogLine("key " + line).empty());
+    }
+  }
   CHECK(tools::FilterLogLine(std::string(100'000, 'a')).empty());
   CHECK(tools::FilterLogLine(std::string("a\0b", 3)).empty());
   CHECK(tools::FilterLogLine("2026-11-29T20:57:25+0000 host checkpointd[1]: ok") ==

@@ -1,6 +1,10 @@
 // `checkpointctl provision` end to end: the real binary against the real HQ over TLS
 // on 127.0.0.1 and real device peers; re-runs, a crash after each step, a wrong CA, a
 // used token, bad site files, a device that fails its self-test, file modes.
+#include <grp.h>
+#include <pwd.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include "checkpoint/config/config.hpp"
@@ -353,4 +357,67 @@ TEST_CASE("provision: a damaged journal is refused with what to do", "[provision
     CHECK(out.find("provision.json") != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(box.sync / "device.key"));
   }
+}
+
+TEST_CASE("provision: on a packaged box, run as root, the agent's files belong to its user",
+          "[provision][users]") {
+  if (::geteuid() != 0) {
+    WARN("not root: cannot provision as another user here");
+    return;
+  }
+  const passwd* pw = ::getpwnam("nobody");
+  REQUIRE(pw != nullptr);
+  const uid_t uid = pw->pw_uid;
+  const gid_t gid = pw->pw_gid;
+  const group* gr = ::getgrgid(gid);
+  REQUIRE(gr != nullptr);
+  const std::string group_name = gr->gr_name;
+  TestHq hq;
+  for (const char* crash : {"", "keys"}) {
+    Box box;
+    box.WriteSite();
+    box.NewToken(hq);
+    // The package's layout: the data directory shared through the group, 0770.
+    std::filesystem::permissions(box.dir.path(), std::filesystem::perms(0755));
+    std::filesystem::create_directories(box.data);
+    REQUIRE(::chown(box.data.c_str(), 0, gid) == 0);
+    std::filesystem::permissions(box.data, std::filesystem::perms(0770));
+    const std::vector<std::string> extra = {"--sync-user", "nobody", "--group", group_name};
+    if (*crash) {
+      auto [code, out] = box.Provision(hq, {{"CHECKPOINT_PROVISION_CRASH_AFTER", crash}}, extra);
+      INFO(out);
+      REQUIRE(code == 86);  // the hook in the agent user's process, passed on
+    }
+    auto [code, out] = box.Provision(hq, {}, extra);
+    INFO(out);
+    REQUIRE(code == 0);
+    auto owner = [](const std::filesystem::path& p) {
+      struct stat st {};
+      REQUIRE(::stat(p.c_str(), &st) == 0);
+      return st.st_uid;
+    };
+    CHECK(owner(box.sync) == uid);
+    CHECK(ModeOf(box.sync) == 0700);
+    CHECK(owner(box.sync / "device.key") == uid);
+    CHECK(ModeOf(box.sync / "device.key") == 0600);
+    CHECK(owner(box.sync / "device.pem") == uid);
+    CHECK(owner(box.sync / "hq-ca.pem") == uid);
+    CHECK(ModeOf(box.data) == 0770);  // the package's, untouched
+    const auto cfg = Must(config::LoadConfig(box.config));
+    CHECK(cfg.data_group == group_name);
+    CHECK(JsonOf(out)["hq"]["reached"] == true);
+    // Run again as root: the agent's files are read, never taken over.
+    auto [code2, out2] = box.Provision(hq, {}, extra);
+    INFO(out2);
+    CHECK(code2 == 0);
+    CHECK(owner(box.sync / "device.key") == uid);
+  }
+  // Without the data directory the package makes, --group refuses before anything.
+  Box bare;
+  bare.WriteSite();
+  bare.NewToken(hq);
+  auto [code, out] = bare.Provision(hq, {}, {"--group", group_name});
+  INFO(out);
+  CHECK(code == 2);
+  CHECK(out.find("install checkpoint-edge first") != std::string::npos);
 }

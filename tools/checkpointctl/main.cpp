@@ -25,6 +25,7 @@ void Usage(std::FILE* out) {
                "commands:\n"
                "  provision --hq URL --hq-ca FILE --site FILE [--token-file FILE]\n"
                "            [--hq-signing-keys FILE] [--proxy URL] [--retest]\n"
+               "            [--sync-user USER --group GROUP]  (a packaged box, as root)\n"
                "                    a new box: device key, enrollment, configuration written\n"
                "                    to --config, every device self-tested, a report;\n"
                "                    safe to run again (resumes; --data-dir, default\n"

@@ -1,8 +1,14 @@
 #include "provision_command.hpp"
 
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -41,6 +47,64 @@ constexpr int kExitDeviceFailed = 3;
 void CrashPoint(const char* step) {
   const char* at = std::getenv(kProvisionCrashEnv);
   if (at && std::string_view(at) == step) ::_exit(86);
+}
+
+// Runs `fn` as `user` (its uid, primary and supplementary groups) in a child process,
+// so that what it creates belongs to that user; without a user, here. The child's error
+// comes back through a pipe ("tls" or "other", a newline, the message); the test crash
+// hook's exit is passed on.
+Status AsUser(const std::string& user, const std::function<Status()>& fn) {
+  if (user.empty()) return fn();
+  const passwd* pw = ::getpwnam(user.c_str());
+  if (!pw) return MakeError(CommonErrc::kNotFound, "no user " + user + " (--sync-user)");
+  const uid_t uid = pw->pw_uid;
+  const gid_t gid = pw->pw_gid;
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return MakeError(CommonErrc::kIo, "cannot make a pipe");
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return MakeError(CommonErrc::kIo, "cannot fork");
+  }
+  if (pid == 0) {
+    ::close(fds[0]);
+    std::string answer;
+    if (::initgroups(user.c_str(), gid) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0) {
+      answer = "other\ncannot become user " + user;
+    } else if (auto st = fn(); !st) {
+      answer = std::string(st.error().Is(agent::SyncErrc::kTls) ? "tls" : "other") + "\n" +
+               st.error().message();
+    }
+    std::size_t done = 0;
+    while (done < answer.size()) {
+      const ssize_t n = ::write(fds[1], answer.data() + done, answer.size() - done);
+      if (n <= 0) break;
+      done += static_cast<std::size_t>(n);
+    }
+    ::_exit(answer.empty() ? 0 : 1);
+  }
+  ::close(fds[1]);
+  std::string answer;
+  char buf[512];
+  for (;;) {
+    const ssize_t n = ::read(fds[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    answer.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 86) ::_exit(86);  // the crash hook
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
+  const auto nl = answer.find('\n');
+  const std::string message =
+      nl == std::string::npos ? "the step as " + user + " failed" : answer.substr(nl + 1);
+  if (answer.starts_with("tls\n")) return agent::MakeError(agent::SyncErrc::kTls, message);
+  return MakeError(CommonErrc::kInternal, message);
 }
 
 class Journal {
@@ -137,7 +201,8 @@ class Provisioner {
     if (auto s = CheckSiteTables(site_text_, o_.site_file.string()); !s) {
       return Fail("validate", std::move(s).error(), {}, kExitUsage);
     }
-    auto composed = ComposeConfig(site_text_, {o_.data_dir.string(), o_.hq_url, o_.proxy});
+    auto composed =
+        ComposeConfig(site_text_, {o_.data_dir.string(), o_.hq_url, o_.proxy, o_.group});
     if (!composed) return Fail("validate", std::move(composed).error(), {}, kExitUsage);
     config_text_ = std::move(*composed);
     // Named after the site file, so that errors point at its lines.
@@ -165,9 +230,15 @@ class Provisioner {
 
   // The data directory, the agent's directory, the pinned HQ CA and the device key.
   std::optional<Failure> Keys() {
-    if (auto s = common::EnsurePrivateDirectory(o_.data_dir); !s) return Fail("keys", s.error());
-    if (auto s = common::EnsurePrivateDirectory(files_.key.parent_path()); !s) {
-      return Fail("keys", s.error());
+    if (o_.group.empty()) {
+      if (auto s = common::EnsurePrivateDirectory(o_.data_dir); !s) return Fail("keys", s.error());
+    } else if (std::error_code ec; !std::filesystem::is_directory(o_.data_dir, ec)) {
+      // Shared through a group (ADR 0012): its mode and group are the package's to set.
+      return Fail("keys",
+                  MakeError(CommonErrc::kNotFound, o_.data_dir.string() + " does not exist"),
+                  "with --group the data directory is the package's: install checkpoint-edge "
+                  "first",
+                  kExitUsage);
     }
     auto ca = common::ReadFile(o_.hq_ca, 65536);
     if (!ca) return Fail("keys", std::move(ca).error().WithContext("--hq-ca"), {}, kExitUsage);
@@ -186,23 +257,35 @@ class Provisioner {
                                   files_.hq_ca.string() + "; --hq-ca names another CA"),
                     "give the CA of the HQ this box is enrolled with");
       }
-    } else if (auto s = common::WriteFileAtomic(files_.hq_ca, *ca, 0644); !s) {
-      return Fail("keys", s.error());
     }
+    const bool pin_ca = !InstalledCertificate();
+    std::optional<std::string> signing_pem;
     if (!o_.signing_keys.empty()) {
       auto keys = agent::LoadPinnedSigningKeys(o_.signing_keys);
       if (!keys) return Fail("keys", std::move(keys).error(), {}, kExitUsage);
       auto pem = common::ReadFile(o_.signing_keys, 65536);
       if (!pem) return Fail("keys", std::move(pem).error());
-      if (auto s = common::WriteFileAtomic(files_.key.parent_path() / agent::kSigningKeysFile, *pem,
-                                           0644);
-          !s) {
-        return Fail("keys", s.error());
-      }
+      signing_pem = *pem;
     }
-    auto key = protocol::DeviceKey::LoadOrCreate(files_.key);
-    if (!key) return Fail("keys", std::move(key).error());
-    CrashPoint("keys");
+    // The agent's directory and files, as the agent's user when there is one.
+    auto made = AsUser(o_.sync_user, [&]() -> Status {
+      const auto dir = files_.key.parent_path();
+      if (auto st = common::EnsurePrivateDirectory(dir); !st) return st;
+      if (pin_ca) {
+        if (auto st = common::WriteFileAtomic(files_.hq_ca, *ca, 0644); !st) return st;
+      }
+      if (signing_pem) {
+        if (auto st = common::WriteFileAtomic(dir / agent::kSigningKeysFile, *signing_pem, 0644);
+            !st) {
+          return st;
+        }
+      }
+      auto key = protocol::DeviceKey::LoadOrCreate(files_.key);
+      if (!key) return std::move(key).error();
+      CrashPoint("keys");
+      return {};
+    });
+    if (!made) return Fail("keys", made.error());
     journal_.Set("device_id", device_id_);
     if (auto s = journal_.Record("keys", {{"key", files_.key.string()}}); !s) {
       return Fail("journal", s.error());
@@ -250,13 +333,15 @@ class Provisioner {
       auto token = common::ReadFile(o_.token_file, 4096);
       if (!token) return Fail("enroll", std::move(token).error().WithContext("--token-file"));
       while (!token->empty() && (token->back() == '\n' || token->back() == '\r')) token->pop_back();
-      common::SystemClock clock;
-      agent::TrustedTime trusted(clock);  // no HQ time yet: the device clock, floored
-      auto http = Http(false);
-      http.verify_time_s = [&trusted] { return trusted.NowMs() / 1000; };
-      auto client = agent::MakeCurlHttpClient(http);
-      if (!client) return Fail("enroll", std::move(client).error());
-      auto s = agent::Enroll(**client, files_.key.parent_path(), device_id_, *token, log_);
+      auto s = AsUser(o_.sync_user, [&]() -> Status {
+        common::SystemClock clock;
+        agent::TrustedTime trusted(clock);  // no HQ time yet: the device clock, floored
+        auto http = Http(false);
+        http.verify_time_s = [&trusted] { return trusted.NowMs() / 1000; };
+        auto client = agent::MakeCurlHttpClient(http);
+        if (!client) return std::move(client).error();
+        return agent::Enroll(**client, files_.key.parent_path(), device_id_, *token, log_);
+      });
       if (!s) {
         const std::string m = s.error().message();
         if (m.find("bad_token") != std::string::npos) {
@@ -509,6 +594,10 @@ int ProvisionCommand(const std::vector<std::string>& args, ProvisionOptions o) {
       o.site_file = args[++i];
     } else if (a == "--proxy" && has) {
       o.proxy = args[++i];
+    } else if (a == "--sync-user" && has) {
+      o.sync_user = args[++i];
+    } else if (a == "--group" && has) {
+      o.group = args[++i];
     } else if (a == "--retest") {
       o.retest = true;
     } else {

@@ -26,7 +26,13 @@ struct ProvisionOptions {
   std::filesystem::path config_path;   // --config: where the configuration is written
   std::filesystem::path data_dir;      // --data-dir (default /var/lib/checkpoint)
   std::string proxy;                   // --proxy: HTTP proxy for HQ
-  bool retest = false;                 // --retest: run the self-test again when complete
+  // --sync-user: the agent's user (checkpoint-sync on a packaged box). Run as root,
+  // provision creates the agent's directory, key and certificate as that user.
+  std::string sync_user;
+  // --group: the [paths] group the services share (ADR 0012); the data directory must
+  // then exist (the package makes it) and is left as it is.
+  std::string group;
+  bool retest = false;  // --retest: run the self-test again when complete
   bool json = false;
   std::FILE* out = stdout;
   std::FILE* err = stderr;
@@ -36,7 +42,8 @@ struct ProvisionOptions {
 // its self-test; 1 a step failed (what to do is printed); 2 bad arguments or site file.
 int Provision(const ProvisionOptions& options);
 // `provision ARGS`: --hq, --hq-ca, --hq-signing-keys, --token-file, --site, --proxy,
-// --retest into `defaults` (which carries --config, --data-dir and --json), then Provision.
+// --sync-user, --group, --retest into `defaults` (which carries --config, --data-dir and --json),
+// then Provision.
 int ProvisionCommand(const std::vector<std::string>& args, ProvisionOptions defaults);
 
 // The environment variable of the deterministic crash hook used by the tests: the

@@ -1,5 +1,7 @@
 #include "redact.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <regex>
 
 namespace checkpoint::tools {
@@ -12,6 +14,36 @@ bool Printable(std::string_view line) {
   }
   return true;
 }
+// A run of base64 (or base64url) characters at least 32 long that mixes capitals, small
+// letters and digits, as keys, tokens and signatures do (paths and words do not); or a
+// run of 24 hexadecimal digits.
+bool HasSecretRun(std::string_view line) {
+  auto b64 = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=' ||
+           c == '_' || c == '-';
+  };
+  std::size_t i = 0;
+  while (i < line.size()) {
+    if (!b64(line[i])) {
+      ++i;
+      continue;
+    }
+    std::size_t j = i, hex = 0, longest_hex = 0;
+    bool upper = false, lower = false, digit = false;
+    for (; j < line.size() && b64(line[j]); ++j) {
+      const auto c = static_cast<unsigned char>(line[j]);
+      upper = upper || std::isupper(c);
+      lower = lower || std::islower(c);
+      digit = digit || std::isdigit(c);
+      hex = std::isxdigit(c) ? hex + 1 : 0;
+      longest_hex = std::max(longest_hex, hex);
+    }
+    if (longest_hex >= 24 || (j - i >= 32 && upper && lower && digit)) return true;
+    i = j;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::vector<std::string> SplitLines(std::string_view text) {
@@ -47,13 +79,12 @@ std::string RedactConfig(std::string_view toml) {
 }
 
 std::string FilterLogLine(std::string_view line) {
-  static const std::regex drop(
-      R"(-----BEGIN|PRIVATE KEY|<<|token|password|secret|[0-9A-Fa-f]{24,}|[A-Za-z0-9+_-]{40,})",
-      std::regex::icase);
+  static const std::regex drop(R"(-----BEGIN|PRIVATE KEY|<<|token|password|secret)",
+                               std::regex::icase);
   static const std::regex masked(R"(\b(?=[A-Z0-9]*[0-9])(?=[A-Z0-9]*[A-Z])[A-Z0-9]{6,20}\b)");
   if (line.size() > kMaxFilteredLine || !Printable(line)) return "";
   const std::string l(line);
-  if (std::regex_search(l, drop)) return "";
+  if (HasSecretRun(l) || std::regex_search(l, drop)) return "";
   return std::regex_replace(l, masked, "<masked>");
 }
 

@@ -62,14 +62,17 @@ Status CheckSiteTables(std::string_view text, const std::string& name) {
 }
 
 Expected<std::string> ComposeConfig(std::string_view site_text, const ProvisionedTables& tables) {
-  if (HasControl(tables.data_dir) || HasControl(tables.hq_url) || HasControl(tables.proxy)) {
+  if (HasControl(tables.data_dir) || HasControl(tables.hq_url) || HasControl(tables.proxy) ||
+      HasControl(tables.group)) {
     return MakeError(CommonErrc::kInvalidArgument,
-                     "control characters in --hq, --proxy or --data-dir");
+                     "control characters in --hq, --proxy, --data-dir or --group");
   }
   std::string text(site_text);
   if (!text.empty() && text.back() != '\n') text += '\n';
   text += "\n# Written by checkpointctl provision.\n[paths]\ndata_dir = " +
-          TomlString(tables.data_dir) + "\n\n[sync]\nhq_url = " + TomlString(tables.hq_url) + "\n";
+          TomlString(tables.data_dir) + "\n";
+  if (!tables.group.empty()) text += "group = " + TomlString(tables.group) + "\n";
+  text += "\n[sync]\nhq_url = " + TomlString(tables.hq_url) + "\n";
   if (!tables.proxy.empty()) text += "proxy = " + TomlString(tables.proxy) + "\n";
   return text;
 }

@@ -14,6 +14,7 @@ struct ProvisionedTables {
   std::string data_dir;
   std::string hq_url;
   std::string proxy;  // empty: none
+  std::string group;  // [paths] group; empty: none
 };
 
 // Refuses a [paths] or [sync] table in the site file, naming its line
