@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -73,9 +74,15 @@ Status AsUser(const std::string& user, const std::function<Status()>& fn) {
     std::string answer;
     if (::initgroups(user.c_str(), gid) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0) {
       answer = "other\ncannot become user " + user;
-    } else if (auto st = fn(); !st) {
-      answer = std::string(st.error().Is(agent::SyncErrc::kTls) ? "tls" : "other") + "\n" +
-               st.error().message();
+    } else {
+      try {
+        if (auto st = fn(); !st) {
+          answer = std::string(st.error().Is(agent::SyncErrc::kTls) ? "tls" : "other") + "\n" +
+                   st.error().message();
+        }
+      } catch (const std::exception& e) {  // never back into the parent's code
+        answer = std::string("other\n") + e.what();
+      }
     }
     std::size_t done = 0;
     while (done < answer.size()) {
@@ -616,7 +623,12 @@ int Provision(const ProvisionOptions& options) {
                  "--token-file FILE (the first time)\n");
     return kExitUsage;
   }
-  return Provisioner(options).Run();
+  try {
+    return Provisioner(options).Run();
+  } catch (const std::exception& e) {
+    std::fprintf(options.err, "checkpointctl provision: %s\n", e.what());
+    return kExitFailed;
+  }
 }
 
 }  // namespace checkpoint::tools
