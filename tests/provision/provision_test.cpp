@@ -123,14 +123,28 @@ TEST_CASE("provision: a new box from site file and token to report", "[provision
   CHECK(scode == 1);  // checkpoint-sync has not reached HQ yet: not healthy
   CHECK(s["healthy"] == false);
   CHECK(s["problems"][0].get<std::string>().find("has not reached HQ") != std::string::npos);
-  // Once the agent has heard from HQ (as its uplink records every answer), healthy.
-  Must(Must(agent::ChainState::Open(box.sync / "sync.db"))
-           .SetLastHqTime(common::SystemClock().WallMs()));
+  // checkpointd accepts the configuration written, and checkpoint-sync runs on what
+  // provision made (key, certificate, pinned CA): a record reaches HQ.
+  auto [ccode, cout] = RunCommand({CHECKPOINTD_PATH, "--config", box.config.string(), "--check"});
+  INFO(cout);
+  CHECK(ccode == 0);
+  {
+    auto st = Must(store::Store::Open({.path = box.data / "checkpoint.db", .device_id = "CP-P1"}));
+    auto outbox = st.outbox();
+    Must(outbox.Enqueue(store::Lane::kRecords, "inspection", "uuid-p1", R"({"level":"clear"})",
+                        common::SystemClock().WallMs()));
+  }
+  auto [dcode, dout] = RunCommand({SYNC_PATH, "run", "--config", box.config.string(), "--drain"},
+                                  {}, std::chrono::seconds(120));
+  INFO(dout);
+  REQUIRE(dcode == 0);
+  CHECK(hq.Count("CP-P1") == 1);
+  // Once the agent has heard from HQ, healthy.
   auto [hcode, hout] = RunCommand({CHECKPOINTCTL_PATH, "--config", box.config.string(), "status"});
   INFO(hout);
   CHECK(hcode == 0);
   CHECK(hout.find("agent       enrolled as CP-P1; certificate until ") != std::string::npos);
-  CHECK(hout.find(" s ago; backlog 0; chain head 0") != std::string::npos);
+  CHECK(hout.find(" s ago; backlog 0; chain head 1") != std::string::npos);
   CHECK(hout.find("bundles     none installed") != std::string::npos);
   CHECK(hout.find("\nhealthy\n") != std::string::npos);
 }
