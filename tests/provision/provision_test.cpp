@@ -387,7 +387,7 @@ TEST_CASE("provision: on a packaged box, run as root, the agent's files belong t
   REQUIRE(gr != nullptr);
   const std::string group_name = gr->gr_name;
   TestHq hq;
-  for (const char* crash : {"", "keys"}) {
+  for (const char* crash : {"", "keys", "config"}) {
     Box box;
     box.WriteSite();
     box.NewToken(hq);
@@ -396,6 +396,11 @@ TEST_CASE("provision: on a packaged box, run as root, the agent's files belong t
     std::filesystem::create_directories(box.data);
     REQUIRE(::chown(box.data.c_str(), 0, gid) == 0);
     std::filesystem::permissions(box.data, std::filesystem::perms(0770));
+    // The package's configuration: 0640, readable by the group.
+    std::filesystem::create_directories(box.config.parent_path());
+    WriteText(box.config, "# from the package\n");
+    REQUIRE(::chown(box.config.c_str(), 0, gid) == 0);
+    std::filesystem::permissions(box.config, std::filesystem::perms(0640));
     const std::vector<std::string> extra = {"--sync-user", "nobody", "--group", group_name};
     if (*crash) {
       auto [code, out] = box.Provision(hq, {{"CHECKPOINT_PROVISION_CRASH_AFTER", crash}}, extra);
@@ -416,7 +421,12 @@ TEST_CASE("provision: on a packaged box, run as root, the agent's files belong t
     CHECK(ModeOf(box.sync / "device.key") == 0600);
     CHECK(owner(box.sync / "device.pem") == uid);
     CHECK(owner(box.sync / "hq-ca.pem") == uid);
-    CHECK(ModeOf(box.data) == 0770);  // the package's, untouched
+    CHECK(ModeOf(box.data) == 0770);    // the package's, untouched
+    CHECK(ModeOf(box.config) == 0640);  // still readable by checkpointd through the group
+    struct stat cst {};
+    REQUIRE(::stat(box.config.c_str(), &cst) == 0);
+    CHECK(cst.st_gid == gid);
+    CHECK(JsonOf(out)["config"]["backup"].is_string());  // also after a cut run
     const auto cfg = Must(config::LoadConfig(box.config));
     CHECK(cfg.data_group == group_name);
     CHECK(JsonOf(out)["hq"]["reached"] == true);

@@ -3,11 +3,13 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -390,15 +392,35 @@ class Provisioner {
                                                            o_.config_path.parent_path().string() +
                                                            ": " + ec.message()));
     }
-    unsigned mode = 0644;
+    // The new file gets the old one's mode, owner and group (the package's is 0640
+    // root:checkpoint, so that checkpointd reads it); a first one is 0644, or 0640 with
+    // the shared group.
+    unsigned mode = o_.group.empty() ? 0644 : 0640;
+    std::optional<uid_t> owner;
+    std::optional<gid_t> group;
+    if (!o_.group.empty()) {
+      const struct group* g = ::getgrnam(o_.group.c_str());
+      if (!g) return Fail("config", MakeError(CommonErrc::kNotFound, "no group " + o_.group));
+      group = g->gr_gid;
+    }
     auto existing = common::ReadFile(o_.config_path, 1u << 20);
+    if (existing) {
+      struct stat st {};
+      if (::stat(o_.config_path.c_str(), &st) == 0) {
+        mode = st.st_mode & 0777;
+        owner = st.st_uid;
+        if (!group) group = st.st_gid;
+      }
+    }
     if (existing && *existing != config_text_) {
-      const auto perms = std::filesystem::status(o_.config_path, ec).permissions();
-      if (!ec) mode = static_cast<unsigned>(perms) & 0777;
       common::SystemClock clock;
       backup_ = o_.config_path.string() + ".before-provision-" + UtcText(clock.WallMs() / 1000);
       if (auto s = common::WriteFileAtomic(backup_, *existing, 0600); !s) {
         return Fail("config", s.error().WithContext("backing up the existing configuration"));
+      }
+      // Remembered at once: a run cut before the journal's config entry still reports it.
+      if (auto s = journal_.Record("config_backup", {{"path", backup_}}); !s) {
+        return Fail("journal", s.error());
       }
     } else if (!existing && std::filesystem::exists(o_.config_path, ec)) {
       return Fail("config", std::move(existing).error());
@@ -407,6 +429,18 @@ class Provisioner {
       if (auto s = common::WriteFileAtomic(o_.config_path, config_text_, mode); !s) {
         return Fail("config", s.error());
       }
+      if ((owner || group) &&
+          ::chown(o_.config_path.c_str(), owner.value_or(static_cast<uid_t>(-1)),
+                  group.value_or(static_cast<gid_t>(-1))) != 0) {
+        return Fail("config", MakeError(CommonErrc::kPermission,
+                                        "cannot give " + o_.config_path.string() +
+                                            " its owner and group: " + std::strerror(errno)));
+      }
+    }
+    if (backup_.empty() && journal_.Done("config_backup") &&
+        (!journal_.Done("config") || journal_.Step("config").value("sha256", "") !=
+                                         common::ToHex(common::Sha256::Of(config_text_)))) {
+      backup_ = journal_.Step("config_backup").value("path", "");
     }
     CrashPoint("config");
     const std::string digest = common::ToHex(common::Sha256::Of(config_text_));
