@@ -33,6 +33,7 @@ BUILD=(
   libpugixml-dev            # ANSI N42.42 XML from radiation portal monitors
   zlib1g-dev                # CRC-32 of chip reader frames; uplink batches from older agents
   libzstd-dev               # compression of uplink batches (Zstandard, RFC 8878)
+  libarchive-dev            # checkpointctl diag: the support bundle (tar.gz)
   catch2                    # tests (Debian 12 ships v2)
   clang-format              # style check, part of the test suite
   clang-14 libclang-rt-14-dev  # libFuzzer targets (scripts/fuzz.sh)
@@ -42,14 +43,14 @@ BUILD=(
 # What the installed binaries need at run time (the .deb Depends field, checked by
 # tests/packaging/deb_test.sh): the box's package, and what HQ's needs besides.
 RUNTIME=(libsqlite3-0 libssl3 libsodium23 libcurl4 libtomlplusplus3 libsystemd0 libpugixml1v5 zlib1g
-  libzstd1)
+  libzstd1 libarchive13)
 RUNTIME_HQ=(libpq5)  # HQ's PostgreSQL backend
 # Cross-building for arm64 against Debian multiarch libraries, tests under qemu-user.
 CROSS_ARM64=(
   g++-aarch64-linux-gnu qemu-user-static
   libsqlite3-dev:arm64 libssl-dev:arm64 libcurl4-openssl-dev:arm64
   libboost1.81-dev:arm64 libtomlplusplus-dev:arm64 libsystemd-dev:arm64
-  libpugixml-dev:arm64 zlib1g-dev:arm64 libsodium-dev:arm64 libzstd-dev:arm64
+  libpugixml-dev:arm64 zlib1g-dev:arm64 libsodium-dev:arm64 libzstd-dev:arm64 libarchive-dev:arm64
   # libpq: the library only. libpq-dev is not multiarch (Multi-Arch: no), so
   # libpq-dev:arm64 would remove the host's libpq-dev; its headers are the same for
   # both, and CMake links the arm64 libpq.so.5 by its soname (ADR 0011).
@@ -61,7 +62,7 @@ CROSS_ARMHF=(
   g++-arm-linux-gnueabihf qemu-user-static
   libsqlite3-dev:armhf libssl-dev:armhf libcurl4-openssl-dev:armhf
   libboost1.81-dev:armhf libtomlplusplus-dev:armhf libsystemd-dev:armhf
-  libpugixml-dev:armhf zlib1g-dev:armhf libsodium-dev:armhf libzstd-dev:armhf
+  libpugixml-dev:armhf zlib1g-dev:armhf libsodium-dev:armhf libzstd-dev:armhf libarchive-dev:armhf
   libpq5:armhf  # the library only, as for arm64 (libpq-dev is not multiarch)
 )
 # Packaging checks (scripts/package.sh): lintian, and shellcheck for the maintainer

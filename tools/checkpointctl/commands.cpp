@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent_health.hpp"
 #include "checkpoint/common/clock.hpp"
 #include "checkpoint/store/store.hpp"
 
@@ -65,9 +66,45 @@ void PrintDevices(const Context& ctx, const json& devices) {
                  faults.empty() ? "" : (faults + ")").c_str());
   }
 }
+// checkpoint-sync and what it installed.
+void PrintAgent(const Context& ctx, const json& agent, const json& bundles) {
+  if (agent.is_null()) {
+    std::fprintf(ctx.out, "agent       not configured ([sync] hq_url)\n");
+  } else if (!agent.value("enrolled", false)) {
+    std::fprintf(ctx.out, "agent       %s\n", agent.value("problem", std::string()).c_str());
+  } else {
+    const auto& c = agent["certificate"];
+    std::fprintf(
+        ctx.out, "agent       enrolled as %s; certificate until %s (%lld days left)\n",
+        agent["device_id"].is_string() ? agent["device_id"].get<std::string>().c_str() : "?",
+        c.value("not_after", "?").c_str(),
+        static_cast<long long>(c.value("days_left", std::int64_t{0})));
+    const auto& age = agent["last_hq_contact_age_s"];
+    std::fprintf(
+        ctx.out, "            last contact with HQ %s; backlog %lld; chain head %lld\n",
+        age.is_number() ? (std::to_string(age.get<std::int64_t>()) + " s ago").c_str() : "never",
+        static_cast<long long>(agent.value("backlog", std::int64_t{0})),
+        static_cast<long long>(
+            agent["chain_head"].is_number() ? agent["chain_head"].get<std::int64_t>() : 0));
+  }
+  std::string installed;
+  for (const auto& [kind, version] : bundles.items()) {
+    installed +=
+        (installed.empty() ? "" : ", ") + kind + " v" + std::to_string(version.get<std::int64_t>());
+  }
+  std::fprintf(ctx.out, "bundles     %s\n",
+               installed.empty() ? "none installed" : installed.c_str());
+}
 }  // namespace
 
 int Status(const Context& ctx) {
+  std::error_code ec;
+  if (!std::filesystem::exists(ctx.config.DatabasePath(), ec)) {
+    return Fail(ctx, MakeError(CommonErrc::kNotFound,
+                               "no store at " + ctx.config.DatabasePath().string() +
+                                   " yet: checkpointd has not started (systemctl start "
+                                   "checkpointd)"));
+  }
   auto st = OpenStore(ctx, true);
   if (!st) return Fail(ctx, st.error());
   auto records = st->inspections().Count();
@@ -105,7 +142,36 @@ int Status(const Context& ctx) {
     disk = json::parse(it->second, nullptr, false);
     if (disk.is_discarded() || !disk.is_object()) disk = nullptr;
   }
+  // What is wrong, for the exit code: only what runs is judged (a daemon stopped on
+  // purpose is reported, not a problem).
+  json problems = json::array();
+  if (!audit->ok) problems.push_back("audit chain broken: " + audit->problem);
+  const bool running = get("daemon.state") == "running";
+  const std::int64_t stale_ms = 3 * 1000 * ctx.config.heartbeat_interval.count() + 5000;
+  if (running && (!heartbeat_age_ms || *heartbeat_age_ms > stale_ms)) {
+    problems.push_back("daemon is not responding (no heartbeat for " +
+                       std::to_string(heartbeat_age_ms.value_or(0) / 1000) + " s)");
+  } else if (running) {
+    for (const auto& d : devices) {
+      if (d.is_object() && !d.value("connected", false)) {
+        problems.push_back("device " + d.value("id", "?") + " is down");
+      }
+    }
+  }
+  json agent = nullptr;
+  if (!ctx.config.sync.hq_url.empty()) {
+    agent = AgentHealth(ctx.config, clock.WallMs());
+    agent["backlog"] = outbox->pending[0] + outbox->pending[1] + outbox->pending[2];
+    if (!agent.value("healthy", false)) {
+      problems.push_back("agent: " + agent.value("problem", std::string("unhealthy")));
+    }
+  }
   json j{
+      {"healthy", problems.empty()},
+      {"problems", problems},
+      {"firmware_version", FirmwareVersion()},
+      {"agent", agent},
+      {"bundles", InstalledBundles(ctx.config)},
       {"devices", devices},
       {"disk", disk},
       {"device_events", *event_counts},
@@ -167,8 +233,17 @@ int Status(const Context& ctx) {
     std::fprintf(ctx.out, "device events %s\ndevices (as of the last heartbeat)\n",
                  counts.empty() ? "none" : counts.c_str());
     PrintDevices(ctx, devices);
+    PrintAgent(ctx, agent, j["bundles"]);
+    std::fprintf(ctx.out, "firmware    %s\n", FirmwareVersion());
+    if (problems.empty()) {
+      std::fprintf(ctx.out, "healthy\n");
+    } else {
+      for (const auto& p : problems) {
+        std::fprintf(ctx.out, "PROBLEM     %s\n", p.get<std::string>().c_str());
+      }
+    }
   }
-  return audit->ok ? 0 : 1;
+  return problems.empty() ? 0 : 1;
 }
 
 int Verify(const Context& ctx) {

@@ -17,7 +17,9 @@ struct Context {
   std::FILE* err = stderr;
 };
 
-// Health of the store and daemon: schema, records, outbox backlog, audit chain.
+// Health of the store, daemon, devices and agent: schema, records, outbox backlog, audit
+// chain, certificate and last contact with HQ, installed bundles, firmware version.
+// Exit 0 healthy, 1 a problem (listed); a daemon stopped on purpose is not a problem.
 int Status(const Context& ctx);
 // PRAGMA integrity_check and the full audit chain; exit 1 when either fails.
 int Verify(const Context& ctx);

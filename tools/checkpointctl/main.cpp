@@ -10,7 +10,9 @@
 
 #include "commands.hpp"
 #include "container_command.hpp"
+#include "diag_command.hpp"
 #include "mrz_command.hpp"
+#include "provision_command.hpp"
 #include "screen_command.hpp"
 #include "trust_command.hpp"
 #include "update_command.hpp"
@@ -22,7 +24,18 @@ void Usage(std::FILE* out) {
                "usage: checkpointctl [--config FILE | --data-dir DIR] [--json] [--at TIME] "
                "COMMAND\n"
                "commands:\n"
-               "  status            daemon, store, outbox backlog and audit chain at a glance\n"
+               "  provision --hq URL --hq-ca FILE --site FILE [--token-file FILE]\n"
+               "            [--hq-signing-keys FILE] [--proxy URL] [--retest]\n"
+               "            [--sync-user USER --group GROUP]  (a packaged box, as root)\n"
+               "                    a new box: device key, enrollment, configuration written\n"
+               "                    to --config, every device self-tested, a report;\n"
+               "                    safe to run again (resumes; --data-dir, default\n"
+               "                    /var/lib/checkpoint)\n"
+               "  status            daemon, agent (certificate, last contact with HQ), devices,\n"
+               "                    store, outbox backlog, audit chain, bundle and firmware\n"
+               "                    versions; exit 0 healthy, 1 not\n"
+               "  diag [--out FILE] [--log-file FILE]...\n"
+               "                    a support bundle (tar.gz) without secrets or personal data\n"
                "  verify            full database integrity check and audit chain verification\n"
                "  migrate [--to N]  bring the store schema to version N (default: newest)\n"
                "  mrz [--pretty] [--no-correct]\n"
@@ -97,6 +110,13 @@ int main(int argc, char** argv) {
       }
     }
     return tools::MrzCommand(stdin, stdout, o);
+  }
+  if (rest[0] == "provision") {
+    tools::ProvisionOptions o;
+    o.config_path = config_path;
+    o.data_dir = data_dir.value_or("/var/lib/checkpoint");
+    o.json = json;
+    return tools::ProvisionCommand({rest.begin() + 1, rest.end()}, o);
   }
   // The configuration, or nullopt after saying what is wrong with it.
   const auto load_config = [&]() -> std::optional<config::Config> {
@@ -225,6 +245,7 @@ int main(int argc, char** argv) {
     const std::string& cmd = rest[0];
     if (cmd == "status" && rest.size() == 1) return tools::Status(ctx);
     if (cmd == "verify" && rest.size() == 1) return tools::Verify(ctx);
+    if (cmd == "diag") return tools::DiagCommand(ctx, {rest.begin() + 1, rest.end()});
     if (cmd == "migrate") {
       std::optional<int> target;
       if (rest.size() == 3 && rest[1] == "--to") {

@@ -20,6 +20,10 @@
 
 namespace checkpoint::testing {
 
+// The ICAO 9303 specimen passport's MRZ (a made-up person).
+inline const std::vector<std::string> kTd3 = {"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+                                              "L898902C36UTO7408122F1204159ZE184226B<<<<<10"};
+
 class DriverHarness {
  public:
   DriverHarness() : guard_(boost::asio::make_work_guard(io_)) {}

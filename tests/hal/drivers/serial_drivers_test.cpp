@@ -14,8 +14,6 @@ using namespace checkpoint::testing;
 using namespace std::chrono_literals;
 
 namespace {
-const std::vector<std::string> kTd3 = {"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
-                                       "L898902C36UTO7408122F1204159ZE184226B<<<<<10"};
 
 std::string MtFrame(double kg, bool motion) {
   hal::protocols::WeightFrame f;
