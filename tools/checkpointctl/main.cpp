@@ -11,6 +11,7 @@
 #include "commands.hpp"
 #include "container_command.hpp"
 #include "mrz_command.hpp"
+#include "officer_command.hpp"
 #include "screen_command.hpp"
 #include "trust_command.hpp"
 #include "watchlist_command.hpp"
@@ -40,6 +41,10 @@ void Usage(std::FILE* out) {
                "  screen [--watchlist FILE] [--pretty]\n"
                "                    screen queries (JSON lines on stdin) against FILE or the\n"
                "                    store's watchlist into JSON lines\n"
+               "  officer add ID --name NAME --agency AGENCY [--role ROLE] [--language L] |\n"
+               "          passwd ID | disable ID | enable ID | list\n"
+               "                    officer console accounts; the password from the terminal\n"
+               "                    or the first line of stdin, never the command line\n"
                "--data-dir DIR: the store is DIR/checkpoint.db, no configuration is read\n"
                "--at TIME: judge certificates and CRLs at TIME (YYYY-MM-DD[THH:MM:SSZ], UTC)\n");
 }
@@ -142,6 +147,12 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "checkpointctl: %s\n", e.what());
       return 1;
     }
+  }
+  if (rest[0] == "officer" || rest[0] == "user") {
+    tools::OfficerContext oc;
+    oc.json = json;
+    if (!database(oc.database, oc.device_id)) return 2;
+    return tools::OfficerCommand({rest.begin() + 1, rest.end()}, oc);
   }
   if (rest[0] == "screen") {
     tools::ScreenOptions o;
