@@ -444,10 +444,15 @@ TEST_CASE("another agency's restricted hit is hidden; its own officers see it", 
   CHECK(bg_view.body.find("name matched in Cyrillic") == std::string::npos);
   const json bv = bg_view.Json();
   CHECK(bv["restrictedHits"] == 1);
+  CHECK(bv["restrictedAgencies"] == json::array({"customs"}));
   CHECK(bv["payload"]["watchlist"]["persons"][0]["restricted"] == true);
   CHECK(bv["payload"]["watchlist"]["persons"][0]["agency"] == "customs");
   CHECK(bv["level"] == "alert");  // the level stays: the officer refers
   CHECK(bg_list.dump().find("SECRET-LISTING-42") == std::string::npos);
+  for (const auto& item : bg_list["items"]) {
+    CHECK(item["restrictedHits"] == 1);
+    CHECK(item["restrictedAgencies"] == json::array({"customs"}));
+  }
 
   auto cu_view = f.Call("GET", "/api/inspections/" + f.l1_uuid, "", {cu.cookie});
   REQUIRE(cu_view.status == 200);

@@ -127,6 +127,12 @@ function subjectOf(item) {
   return parts.join(' · ') || t('kind.' + item.kind);
 }
 
+// A rule's reason in the officer's language; the bundle's own text for rules the
+// catalogue does not know (HQ may publish new ones).
+function ruleText(r) {
+  return state.catalogue['rule.' + r.rule] || r.description || r.rule;
+}
+
 function el(tag, cls, text) {
   const e = document.createElement(tag);
   if (cls) e.className = cls;
@@ -151,10 +157,12 @@ function renderQueue() {
     li.append(meta);
     if (item.reasons.length) {
       const ul = el('ul', 'reasons');
-      for (const r of item.reasons) ul.append(el('li', null, r.description || r.rule));
+      for (const r of item.reasons) ul.append(el('li', null, ruleText(r)));
       li.append(ul);
     }
-    if (item.restrictedHits > 0) li.append(el('div', 'restricted', t('detail.restricted', {agency: '—'})));
+    for (const agency of item.restrictedAgencies || []) {
+      li.append(el('div', 'restricted', t('detail.restricted', {agency: t('agency.' + agency)})));
+    }
     if (item.decision) {
       li.append(el('div', 'decided', t('decision.by', {decision: t('decision.' + item.decision.decision), officer: item.decision.officer})));
     }
@@ -187,7 +195,7 @@ async function openDetail(uuid, focus) {
   box.append(el('h3', null, t('detail.reasons')));
   if (d.reasons.length === 0) box.append(el('p', null, t('detail.noReasons')));
   const reasons = el('ul');
-  for (const x of d.reasons) reasons.append(el('li', null, (x.description || x.rule) + ' (' + x.rule + ')'));
+  for (const x of d.reasons) reasons.append(el('li', null, ruleText(x) + ' (' + x.rule + ')'));
   box.append(reasons);
   const p = d.payload || {};
   if (p.document) {

@@ -170,6 +170,19 @@ std::vector<json*> HitLists(json& payload) {
   return lists;
 }
 
+// The agencies whose hits RedactRestricted hid in `payload`, once each.
+json HiddenAgencies(json& payload) {
+  std::set<std::string> agencies;
+  for (json* list : HitLists(payload)) {
+    for (const auto& hit : *list) {
+      if (const json* r = Find(hit, "restricted"); r && r->is_boolean() && r->get<bool>()) {
+        agencies.insert(Str(hit, "agency"));
+      }
+    }
+  }
+  return json(agencies);
+}
+
 struct Row {
   std::int64_t id = 0;
   store::InspectionRecord record;
@@ -662,10 +675,15 @@ HttpResponse App::List(const Session& s, const Target& t) {
   for (auto& row : found->rows) {
     json payload = json::parse(row.record.payload_json, nullptr, false);
     const int hidden = RedactRestricted(payload, s.agency, restricted_);
-    json item{{"uuid", row.record.uuid},     {"kind", row.record.kind},
-              {"booth", row.record.booth},   {"createdAtMs", row.record.created_at_ms},
-              {"level", row.record.level},   {"summary", Summary(payload)},
-              {"reasons", Reasons(payload)}, {"restrictedHits", hidden},
+    json item{{"uuid", row.record.uuid},
+              {"kind", row.record.kind},
+              {"booth", row.record.booth},
+              {"createdAtMs", row.record.created_at_ms},
+              {"level", row.record.level},
+              {"summary", Summary(payload)},
+              {"reasons", Reasons(payload)},
+              {"restrictedHits", hidden},
+              {"restrictedAgencies", HiddenAgencies(payload)},
               {"decision", nullptr}};
     if (auto d = found->decisions.find(row.record.uuid); d != found->decisions.end()) {
       item["decision"] = d->second.back();
@@ -710,6 +728,7 @@ HttpResponse App::Detail(const Session& s, const std::string& uuid) {
                         {"summary", Summary(payload)},
                         {"reasons", Reasons(payload)},
                         {"restrictedHits", hidden},
+                        {"restrictedAgencies", HiddenAgencies(payload)},
                         {"payload", payload},
                         {"decisions", (*found)->decisions}});
 }

@@ -101,6 +101,7 @@ booth = "B1"
 serial = { path = "/dev/null", baud = 9600 }
 `);
 
+fs.mkdirSync(dataDir, {mode: 0o700});
 ctl(['officer', 'add', 'bg1', '--name', 'Olena Kovalenko', '--agency', 'border_guard'], password + '\n');
 ctl(['officer', 'add', 'bg2', '--name', 'Petro Bondar', '--agency', 'border_guard'], password + '\n');
 ctl(['watchlist', 'import', path.join(here, 'watchlist.jsonl')]);
@@ -189,6 +190,8 @@ try {
   const detail = await page.textContent('#detail');
   check(/SHEVCHENKO/.test(detail), 'the detail view opens with the document');
   check(/Restricted hit of Customs/.test(detail), 'the customs hit shows as restricted');
+  check(/Restricted hit of Customs/.test(await page.textContent('#queue > li.selected')),
+        'the queue shows the restricted hit too');
   check(!/CU-TEST-0001|customs investigation/.test(detail) &&
         !/CU-TEST-0001/.test(await page.content()), "the other agency's listing is not on the page");
   await page.screenshot({path: path.join(artifacts, '05-detail.png')});
@@ -226,6 +229,8 @@ try {
   await page.waitForSelector('#queue-view:not([hidden])');
   await page.waitForFunction(() => document.documentElement.lang === 'uk');
   check(/Вийти/.test(await page.textContent('#logout')), "the officer's language is kept (Ukrainian)");
+  check(/Мандрівник збігається із записом списку осіб/.test(await page.textContent('#queue')),
+        'the reasons are in the officer\'s language');
   await page.screenshot({path: path.join(artifacts, '08-ukrainian.png')});
 
   // Logging out goes back to the login; the API closes again.
