@@ -275,7 +275,7 @@ void ReadConsole(TableReader& top, Diagnostics& d, std::string_view source_name,
       k.assets = ConfigRelative(*assets, source_name);
     }
   }
-  if (auto v = r.Int("session_idle_s", false, 60, 86'400))
+  if (auto v = r.Int("session_idle_s", false, 10, 86'400))
     k.session_idle = std::chrono::seconds(*v);
   if (auto v = r.Int("session_max_s", false, 300, 7 * 86'400)) {
     k.session_max = std::chrono::seconds(*v);

@@ -11,6 +11,7 @@ const state = {
   open: null,        // uuid of the inspection in the detail view
   events: null,      // EventSource
   pending: null,     // {decision, uuid} awaiting confirmation
+  lastActivity: Date.now(),  // the officer's last key or click
 };
 
 const $ = (id) => document.getElementById(id);
@@ -68,6 +69,7 @@ function toLogin(messageKey) {
 
 async function started(session) {
   state.session = session;
+  activity();
   await loadLanguage(session.officer.language);
   $('who').textContent = session.officer.name + ' · ' + t('agency.' + session.officer.agency);
   const booth = $('booth');
@@ -321,6 +323,17 @@ function onKey(e) {
   renderQueue();
 }
 
+// The officer's own activity; the live queue's refreshes are not. Once the idle
+// timeout has passed without any, the page asks the box (without counting as
+// activity) and goes back to the login when the session has ended.
+function activity() { state.lastActivity = Date.now(); }
+
+async function watchIdle() {
+  if (!state.session) return;
+  if (Date.now() - state.lastActivity < state.session.idleTimeoutS * 1000) return;
+  await api('GET', '/api/session?background=1');
+}
+
 async function main() {
   $('language').addEventListener('change', async () => {
     const lang = $('language').value;
@@ -343,6 +356,8 @@ async function main() {
   $('confirm-no').addEventListener('click', () => { state.pending = null; $('confirm').close(); });
   $('confirm').addEventListener('close', () => { state.pending = null; });
   document.addEventListener('keydown', onKey);
+  for (const ev of ['keydown', 'pointerdown']) document.addEventListener(ev, activity, true);
+  setInterval(watchIdle, 2000);
 
   await loadLanguage(navigator.language && navigator.language.slice(0, 2));
   const r = await fetch('/api/session', {credentials: 'same-origin'});

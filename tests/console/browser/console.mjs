@@ -83,7 +83,7 @@ rules = "${path.join(srcDir, 'config/rules/default.json')}"
 enabled = true
 listen = ["127.0.0.1:${port}"]
 assets = "${path.join(srcDir, 'firmware/console/assets')}"
-session_idle_s = 600
+session_idle_s = 20
 lockout_failures = 3
 lockout_s = 600
 restricted_agencies = ["customs"]
@@ -238,6 +238,28 @@ try {
   await page.waitForSelector('#login-view:not([hidden])');
   const after = await page.evaluate(async () => (await fetch('/api/inspections')).status);
   check(after === 401, 'after logout the API answers 401');
+
+  // Without the session's CSRF token a decision is refused, even from the page itself.
+  await attempt('bg1', password);
+  await page.waitForSelector('#queue-view:not([hidden])');
+  const forged = await page.evaluate(async (u) => (await fetch('/api/inspections/' + u + '/decision', {
+    method: 'POST', headers: {'Content-Type': 'application/json'},
+    body: JSON.stringify({decision: 'admit'})})).status, uuid);
+  check(forged === 403, 'a decision without the CSRF token is refused (' + forged + ')');
+  for (const p of ['/console/console.key', '/checkpoint.db', '/%2e%2e/%2e%2e/etc/passwd', '/i18n/..%2f..%2fapp.js']) {
+    const st = await page.evaluate(async (x) => (await fetch(x)).status, p);
+    check(st === 404, `no file outside the allow-list: ${p} -> ${st}`);
+  }
+
+  // An idle officer is sent back to the login when the session expires (20 s here).
+  const idleFrom = Date.now();
+  await page.waitForSelector('#login-view:not([hidden])', {timeout: 60000});
+  const idleMs = Date.now() - idleFrom;
+  check(/session has ended|Сеанс завершено/.test(await page.textContent('#login-error')),
+        `an expired session returns to the login (${idleMs} ms idle)`);
+  check(await page.evaluate(async () => (await fetch('/api/inspections')).status) === 401,
+        'the expired session opens nothing');
+  await page.screenshot({path: path.join(artifacts, '09-expired.png')});
 
   check(external.length === 0, 'no request left the box: ' + external.join(' '));
   check(cspErrors.length === 0, 'no Content Security Policy violation: ' + cspErrors.join(' '));
