@@ -259,7 +259,7 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE("nothing of the API without a login; the pages carry strict security headers",
+TEST_CASE("nothing of the API without a login, the pages carry strict security headers",
           "[console]") {
   Fixture f;
   for (const char* path : {"/api/inspections", "/api/session", "/api/events",
@@ -314,7 +314,7 @@ TEST_CASE("static files only from the allow-list: path traversal is refused", "[
   CHECK(f.Call("POST", "/index.html", "{}", {"Content-Type: application/json"}).status == 405);
 }
 
-TEST_CASE("lockout after repeated failed logins, audited; the right password waits too",
+TEST_CASE("lockout after repeated failed logins, audited, the right password waits too",
           "[console]") {
   Fixture f;
   auto unknown = f.LoginReply("nobody", kPassword);
@@ -346,7 +346,7 @@ TEST_CASE("lockout after repeated failed logins, audited; the right password wai
             .status == 403);
 }
 
-TEST_CASE("a decision needs the session's CSRF token; it reaches the store and the outbox",
+TEST_CASE("a decision needs the session's CSRF token, it reaches the store and the outbox",
           "[console]") {
   Fixture f;
   auto bg = f.LogIn("bg1");
@@ -425,7 +425,7 @@ TEST_CASE("an idle session expires and is sent back to the login", "[console]") 
   CHECK(f.Call("GET", "/api/inspections", "", {bg.cookie}).Json()["error"] == "unauthenticated");
 }
 
-TEST_CASE("another agency's restricted hit is hidden; its own officers see it", "[console]") {
+TEST_CASE("another agency's restricted hit is hidden, its own officers see it", "[console]") {
   Fixture f;
   auto bg = f.LogIn("bg1");
   auto cu = f.LogIn("cu1");
