@@ -10,7 +10,10 @@
 #                                   armhf reports that as a skip)
 #   scripts/deps.sh --package       also lintian and shellcheck (scripts/package.sh)
 #   scripts/deps.sh --bench         also Node.js and npm, for the peer benchmarks in bench/
-#   scripts/deps.sh --print SET     print one set (build|runtime|runtime-hq|cross-arm64|cross-armhf|package|bench),
+#   scripts/deps.sh --test          also Chromium, Node.js and npm, for the officer console's
+#                                   browser test (tests/console/browser; playwright-core from
+#                                   its package-lock.json, never a browser download)
+#   scripts/deps.sh --print SET     print one set (build|runtime|runtime-hq|cross-arm64|cross-armhf|package|bench|test),
 #                                   one per line
 #
 # Idempotent: asks dpkg what is present and only calls apt-get for what is missing,
@@ -72,6 +75,9 @@ PACKAGE=(lintian shellcheck)
 # inside bench/ (never a project dependency). A machine with Node.js from elsewhere
 # (e.g. NodeSource, which bundles npm) is left as it is.
 BENCH=(nodejs npm)
+# The officer console's browser test (tests/console/browser): Debian's Chromium,
+# driven by playwright-core (npm, pinned by the committed package-lock.json).
+BROWSER_TEST=(chromium)
 
 print_set() {
   case "$1" in
@@ -82,7 +88,8 @@ print_set() {
     cross-armhf) printf '%s\n' "${CROSS_ARMHF[@]}" ;;
     package) printf '%s\n' "${PACKAGE[@]}" ;;
     bench) printf '%s\n' "${BENCH[@]}" ;;
-    *) echo "deps.sh: unknown set '$1' (build|runtime|runtime-hq|cross-arm64|cross-armhf|package|bench)" >&2; exit 2 ;;
+    test) printf '%s\n' "${BROWSER_TEST[@]}" "${BENCH[@]}" ;;
+    *) echo "deps.sh: unknown set '$1' (build|runtime|runtime-hq|cross-arm64|cross-armhf|package|bench|test)" >&2; exit 2 ;;
   esac
 }
 
@@ -168,6 +175,10 @@ case "${1:-}" in
     install "${BUILD[@]}"
     if ! command -v node >/dev/null || ! command -v npm >/dev/null; then install "${BENCH[@]}"; fi
     ;;
+  --test)
+    install "${BUILD[@]}" "${BROWSER_TEST[@]}"
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then install "${BENCH[@]}"; fi
+    ;;
   "") install "${BUILD[@]}" ;;
-  *) echo "usage: deps.sh [--cross arm64|armhf | --package | --bench | --print SET]" >&2; exit 2 ;;
+  *) echo "usage: deps.sh [--cross arm64|armhf | --package | --bench | --test | --print SET]" >&2; exit 2 ;;
 esac

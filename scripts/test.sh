@@ -5,7 +5,7 @@
 #   scripts/test.sh --quick   the first pass only (for development)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh
+scripts/deps.sh --test  # the build set, and Chromium for the console's browser test
 # A throwaway PostgreSQL cluster for HQ's PostgreSQL tests, stopped at exit.
 pg_env=$(scripts/pg.sh start)  # a failed start stops here (set -e)
 eval "$pg_env"

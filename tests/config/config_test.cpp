@@ -276,3 +276,58 @@ TEST_CASE("the data directory's group is a group name, empty by default", "[conf
     CHECK(ErrorOf(t).find("test.toml:7: paths.group:") != std::string::npos);
   }
 }
+
+TEST_CASE("[console]: defaults, a full section, and every error named", "[config][console]") {
+  auto d = ParseConfig(kValid, "/etc/checkpoint/test.toml");
+  REQUIRE(d);
+  CHECK_FALSE(d->console.enabled);
+  CHECK(d->console.listen == std::vector<std::string>{"127.0.0.1:8443"});
+  CHECK(d->console.certificate.empty());
+  CHECK(d->console.assets == kDefaultConsoleAssets);
+
+  auto c = ParseConfig(std::string(kValid) + R"(
+[console]
+enabled = true
+listen = ["127.0.0.1:8443", "[::1]:8443", "10.1.2.3:443"]
+certificate = "tls/console.pem"
+private_key = "/etc/checkpoint/tls/console.key"
+assets = "/opt/console"
+session_idle_s = 300
+session_max_s = 28800
+lockout_failures = 4
+lockout_s = 600
+restricted_agencies = ["customs", "police"]
+threads = 3
+)",
+                       "/etc/checkpoint/test.toml");
+  REQUIRE(c);
+  const auto& k = c->console;
+  CHECK(k.enabled);
+  CHECK(k.listen.size() == 3);
+  CHECK(k.certificate == "/etc/checkpoint/tls/console.pem");
+  CHECK(k.private_key == "/etc/checkpoint/tls/console.key");
+  CHECK(k.assets == "/opt/console");
+  CHECK(k.session_idle == std::chrono::seconds(300));
+  CHECK(k.session_max == std::chrono::seconds(28800));
+  CHECK(k.lockout_failures == 4);
+  CHECK(k.lockout_duration == std::chrono::seconds(600));
+  CHECK(k.restricted_agencies == std::vector<Agency>{Agency::kCustoms, Agency::kPolice});
+  CHECK(k.threads == 3);
+
+  const auto bad = [](std::string_view section) {
+    return ErrorOf(std::string(kValid) + "\n[console]\n" + std::string(section) + "\n");
+  };
+  CHECK(bad("listen = [\"localhost:8443\"]").find("console.listen") != std::string::npos);
+  CHECK(bad("listen = [\"127.0.0.1:0\"]").find("console.listen") != std::string::npos);
+  CHECK(bad("listen = [\"127.0.0.1:65536\"]").find("console.listen") != std::string::npos);
+  CHECK(bad("listen = [\"::1:8443\"]").find("console.listen") != std::string::npos);
+  CHECK(bad("listen = []").find("at least one") != std::string::npos);
+  CHECK(bad("certificate = \"a.pem\"").find("go together") != std::string::npos);
+  CHECK(bad("session_idle_s = 5").find("console.session_idle_s") != std::string::npos);
+  CHECK(bad("session_idle_s = 7200\nsession_max_s = 3600").find("session_max_s") !=
+        std::string::npos);
+  CHECK(bad("lockout_failures = 0").find("console.lockout_failures") != std::string::npos);
+  CHECK(bad("restricted_agencies = [\"army\"]").find("unknown agency 'army'") != std::string::npos);
+  CHECK(bad("enabled = \"yes\"").find("console.enabled") != std::string::npos);
+  CHECK(bad("listn = []").find("console.listn") != std::string::npos);
+}

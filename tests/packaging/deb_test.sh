@@ -80,6 +80,7 @@ check_package "$edge" checkpoint-edge /usr/sbin/checkpointd /usr/sbin/checkpoint
   /usr/sbin/checkpointctl /lib/systemd/system/checkpointd.service \
   /lib/systemd/system/checkpoint-sync.service /etc/checkpoint/checkpoint.toml \
   /usr/share/checkpoint/rules/default.json /usr/share/checkpoint/checkpoint.example.toml \
+  /usr/share/checkpoint/console/index.html /usr/share/checkpoint/console/i18n/uk.json \
   /usr/share/doc/checkpoint-edge/copyright /usr/share/doc/checkpoint-edge/changelog.gz \
   /usr/share/doc/checkpoint-edge/systemd.md
 check_package "$hq" checkpoint-hq /usr/sbin/checkpoint-hq /lib/systemd/system/checkpoint-hq.service \

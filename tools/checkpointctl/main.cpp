@@ -13,6 +13,7 @@
 #include "diag_command.hpp"
 #include "mrz_command.hpp"
 #include "provision_command.hpp"
+#include "officer_command.hpp"
 #include "screen_command.hpp"
 #include "trust_command.hpp"
 #include "update_command.hpp"
@@ -59,6 +60,10 @@ void Usage(std::FILE* out) {
                "         trial-check | simulate-boot\n"
                "                    the A/B firmware update: install a signed image into the\n"
                "                    inactive slot, check and commit its trial, or roll back\n"
+               "  officer add ID --name NAME --agency AGENCY [--role ROLE] [--language L] |\n"
+               "          passwd ID | disable ID | enable ID | list\n"
+               "                    officer console accounts; the password from the terminal\n"
+               "                    or the first line of stdin, never the command line\n"
                "--data-dir DIR: the store is DIR/checkpoint.db, no configuration is read\n"
                "--at TIME: judge certificates and CRLs at TIME (YYYY-MM-DD[THH:MM:SSZ], UTC)\n");
 }
@@ -193,6 +198,12 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "checkpointctl: %s\n", e.what());
       return 1;
     }
+  }
+  if (rest[0] == "officer" || rest[0] == "user") {
+    tools::OfficerContext oc;
+    oc.json = json;
+    if (!database(oc.database, oc.device_id)) return 2;
+    return tools::OfficerCommand({rest.begin() + 1, rest.end()}, oc);
   }
   if (rest[0] == "screen") {
     tools::ScreenOptions o;

@@ -1,5 +1,7 @@
 #include "checkpoint/config/config.hpp"
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -214,11 +216,85 @@ void ReadIdentifier(TableReader& r, std::string_view key, std::size_t max_len, s
   }
 }
 
-std::optional<Agency> ParseAgency(std::string_view s) {
-  for (Agency a : {Agency::kBorderGuard, Agency::kCustoms, Agency::kPolice}) {
-    if (AgencyName(a) == s) return a;
+// "ADDRESS:PORT" with an IPv4 address or a bracketed IPv6 address, port 1-65535.
+bool IsListenAddress(std::string_view s) {
+  const auto colon = s.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 >= s.size()) return false;
+  const std::string_view host = s.substr(0, colon), port = s.substr(colon + 1);
+  if (port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
+    return false;
   }
-  return std::nullopt;
+  const int p = std::stoi(std::string(port));
+  if (p < 1 || p > 65535) return false;
+  unsigned char buf[16];
+  if (host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']') return false;
+    return ::inet_pton(AF_INET6, std::string(host.substr(1, host.size() - 2)).c_str(), buf) == 1;
+  }
+  return ::inet_pton(AF_INET, std::string(host).c_str(), buf) == 1;
+}
+
+// A path from the config: relative ones are taken from the config file's directory.
+std::filesystem::path ConfigRelative(const std::string& value, std::string_view source_name) {
+  std::filesystem::path path(value);
+  if (path.is_relative()) path = std::filesystem::path(source_name).parent_path() / path;
+  return path.lexically_normal();
+}
+
+void ReadConsole(TableReader& top, Diagnostics& d, std::string_view source_name, Config& c) {
+  const toml::table* t = top.Table("console", false);
+  if (!t) return;
+  TableReader r(*t, "console", d);
+  ConsoleConfig& k = c.console;
+  if (auto v = r.Bool("enabled", false)) k.enabled = *v;
+  if (auto listen = r.StringArray("listen", false)) {
+    k.listen.clear();
+    for (const auto& a : *listen) {
+      if (IsListenAddress(a)) {
+        k.listen.push_back(a);
+      } else {
+        r.Error("listen", "'" + a + "' is not ADDRESS:PORT (IPv4, or IPv6 in brackets)");
+      }
+    }
+    if (listen->empty()) r.Error("listen", "must name at least one address");
+  }
+  const auto cert = r.String("certificate", false);
+  const auto key = r.String("private_key", false);
+  if (cert.has_value() != key.has_value() || (cert && (cert->empty() || key->empty()))) {
+    r.Error(cert ? "private_key" : "certificate",
+            "certificate and private_key go together (neither: the box's own identity)");
+  } else if (cert) {
+    k.certificate = ConfigRelative(*cert, source_name);
+    k.private_key = ConfigRelative(*key, source_name);
+  }
+  if (auto assets = r.String("assets", false)) {
+    if (assets->empty()) {
+      r.Error("assets", "must be the directory of the console's pages");
+    } else {
+      k.assets = ConfigRelative(*assets, source_name);
+    }
+  }
+  if (auto v = r.Int("session_idle_s", false, 10, 86'400))
+    k.session_idle = std::chrono::seconds(*v);
+  if (auto v = r.Int("session_max_s", false, 300, 7 * 86'400)) {
+    k.session_max = std::chrono::seconds(*v);
+  }
+  if (auto v = r.Int("lockout_failures", false, 1, 100)) k.lockout_failures = static_cast<int>(*v);
+  if (auto v = r.Int("lockout_s", false, 10, 86'400)) k.lockout_duration = std::chrono::seconds(*v);
+  if (auto v = r.Int("threads", false, 1, 8)) k.threads = static_cast<int>(*v);
+  if (auto agencies = r.StringArray("restricted_agencies", false)) {
+    for (const auto& a : *agencies) {
+      if (auto parsed = ParseAgency(a)) {
+        k.restricted_agencies.push_back(*parsed);
+      } else {
+        r.Error("restricted_agencies",
+                "unknown agency '" + a + "' (border_guard, customs, police)");
+      }
+    }
+  }
+  if (k.session_idle > k.session_max) r.Error("session_idle_s", "must not exceed session_max_s");
+  r.Finish();
 }
 
 void ReadBooths(TableReader& root, Diagnostics& d, Config& c) {
@@ -451,6 +527,13 @@ std::error_condition make_error_condition(ConfigErrc e) noexcept {
   return {static_cast<int>(e), ConfigCategory()};
 }
 
+std::optional<Agency> ParseAgency(std::string_view s) noexcept {
+  for (Agency a : {Agency::kBorderGuard, Agency::kCustoms, Agency::kPolice}) {
+    if (AgencyName(a) == s) return a;
+  }
+  return std::nullopt;
+}
+
 std::string_view AgencyName(Agency a) noexcept {
   switch (a) {
     case Agency::kBorderGuard:
@@ -609,6 +692,7 @@ Expected<Config> ParseConfig(std::string_view toml_text, std::string_view source
     }
     r.Finish();
   }
+  ReadConsole(top, d, source_name, c);
   ReadBooths(top, d, c);
   ReadDevices(top, d, c);
   top.Finish();

@@ -14,6 +14,7 @@
 #include "checkpoint/common/fs.hpp"
 #include "checkpoint/common/random.hpp"
 #include "checkpoint/common/systemd.hpp"
+#include "checkpoint/console/console.hpp"
 #include "checkpoint/daemon/bundles.hpp"
 #include "checkpoint/daemon/disk_policy.hpp"
 #include "checkpoint/daemon/event_journal.hpp"
@@ -32,6 +33,26 @@ namespace checkpoint::daemon {
 namespace asio = boost::asio;
 
 namespace {
+
+// The officer console's store access: its jobs run on the store worker's thread,
+// their completion (nothing) on the loop.
+class WorkerStoreRunner final : public console::StoreRunner {
+ public:
+  WorkerStoreRunner(StoreWorker& worker, asio::any_io_executor loop)
+      : worker_(worker), loop_(std::move(loop)) {}
+  void Post(std::function<void(store::Store&)> job) override {
+    worker_.Post(
+        [job = std::move(job)](store::Store& st) {
+          job(st);
+          return 0;
+        },
+        loop_, [](int) {});
+  }
+
+ private:
+  StoreWorker& worker_;
+  asio::any_io_executor loop_;
+};
 
 // Periodic work on the loop: `tick` runs every `interval` until Cancel().
 class Ticker {
@@ -253,6 +274,26 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
       InspectionService::Shared{rules, watchlist, anchors, declarations});
   inspections.SetDiskFullHandler([&disk] { return disk.OnDiskFull(); });
 
+  // The officer console (docs/console.md), on threads of its own.
+  WorkerStoreRunner console_store(worker, ex);
+  std::unique_ptr<console::Console> officer_console;
+  if (cfg.console.enabled) {
+    auto started = console::Console::Start({.config = cfg.console,
+                                            .booths = cfg.booths,
+                                            .data_dir = cfg.data_dir,
+                                            .device_id = cfg.device_id},
+                                           console_store, clock, logger.Child("console"));
+    if (!started) {
+      log.Critical("cannot start the officer console", {{"error", started.error().message()}});
+      return kExitFailure;
+    }
+    officer_console = std::move(*started);
+    std::string ports;
+    for (auto p : officer_console->ports()) ports += (ports.empty() ? "" : ",") + std::to_string(p);
+    log.Notice("officer console serving", {{"ports", ports}});
+    inspections.SetRecordedHandler([&] { officer_console->NotifyRecorded(); });
+  }
+
   // Devices: the configured hardware, or the same drivers against simulated peers.
   std::vector<hal::DeviceConfig> devices = cfg.devices;
   std::shared_ptr<hal::sim::Simulator> simulator;
@@ -409,6 +450,7 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
     stopping = true;
     log.Notice("stopping", {{"reason", why}});
     (void)notifier.Stopping("stopping");
+    if (officer_console) officer_console->Stop();  // its store jobs finish first
     signals.cancel();
     reload.cancel();
     if (simulator) simulator->Stop();
@@ -479,6 +521,7 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
                        {"simulated", options.simulate.has_value()},
                        {"version", kVersion}});
   io.run();  // returns when shutdown has cancelled all periodic work and I/O
+  if (officer_console) officer_console->Stop();
   worker.Stop();
   // Completions of the last jobs were posted to `io` after run() returned.
   io.restart();

@@ -99,6 +99,7 @@ void InspectionService::Write() {
       [this, batch](std::shared_ptr<Result> r) {
         in_flight_ = false;
         std::vector<inspection::Pending> again;
+        const auto recorded_before = stats_.recorded;
         for (std::size_t i = 0; i < batch->size(); ++i) {
           const auto& p = (*batch)[i];
           auto& res = r->results[i];
@@ -128,6 +129,7 @@ void InspectionService::Write() {
             again.push_back(p);
           }
         }
+        if (stats_.recorded != recorded_before && on_recorded_) on_recorded_();
         if (!again.empty()) {
           queue_.insert(queue_.begin(), std::make_move_iterator(again.begin()),
                         std::make_move_iterator(again.end()));

@@ -184,6 +184,28 @@ DROP INDEX traveller_history_by_record;
 DROP INDEX traveller_history_by_document;
 DROP TABLE traveller_history;
 )sql"},
+    // Officer accounts of the console (firmware/console, docs/console.md): the
+    // password as an scrypt hash with its own salt and parameters, and the lockout
+    // state, kept across restarts.
+    {6, "officers",
+     R"sql(
+CREATE TABLE officers (
+  id              TEXT    NOT NULL PRIMARY KEY,
+  name            TEXT    NOT NULL,
+  agency          TEXT    NOT NULL CHECK (agency IN ('border_guard', 'customs', 'police')),
+  role            TEXT    NOT NULL CHECK (role IN ('officer', 'supervisor', 'technician')),
+  language        TEXT    NOT NULL DEFAULT 'en' CHECK (language IN ('en', 'uk', 'ru')),
+  password        TEXT    NOT NULL,
+  disabled        INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+  failed_logins   INTEGER NOT NULL DEFAULT 0 CHECK (failed_logins >= 0),
+  locked_until_ms INTEGER NOT NULL DEFAULT 0,
+  created_at_ms   INTEGER NOT NULL,
+  updated_at_ms   INTEGER NOT NULL
+);
+)sql",
+     R"sql(
+DROP TABLE officers;
+)sql"},
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -26,6 +27,7 @@ inline constexpr std::string_view kDefaultPath = "/etc/checkpoint/checkpoint.tom
 
 enum class Agency { kBorderGuard, kCustoms, kPolice };
 std::string_view AgencyName(Agency a) noexcept;
+std::optional<Agency> ParseAgency(std::string_view name) noexcept;
 
 struct Booth {
   std::string id;  // unique, [A-Za-z0-9_.-]{1,32}
@@ -57,6 +59,30 @@ struct SyncConfig {
   std::string proxy;                      // "http://proxy:3128"; empty: direct
   std::int64_t max_send_bytes_per_s = 0;  // 0: no bandwidth cap
   std::chrono::seconds heartbeat_interval{60};
+};
+
+// Where the officer console's pages are installed (packaging: firmware/console).
+inline constexpr std::string_view kDefaultConsoleAssets = "/usr/share/checkpoint/console";
+
+// [console]: the officer console served by checkpointd over HTTPS (docs/console.md).
+struct ConsoleConfig {
+  bool enabled = false;
+  // "ADDRESS:PORT" each, IPv6 in brackets: "127.0.0.1:8443", "[::1]:8443".
+  std::vector<std::string> listen{"127.0.0.1:8443"};
+  // A provisioned certificate chain and key (PEM), both or neither. Neither: the
+  // box's own console identity, a self-signed certificate made once in
+  // data_dir/console (its fingerprint is shown by checkpointd's log at start).
+  std::filesystem::path certificate;
+  std::filesystem::path private_key;
+  std::filesystem::path assets = std::string(kDefaultConsoleAssets);
+  std::chrono::seconds session_idle{900};       // idle officer sessions end after this
+  std::chrono::seconds session_max{12 * 3600};  // and every session after this
+  int lockout_failures = 5;                     // failed logins in a row that lock an account
+  std::chrono::seconds lockout_duration{900};   // for this long
+  // Hits on lists of these agencies are shown in full to their own officers only;
+  // others see that a restricted hit exists, and whose (docs/console.md).
+  std::vector<Agency> restricted_agencies;
+  int threads = 2;
 };
 
 struct Config {
@@ -95,6 +121,9 @@ struct Config {
 
   // [sync]
   SyncConfig sync;
+
+  // [console]
+  ConsoleConfig console;
 
   // [[booths]]
   std::vector<Booth> booths;

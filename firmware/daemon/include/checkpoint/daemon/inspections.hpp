@@ -66,6 +66,9 @@ class InspectionService {
   // it returns true (it freed space: DiskPolicy::OnDiskFull) the write is retried at
   // once. Set before the first event.
   void SetDiskFullHandler(std::function<bool()> f) { on_disk_full_ = std::move(f); }
+  // Called on the loop after a batch with at least one new inspection was recorded
+  // (the officer console's live queue). Set before the first event.
+  void SetRecordedHandler(std::function<void()> f) { on_recorded_ = std::move(f); }
 
  private:
   void Take(std::vector<inspection::Pending> done);
@@ -88,6 +91,7 @@ class InspectionService {
   InspectionStats stats_;
   std::vector<std::function<void()>> on_idle_;
   std::function<bool()> on_disk_full_;
+  std::function<void()> on_recorded_;
 };
 
 }  // namespace checkpoint::daemon

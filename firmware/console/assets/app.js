@@ -1,0 +1,368 @@
+// The officer console's page: plain JavaScript, no framework, no build step.
+// Everything comes from this box (CSP default-src 'self'); text is set with
+// textContent only, never parsed as HTML.
+'use strict';
+
+const state = {
+  session: null,     // {officer, csrf, booths, idleTimeoutS}
+  catalogue: {},     // the officer's language
+  items: [],
+  selected: 0,
+  open: null,        // uuid of the inspection in the detail view
+  events: null,      // EventSource
+  pending: null,     // {decision, uuid} awaiting confirmation
+  lastActivity: Date.now(),  // the officer's last key or click
+};
+
+const $ = (id) => document.getElementById(id);
+
+function t(key, vars) {
+  let s = state.catalogue[key] || key;
+  for (const [k, v] of Object.entries(vars || {})) s = s.split('{' + k + '}').join(String(v));
+  return s;
+}
+
+async function loadLanguage(lang) {
+  if (!['en', 'uk', 'ru'].includes(lang)) lang = 'en';
+  const r = await fetch('/i18n/' + lang + '.json', {credentials: 'same-origin'});
+  state.catalogue = await r.json();
+  document.documentElement.lang = lang;
+  $('language').value = lang;
+  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  if (state.session) { renderQueue(); if (state.open) openDetail(state.open, false); }
+}
+
+async function api(method, path, body) {
+  const headers = {};
+  const init = {method, headers, credentials: 'same-origin'};
+  if (method !== 'GET') {
+    headers['Content-Type'] = 'application/json';
+    if (state.session) headers['X-CSRF-Token'] = state.session.csrf;
+    init.body = JSON.stringify(body || {});
+  }
+  const r = await fetch(path, init);
+  let data = null;
+  try { data = await r.json(); } catch (e) { data = null; }
+  if (r.status === 401 && state.session) {
+    toLogin(data && data.error === 'session_expired' ? 'login.expired' : null);
+  }
+  return {status: r.status, data};
+}
+
+function show(view) {
+  $('login-view').hidden = view !== 'login';
+  $('queue-view').hidden = view !== 'queue';
+  $('logout').hidden = view !== 'queue';
+  $('who').hidden = view !== 'queue';
+}
+
+function toLogin(messageKey) {
+  state.session = null;
+  state.items = [];
+  state.open = null;
+  if (state.events) { state.events.close(); state.events = null; }
+  show('login');
+  $('login-error').textContent = messageKey ? t(messageKey) : '';
+  $('login-password').value = '';
+  $('login-officer').focus();
+}
+
+async function started(session) {
+  state.session = session;
+  activity();
+  await loadLanguage(session.officer.language);
+  $('who').textContent = session.officer.name + ' · ' + t('agency.' + session.officer.agency);
+  const booth = $('booth');
+  booth.replaceChildren();
+  const all = document.createElement('option');
+  all.value = '';
+  all.textContent = t('queue.all');
+  booth.append(all);
+  for (const b of session.booths) {
+    const o = document.createElement('option');
+    o.value = b;
+    o.textContent = b;
+    booth.append(o);
+  }
+  show('queue');
+  await refresh(false);
+  listen();
+}
+
+function listen() {
+  if (state.events) state.events.close();
+  const es = new EventSource('/api/events');
+  state.events = es;
+  es.addEventListener('ready', () => { $('live').classList.add('on'); $('live').textContent = t('queue.live'); refresh(true); });
+  es.addEventListener('changed', () => refresh(true));
+  es.addEventListener('expired', () => toLogin('login.expired'));
+  es.onerror = () => {
+    $('live').classList.remove('on');
+    $('live').textContent = t('queue.offline');
+    // Ask whether the session still holds: a 401 sends the page to the login.
+    if (state.session) api('GET', '/api/session');
+  };
+}
+
+async function refresh(background) {
+  if (!state.session) return;
+  const booth = $('booth').value;
+  let path = '/api/inspections?limit=50';
+  if (booth) path += '&booth=' + encodeURIComponent(booth);
+  if (background) path += '&background=1';
+  const r = await api('GET', path);
+  if (r.status !== 200) return;
+  const selectedUuid = state.items[state.selected] && state.items[state.selected].uuid;
+  state.items = r.data.items;
+  const again = state.items.findIndex((i) => i.uuid === selectedUuid);
+  state.selected = again >= 0 ? again : 0;
+  renderQueue();
+}
+
+function subjectOf(item) {
+  const s = item.summary || {};
+  if (item.kind === 'traveller') {
+    const name = [s.surname, s.givenNames].filter(Boolean).join(', ');
+    return [name, s.number, s.nationality].filter(Boolean).join(' · ') || t('kind.traveller');
+  }
+  const parts = [s.plate].concat(s.containers || []).filter(Boolean);
+  return parts.join(' · ') || t('kind.' + item.kind);
+}
+
+// A rule's reason in the officer's language; the bundle's own text for rules the
+// catalogue does not know (HQ may publish new ones).
+function ruleText(r) {
+  return state.catalogue['rule.' + r.rule] || r.description || r.rule;
+}
+
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function renderQueue() {
+  const q = $('queue');
+  q.replaceChildren();
+  $('empty').hidden = state.items.length > 0;
+  state.items.forEach((item, i) => {
+    const li = el('li', 'level-' + item.level + (i === state.selected ? ' selected' : ''));
+    li.dataset.uuid = item.uuid;
+    li.setAttribute('aria-selected', i === state.selected ? 'true' : 'false');
+    const top = el('div', 'top');
+    top.append(el('span', 'who', subjectOf(item)));
+    top.append(el('span', 'badge level-' + item.level, t('level.' + item.level)));
+    li.append(top);
+    const meta = el('div', 'meta',
+      t('kind.' + item.kind) + ' · ' + item.booth + ' · ' + new Date(item.createdAtMs).toLocaleTimeString());
+    li.append(meta);
+    if (item.reasons.length) {
+      const ul = el('ul', 'reasons');
+      for (const r of item.reasons) ul.append(el('li', null, ruleText(r)));
+      li.append(ul);
+    }
+    for (const agency of item.restrictedAgencies || []) {
+      li.append(el('div', 'restricted', t('detail.restricted', {agency: t('agency.' + agency)})));
+    }
+    if (item.decision) {
+      li.append(el('div', 'decided', t('decision.by', {decision: t('decision.' + item.decision.decision), officer: item.decision.officer})));
+    }
+    li.addEventListener('click', () => { state.selected = i; renderQueue(); openDetail(item.uuid, true); });
+    q.append(li);
+  });
+  const sel = q.children[state.selected];
+  if (sel) sel.scrollIntoView({block: 'nearest'});
+}
+
+function row(table, label, value) {
+  if (value === undefined || value === null || value === '') return;
+  const tr = el('tr');
+  tr.append(el('th', null, label));
+  tr.append(el('td', null, typeof value === 'object' ? JSON.stringify(value) : String(value)));
+  table.append(tr);
+}
+
+async function openDetail(uuid, focus) {
+  const r = await api('GET', '/api/inspections/' + encodeURIComponent(uuid));
+  if (r.status !== 200) return;
+  const d = r.data;
+  state.open = uuid;
+  const box = $('detail');
+  box.replaceChildren();
+  box.hidden = false;
+  const h = el('h2', null, subjectOf(d) + ' ');
+  h.append(el('span', 'badge level-' + d.level, t('level.' + d.level)));
+  box.append(h);
+  box.append(el('h3', null, t('detail.reasons')));
+  if (d.reasons.length === 0) box.append(el('p', null, t('detail.noReasons')));
+  const reasons = el('ul');
+  for (const x of d.reasons) reasons.append(el('li', null, ruleText(x) + ' (' + x.rule + ')'));
+  box.append(reasons);
+  const p = d.payload || {};
+  if (p.document) {
+    box.append(el('h3', null, t('detail.document')));
+    const tb = el('table');
+    for (const k of ['format', 'issuingState', 'number', 'surname', 'givenNames', 'nationality', 'sex', 'valid']) row(tb, k, p.document[k]);
+    if (p.document.birth) row(tb, 'birth', p.document.birth.date || p.document.birth.printed);
+    if (p.document.expiry) row(tb, 'expiry', p.document.expiry.date || p.document.expiry.printed);
+    for (const c of p.document.checks || []) row(tb, t('detail.checks') + ': ' + c.field, c.state);
+    for (const c of p.document.corrections || []) row(tb, 'OCR ' + c.field, c.from + ' → ' + c.to);
+    box.append(tb);
+  }
+  if (p.chip) {
+    box.append(el('h3', null, t('detail.chip')));
+    const tb = el('table');
+    row(tb, 'status', p.chip.status);
+    for (const s of p.chip.steps || []) row(tb, s.step, s.state + (s.reason ? ' — ' + s.reason : ''));
+    box.append(tb);
+  }
+  const hits = [];
+  if (Array.isArray(p.watchlist)) hits.push(...p.watchlist);
+  else if (p.watchlist) hits.push(...(p.watchlist.persons || []), ...(p.watchlist.documents || []));
+  if (hits.length) {
+    box.append(el('h3', null, t('detail.hits')));
+    const ul = el('ul');
+    for (const hit of hits) {
+      if (hit.restricted) {
+        ul.append(el('li', 'restricted', t('detail.restricted', {agency: t('agency.' + hit.agency)})));
+      } else {
+        ul.append(el('li', null, [hit.kind, hit.agency ? t('agency.' + hit.agency) : '', hit.score !== undefined ? Number(hit.score).toFixed(2) : '', (hit.reasons || []).join('; ')].filter(Boolean).join(' · ')));
+      }
+    }
+    box.append(ul);
+  }
+  if (p.plate || p.containers || p.weights || p.radiation || p.seals) {
+    box.append(el('h3', null, t('detail.vehicle')));
+    const tb = el('table');
+    if (p.plate) row(tb, 'plate', p.plate.normalised || p.plate.read);
+    for (const c of p.containers || []) row(tb, 'container', c.code || c.read);
+    for (const w of p.weights || []) row(tb, 'weight', w);
+    for (const x of p.radiation || []) row(tb, 'radiation', x);
+    for (const s of p.seals || []) row(tb, 'seal', s);
+    box.append(tb);
+  }
+  if (d.decisions.length) {
+    box.append(el('h3', null, t('detail.decisions')));
+    const ul = el('ul');
+    for (const x of d.decisions) ul.append(el('li', 'decided', t('decision.by', {decision: t('decision.' + x.decision), officer: x.officer}) + (x.note ? ' — ' + x.note : '')));
+    box.append(ul);
+  }
+  const more = el('details');
+  more.append(el('summary', null, t('detail.record')));
+  more.append(el('pre', null, JSON.stringify(p, null, 2)));
+  box.append(more);
+  if (focus) box.focus();
+}
+
+function closeDetail() {
+  state.open = null;
+  $('detail').hidden = true;
+}
+
+const kKeys = {
+  traveller: {a: 'admit', r: 'refer', f: 'refuse'},
+  vehicle: {a: 'release', r: 'refer', f: 'hold'},
+  cargo: {a: 'release', r: 'refer', f: 'hold'},
+};
+
+function ask(decision, item) {
+  state.pending = {decision, uuid: item.uuid};
+  $('confirm-text').textContent = t('decision.ask', {decision: t('decision.' + decision), subject: subjectOf(item)});
+  $('confirm-note').value = '';
+  $('confirm').showModal();
+  $('confirm-yes').focus();
+}
+
+async function confirmDecision() {
+  const p = state.pending;
+  state.pending = null;
+  $('confirm').close();
+  if (!p) return;
+  const r = await api('POST', '/api/inspections/' + encodeURIComponent(p.uuid) + '/decision',
+    {decision: p.decision, note: $('confirm-note').value});
+  toast(r.status === 201 ? t('decision.done', {decision: t('decision.' + p.decision)}) : t('decision.failed'));
+  await refresh(false);
+  if (state.open === p.uuid) await openDetail(p.uuid, false);
+  // Move on to the next inspection.
+  if (state.selected < state.items.length - 1) state.selected += 1;
+  renderQueue();
+}
+
+function toast(text) {
+  const x = $('toast');
+  x.textContent = text;
+  x.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { x.hidden = true; }, 4000);
+}
+
+function onKey(e) {
+  if (!state.session || $('queue-view').hidden) return;
+  if ($('confirm').open) {
+    if (e.key === 'Enter' && document.activeElement !== $('confirm-no')) { e.preventDefault(); confirmDecision(); }
+    return;  // Esc closes the dialog by itself
+  }
+  if (e.target && ['INPUT', 'SELECT', 'TEXTAREA'].includes(e.target.tagName)) return;
+  const item = state.items[state.selected];
+  const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+  if (key === 'ArrowDown' || key === 'j') {
+    state.selected = Math.min(state.items.length - 1, state.selected + 1);
+  } else if (key === 'ArrowUp' || key === 'k') {
+    state.selected = Math.max(0, state.selected - 1);
+  } else if (key === 'Enter' && item) {
+    openDetail(item.uuid, true);
+  } else if (key === 'Escape') {
+    closeDetail();
+  } else if (item && kKeys[item.kind] && kKeys[item.kind][key]) {
+    ask(kKeys[item.kind][key], item);
+  } else {
+    return;
+  }
+  e.preventDefault();
+  renderQueue();
+}
+
+// The officer's own activity; the live queue's refreshes are not. Once the idle
+// timeout has passed without any, the page asks the box (without counting as
+// activity) and goes back to the login when the session has ended.
+function activity() { state.lastActivity = Date.now(); }
+
+async function watchIdle() {
+  if (!state.session) return;
+  if (Date.now() - state.lastActivity < state.session.idleTimeoutS * 1000) return;
+  await api('GET', '/api/session?background=1');
+}
+
+async function main() {
+  $('language').addEventListener('change', async () => {
+    const lang = $('language').value;
+    if (state.session) {
+      const r = await api('POST', '/api/language', {language: lang});
+      if (r.status === 200) state.session.officer.language = lang;
+    }
+    await loadLanguage(lang);
+  });
+  $('login-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const r = await api('POST', '/api/login', {officer: $('login-officer').value, password: $('login-password').value});
+    if (r.status === 200) return started(r.data);
+    $('login-password').value = '';
+    $('login-error').textContent = t(r.status === 423 ? 'login.locked' : r.status === 401 ? 'login.invalid' : 'login.error');
+  });
+  $('logout').addEventListener('click', async () => { await api('POST', '/api/logout'); toLogin(null); });
+  $('booth').addEventListener('change', () => refresh(false));
+  $('confirm-yes').addEventListener('click', confirmDecision);
+  $('confirm-no').addEventListener('click', () => { state.pending = null; $('confirm').close(); });
+  $('confirm').addEventListener('close', () => { state.pending = null; });
+  document.addEventListener('keydown', onKey);
+  for (const ev of ['keydown', 'pointerdown']) document.addEventListener(ev, activity, true);
+  setInterval(watchIdle, 2000);
+
+  await loadLanguage(navigator.language && navigator.language.slice(0, 2));
+  const r = await fetch('/api/session', {credentials: 'same-origin'});
+  if (r.status === 200) return started(await r.json());
+  toLogin(null);
+}
+
+main();
