@@ -15,6 +15,7 @@
 
 #include "checkpoint/store/errors.hpp"
 #include "store_fixture.hpp"
+#include "support/forked.hpp"
 
 using checkpoint::store::DiskGuard;
 using checkpoint::store::DiskLevel;
@@ -170,19 +171,6 @@ int FillTheDisk(const fs::path& mount_point) {
 
 TEST_CASE("a full disk: the reserve lets the traveller's record in, nothing acknowledged is lost") {
   checkpoint::testing::TempDir dir;
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    std::fflush(nullptr);
-    ::_exit(FillTheDisk(dir.path()));
-  }
-  int status = 0;
-  REQUIRE(::waitpid(pid, &status, 0) == pid);
-  REQUIRE(WIFEXITED(status));
-  if (WEXITSTATUS(status) == 77) {
-    // Catch2 v2 has no skip: say it loudly. CI runs as root, where this runs.
-    WARN("not root: no private tmpfs, the full-disk case did not run");
-    return;
-  }
-  CHECK(WEXITSTATUS(status) == 0);
+  checkpoint::testing::RunForked([&] { return FillTheDisk(dir.path()); },
+                                 "not root: no private tmpfs, the full-disk case did not run");
 }

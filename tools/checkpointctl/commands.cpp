@@ -4,6 +4,7 @@
 
 #include "agent_health.hpp"
 #include "checkpoint/common/clock.hpp"
+#include "checkpoint/store/disk.hpp"
 #include "checkpoint/store/store.hpp"
 
 namespace checkpoint::tools {
@@ -145,6 +146,21 @@ int Status(const Context& ctx) {
   // What is wrong, for the exit code: only what runs is judged (a daemon stopped on
   // purpose is reported, not a problem).
   json problems = json::array();
+  // The disk as it is now, whatever the daemon last recorded: on a full disk the
+  // daemon cannot record its level any more.
+  if (auto free_now = store::FreeBytes(ctx.config.data_dir)) {
+    if (!disk.is_object()) disk = json::object();
+    disk["free_bytes_now"] = *free_now;
+    const std::uint64_t mib = 1u << 20;
+    const auto critical = static_cast<std::uint64_t>(ctx.config.disk_critical_mib) * mib;
+    // Low (telemetry shed) is shown on the disk line; under critical it is a problem.
+    if (*free_now < critical) {
+      problems.push_back("disk full: " + std::to_string(*free_now >> 10) + " KiB free in " +
+                         ctx.config.data_dir.string() + " (critical under " +
+                         std::to_string(ctx.config.disk_critical_mib) +
+                         " MiB): inspections may not be recorded; free space or move data");
+    }
+  }
   if (!audit->ok) problems.push_back("audit chain broken: " + audit->problem);
   const bool running = get("daemon.state") == "running";
   const std::int64_t stale_ms = 3 * 1000 * ctx.config.heartbeat_interval.count() + 5000;
@@ -216,7 +232,7 @@ int Status(const Context& ctx) {
         static_cast<long long>(outbox->pending_bytes), static_cast<long long>(outbox->synced),
         static_cast<long long>(outbox->last_seq), static_cast<long long>(audit->entries),
         audit->ok ? "verified" : ("BROKEN: " + audit->problem).c_str());
-    if (disk.is_object()) {
+    if (disk.is_object() && disk.contains("level")) {
       const std::string level = disk.value("level", "unknown");
       std::fprintf(ctx.out, "disk        %s%s, %lld MiB free, reserve %s, %lld telemetry shed\n",
                    level == "ok" ? "" : "ATTENTION: ", level.c_str(),
@@ -224,7 +240,13 @@ int Status(const Context& ctx) {
                    disk.value("reserve_held", false) ? "held" : "RELEASED",
                    static_cast<long long>(disk.value("telemetry_shed", std::int64_t{0})));
     } else {
-      std::fprintf(ctx.out, "disk        unknown (no heartbeat yet)\n");
+      std::fprintf(ctx.out, "disk        the daemon's level unknown (no heartbeat yet)\n");
+    }
+    if (disk.is_object() && disk.contains("free_bytes_now")) {
+      const auto now = disk.value("free_bytes_now", std::uint64_t{0});
+      const auto low = static_cast<std::uint64_t>(ctx.config.disk_low_mib) << 20;
+      std::fprintf(ctx.out, "disk now    %lld KiB free%s\n", static_cast<long long>(now >> 10),
+                   now < low ? " (ATTENTION: under disk_low_mib, telemetry is shed)" : "");
     }
     std::string counts;
     for (const auto& [k, v] : event_counts->items()) {

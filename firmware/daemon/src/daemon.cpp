@@ -259,6 +259,8 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
   StoreWorker worker(std::move(*opened));
   auto ex = io.get_executor();
   EventJournal journal(worker, ex, logger.Child("journal"));
+  // Runs on the store thread, as DiskPolicy does.
+  journal.SetShedWhen([&disk] { return disk.level() != store::DiskLevel::kOk; });
 
   inspection::TravellerOptions traveller_options;
   traveller_options.chip_window = cfg.risk.chip_window;
@@ -487,7 +489,11 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
     drain_deadline.expires_after(std::chrono::seconds(10));
     drain_deadline.async_wait([&, final_write](const boost::system::error_code& ec) {
       if (ec) return;
-      log.Error("device events still unwritten at shutdown; giving up on them");
+      // The store cannot take them (the disk is full): stop retrying, so that the
+      // daemon stops (systemd would otherwise kill it at its stop timeout).
+      log.Error("device events or inspections still unwritten at shutdown; giving up on them");
+      journal.GiveUp();
+      inspections.GiveUp();
       final_write();
     });
     journal.Drain([&, final_write] { inspections.Drain(final_write); });
@@ -529,6 +535,7 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
   const auto& is = inspections.stats();
   log.Notice("stopped", {{"events_written", static_cast<std::int64_t>(journal.written())},
                          {"events_dropped", static_cast<std::int64_t>(journal.dropped())},
+                         {"events_shed", static_cast<std::int64_t>(journal.shed())},
                          {"inspections_recorded", static_cast<std::int64_t>(is.recorded)},
                          {"inspection_alerts", static_cast<std::int64_t>(is.alerts)},
                          {"inspection_decode_max_us", is.max_decode_us},

@@ -108,6 +108,18 @@ void EventJournal::Drain(std::function<void()> f) {
   NotifyIfIdle();
 }
 
+void EventJournal::GiveUp() {
+  given_up_ = true;
+  retry_.cancel();
+  if (!queue_.empty()) {
+    dropped_ += queue_.size();
+    log_.Error("device events not written at shutdown; dropped",
+               {{"events", static_cast<std::int64_t>(queue_.size())}});
+    queue_.clear();
+  }
+  NotifyIfIdle();
+}
+
 void EventJournal::NotifyIfIdle() {
   if (!idle()) return;
   auto callbacks = std::move(on_idle_);
@@ -120,15 +132,37 @@ void EventJournal::Flush() {
   in_flight_ = true;
   auto batch = std::make_shared<std::vector<store::DeviceEventRow>>(std::move(queue_));
   queue_.clear();
+  auto shed = std::make_shared<bool>(false);
   worker_.Post(
-      [batch](store::Store& st) -> Status {
+      [batch, shed, shed_when = shed_when_](store::Store& st) -> Status {
+        if (shed_when && shed_when()) {
+          *shed = true;
+          return {};
+        }
         auto r = st.device_events().Append(*batch);
         if (!r) return std::move(r).error();
         return {};
       },
       loop_,
-      [this, batch](Status s) {
+      [this, batch, shed](Status s) {
         in_flight_ = false;
+        // A full disk sheds them too: the space is the inspections'.
+        if (!s && s.error().Is(store::StoreErrc::kFull)) *shed = true;
+        if (*shed != shedding_) {
+          shedding_ = *shed;
+          if (shedding_) {
+            log_.Warning("disk low or full: device events are shed, inspections still recorded");
+          } else {
+            log_.Notice("device events recorded again",
+                        {{"shed", static_cast<std::int64_t>(shed_)}});
+          }
+        }
+        if (*shed) {
+          shed_ += batch->size();
+          Flush();
+          NotifyIfIdle();
+          return;
+        }
         if (s) {
           written_ += batch->size();
           Flush();
@@ -141,7 +175,7 @@ void EventJournal::Flush() {
             permanent ? "device events refused by the store; dropped"
                       : "device events not stored yet; retrying",
             {{"error", s.error().message()}, {"events", static_cast<std::int64_t>(batch->size())}});
-        if (permanent) {
+        if (permanent || given_up_) {
           dropped_ += batch->size();
           Flush();
           NotifyIfIdle();

@@ -123,7 +123,7 @@ void InspectionService::Write() {
           log_.Error(permanent ? "inspection refused by the store; dropped"
                                : "inspection not stored yet; retrying",
                      {{"inspection", p.uuid}, {"kind", p.kind}, {"error", err.message()}});
-          if (permanent) {
+          if (permanent || given_up_) {
             ++stats_.dropped;
           } else {
             again.push_back(p);
@@ -146,6 +146,18 @@ void InspectionService::Write() {
 
 void InspectionService::Drain(std::function<void()> f) {
   on_idle_.push_back(std::move(f));
+  NotifyIfIdle();
+}
+
+void InspectionService::GiveUp() {
+  given_up_ = true;
+  retry_.cancel();
+  if (!queue_.empty()) {
+    stats_.dropped += queue_.size();
+    log_.Error("inspections not stored at shutdown; dropped",
+               {{"inspections", static_cast<std::int64_t>(queue_.size())}});
+    queue_.clear();
+  }
   NotifyIfIdle();
 }
 

@@ -35,6 +35,15 @@ class EventJournal {
   // Calls `f` (on the loop) once everything recorded so far has been written or
   // given up on: at once if idle.
   void Drain(std::function<void()> f);
+  // At shutdown, when writing cannot finish (the disk is full): stops retrying, drops
+  // what is queued (counted in dropped(), logged) and lets Drain's callers go.
+  void GiveUp();
+  // Asked on the store thread before each write: true while the disk is low, so the
+  // raw device events (diagnostics; every reading also reaches its inspection) are
+  // shed, counted and logged, leaving the space and the reserve to inspections.
+  // Set before the first event.
+  void SetShedWhen(std::function<bool()> f) { shed_when_ = std::move(f); }
+  std::uint64_t shed() const { return shed_; }
 
  private:
   void Flush();
@@ -47,8 +56,12 @@ class EventJournal {
   std::size_t max_queue_;
   std::vector<store::DeviceEventRow> queue_;
   bool in_flight_ = false;
+  bool given_up_ = false;
   std::uint64_t written_ = 0;
   std::uint64_t dropped_ = 0;
+  std::uint64_t shed_ = 0;
+  bool shedding_ = false;  // logged at each change
+  std::function<bool()> shed_when_;
   std::vector<std::function<void()>> on_idle_;
 };
 

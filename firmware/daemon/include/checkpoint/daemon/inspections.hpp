@@ -61,6 +61,10 @@ class InspectionService {
   void Flush();
   // Calls `f` (on the loop) once every inspection so far has been written or given up.
   void Drain(std::function<void()> f);
+  // At shutdown, when writing cannot finish (the disk is full): stops retrying, drops
+  // what is still unwritten (counted in stats().dropped, logged; none of it was ever
+  // reported recorded) and lets Drain's callers go.
+  void GiveUp();
   const InspectionStats& stats() const { return stats_; }
   // Called on the store thread when recording fails because the disk is full; when
   // it returns true (it freed space: DiskPolicy::OnDiskFull) the write is retried at
@@ -88,6 +92,7 @@ class InspectionService {
   std::deque<inspection::Pending> queue_;
   bool in_flight_ = false;
   bool stopped_ = false;
+  bool given_up_ = false;
   InspectionStats stats_;
   std::vector<std::function<void()>> on_idle_;
   std::function<bool()> on_disk_full_;
