@@ -263,3 +263,40 @@ TEST_CASE("text payloads with every escape survive the wire byte for byte", "[pr
     for (const Record& r : back->records) CHECK(VerifyRecord(r, key->Public()));
   }
 }
+
+TEST_CASE("record lines parsed on several threads give the same batch and the same error",
+          "[protocol][batch]") {
+  const Batch b = SampleBatch(300);
+  const std::string text = BatchJsonLines(b);
+  for (unsigned threads : {0u, 1u, 2u, 7u}) {
+    INFO(threads);
+    auto back = ParseBatchJsonLines(text, {}, threads);
+    REQUIRE(back);
+    CHECK(*back == b);
+  }
+  // Line 200 (record 199) damaged, and line 250's implied hash broken by a gap: the
+  // first fault in line order is the one named, whatever the threads.
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  for (std::size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1) {
+    lines.push_back(text.substr(start, nl - start));
+  }
+  auto with = [&](std::size_t at, const std::string& line) {
+    std::string t;
+    for (std::size_t i = 0; i < lines.size(); ++i) t += (i == at ? line : lines[i]) + "\n";
+    return t;
+  };
+  const std::string broken = with(200, "{\"seq\":");
+  const std::string gap = with(250, lines[250].substr(0, lines[250].find(',')) == "{\"seq\":250"
+                                        ? "{\"seq\":999" + lines[250].substr(lines[250].find(','))
+                                        : lines[250]);
+  for (unsigned threads : {1u, 4u}) {
+    auto e = ParseBatchJsonLines(broken, {}, threads);
+    REQUIRE_FALSE(e);
+    CHECK(e.error().message().find("batch line 201") != std::string::npos);
+    auto g = ParseBatchJsonLines(gap, {}, threads);
+    REQUIRE_FALSE(g);
+    CHECK(g.error().message().find("batch line 251") != std::string::npos);
+    CHECK(g.error().message().find("prev") != std::string::npos);
+  }
+}

@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "checkpoint/common/base64.hpp"
+#include "checkpoint/common/parallel.hpp"
 #include "checkpoint/common/text.hpp"
 #include "checkpoint/protocol/errors.hpp"
 #include "json_reader.hpp"
@@ -184,10 +185,10 @@ class RecordLineSax final : public nlohmann::json_sax<json> {
   std::optional<Error> error_;
 };
 
-// `before` is the record on the line before, if any: a line without "prev" chains
-// to it (or, for seq 1, to the genesis hash).
+// A line without "prev" (prev_implied set) chains to the record on the line before,
+// or for seq 1 to the genesis hash: the caller fills it in, in line order.
 Expected<Record> ParseRecordLine(std::string_view line, std::size_t line_no,
-                                 const std::string& device, const Record* before) {
+                                 const std::string& device, char& prev_implied) {
   const std::string where = "batch line " + std::to_string(line_no);
   if (line.size() > kMaxRecordLine) {
     return MakeError(ProtocolErrc::kTooLarge, where + ": " + std::to_string(line.size()) +
@@ -230,10 +231,8 @@ Expected<Record> ParseRecordLine(std::string_view line, std::size_t line_no,
     auto prev = rd.Base64(kPrev, r.prev.size(), r.prev.size());
     if (!prev) return std::move(prev).error();
     std::memcpy(r.prev.data(), prev->data(), r.prev.size());
-  } else if (before && before->seq == r.seq - 1) {
-    r.prev = RecordHash(*before);
-  } else if (r.seq != 1) {
-    return rd.Bad("prev", "missing (only implied after the record seq-1 or for seq 1)");
+  } else {
+    prev_implied = 1;  // the hash of the record on the line before, filled in later
   }
   // The payload as text when it is UTF-8 (it compresses far better than base64),
   // else as base64; exactly one of the two.
@@ -334,7 +333,8 @@ Expected<std::string> EncodeBatch(const Batch& batch, BatchCodec codec, int leve
   return Compress(BatchJsonLines(batch), codec, level);
 }
 
-Expected<Batch> ParseBatchJsonLines(std::string_view text, const BatchLimits& limits) {
+Expected<Batch> ParseBatchJsonLines(std::string_view text, const BatchLimits& limits,
+                                    unsigned threads) {
   if (text.size() > limits.max_decompressed_bytes) {
     return MakeError(ProtocolErrc::kTooLarge, "batch larger than the limit");
   }
@@ -377,36 +377,61 @@ Expected<Batch> ParseBatchJsonLines(std::string_view text, const BatchLimits& li
   }
   if (auto s = hr.Finish(); !s) return std::move(s).error();
 
-  Batch batch;
-  batch.device_id = std::move(*device);
-  batch.records.reserve(static_cast<std::size_t>(*count));
+  // The record lines are split first, then parsed on `threads` threads (no line
+  // depends on another for that); the implied hashes are filled in afterwards in line
+  // order, since each is the hash of the record before, whose own prev must be known.
+  const auto wanted = static_cast<std::size_t>(*count);
+  const std::size_t first_line_no = line_no + 1;
+  std::vector<std::string_view> lines;
+  lines.reserve(wanted);
   while (next_line(line)) {
-    if (batch.records.size() == static_cast<std::size_t>(*count)) {
+    if (lines.size() == wanted) {
       return MakeError(ProtocolErrc::kMalformed,
                        "batch line " + std::to_string(line_no) + ": more records than count");
     }
-    auto r = ParseRecordLine(line, line_no, batch.device_id,
-                             batch.records.empty() ? nullptr : &batch.records.back());
-    if (!r) return std::move(r).error();
-    batch.records.push_back(std::move(*r));
+    lines.push_back(line);
   }
   // Every line ends with '\n': a missing final newline means the text was cut.
   if (pos != text.size()) return MakeError(ProtocolErrc::kMalformed, "batch truncated");
-  if (batch.records.size() != static_cast<std::size_t>(*count)) {
-    return MakeError(ProtocolErrc::kMalformed,
-                     "batch truncated: " + std::to_string(batch.records.size()) + " of " +
-                         std::to_string(*count) + " records");
+  if (lines.size() != wanted) {
+    return MakeError(ProtocolErrc::kMalformed, "batch truncated: " + std::to_string(lines.size()) +
+                                                   " of " + std::to_string(wanted) + " records");
+  }
+  std::vector<std::optional<Expected<Record>>> parsed(lines.size());
+  std::vector<char> implied(lines.size(), 0);
+  const std::string& dev = *device;
+  common::ParallelFor(lines.size(), 64, threads, [&](std::size_t i) {
+    parsed[i].emplace(ParseRecordLine(lines[i], first_line_no + i, dev, implied[i]));
+  });
+  Batch batch;
+  batch.device_id = std::move(*device);
+  batch.records.reserve(lines.size());
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    Expected<Record>& r = *parsed[i];
+    if (!r) return std::move(r).error();
+    if (implied[i]) {
+      if (!batch.records.empty() && batch.records.back().seq == r->seq - 1) {
+        r->prev = RecordHash(batch.records.back());
+      } else if (r->seq != 1) {
+        return MakeError(ProtocolErrc::kMalformed,
+                         "batch line " + std::to_string(first_line_no + i) +
+                             ": \"prev\": missing (only implied after the record seq-1 or for "
+                             "seq 1)");
+      }
+    }
+    batch.records.push_back(std::move(*r));
   }
   return batch;
 }
 
-Expected<Batch> DecodeBatch(std::string_view body, BatchCodec codec, const BatchLimits& limits) {
+Expected<Batch> DecodeBatch(std::string_view body, BatchCodec codec, const BatchLimits& limits,
+                            unsigned threads) {
   if (body.size() > limits.max_compressed_bytes) {
     return MakeError(ProtocolErrc::kTooLarge, "batch body larger than the limit");
   }
   auto text = Decompress(body, codec, limits.max_decompressed_bytes);
   if (!text) return std::move(text).error();
-  return ParseBatchJsonLines(*text, limits);
+  return ParseBatchJsonLines(*text, limits, threads);
 }
 
 namespace {

@@ -272,7 +272,8 @@ HttpResponse HqService::Upload(const HttpRequest& request) {
   }
   // Decoding and signature checks need no lock; only the database does.
   const auto t0 = std::chrono::steady_clock::now();
-  auto batch = protocol::DecodeBatch(request.body, *codec, options_.limits);
+  auto batch =
+      protocol::DecodeBatch(request.body, *codec, options_.limits, options_.verify_threads);
   if (!batch) {
     log_.Warning("batch refused",
                  {{"device", *request.client_id}, {"error", batch.error().String()}});

@@ -58,10 +58,12 @@ std::string BatchJsonLines(const Batch& batch);
 // level 0: the codec's level above.
 Expected<std::string> EncodeBatch(const Batch& batch, BatchCodec codec = kBatchCodec,
                                   int level = 0);
-Expected<Batch> DecodeBatch(std::string_view body, BatchCodec codec,
-                            const BatchLimits& limits = {});
+// `threads` parse the record lines (0: one per core); the result is the same.
+Expected<Batch> DecodeBatch(std::string_view body, BatchCodec codec, const BatchLimits& limits = {},
+                            unsigned threads = 1);
 // Parses uncompressed JSON lines (DecodeBatch after decompression).
-Expected<Batch> ParseBatchJsonLines(std::string_view text, const BatchLimits& limits = {});
+Expected<Batch> ParseBatchJsonLines(std::string_view text, const BatchLimits& limits = {},
+                                    unsigned threads = 1);
 
 // Compression of one whole body (level 0: the codec's level above). Decompress takes
 // exactly one zlib stream or one Zstandard frame and refuses output beyond
