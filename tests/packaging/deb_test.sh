@@ -79,10 +79,12 @@ check_package() {
 check_package "$edge" checkpoint-edge /usr/sbin/checkpointd /usr/sbin/checkpoint-sync \
   /usr/sbin/checkpointctl /lib/systemd/system/checkpointd.service \
   /lib/systemd/system/checkpoint-sync.service /etc/checkpoint/checkpoint.toml \
+  /lib/systemd/system/checkpoint-update-check.service \
+  /lib/systemd/system/checkpoint-update-check.timer \
   /usr/share/checkpoint/rules/default.json /usr/share/checkpoint/checkpoint.example.toml \
   /usr/share/checkpoint/console/index.html /usr/share/checkpoint/console/i18n/uk.json \
   /usr/share/doc/checkpoint-edge/copyright /usr/share/doc/checkpoint-edge/changelog.gz \
-  /usr/share/doc/checkpoint-edge/systemd.md
+  /usr/share/doc/checkpoint-edge/systemd.md /usr/share/doc/checkpoint-edge/update.md
 check_package "$hq" checkpoint-hq /usr/sbin/checkpoint-hq /lib/systemd/system/checkpoint-hq.service \
   /etc/default/checkpoint-hq /usr/share/doc/checkpoint-hq/copyright
 grep -qx /etc/checkpoint/checkpoint.toml "$tmp/checkpoint-edge/control/conffiles" ||
@@ -129,10 +131,11 @@ expect '^install -d -o checkpoint-sync -g checkpoint -m 0750 /var/lib/checkpoint
 expect '^chmod 0640 /etc/checkpoint/checkpoint.toml$' "edge postinst"
 expect '^deb-systemd-helper enable checkpointd.service$' "edge postinst"
 expect '^deb-systemd-helper enable checkpoint-sync.service$' "edge postinst"
+expect '^deb-systemd-helper enable checkpoint-update-check.timer$' "edge postinst"
 run_script checkpoint-edge prerm remove
 run_script checkpoint-edge postrm remove
 run_script checkpoint-edge postrm purge
-expect '^deb-systemd-helper purge checkpointd.service checkpoint-sync.service$' "edge postrm purge"
+expect '^deb-systemd-helper purge checkpointd.service checkpoint-sync.service checkpoint-update-check.timer$' "edge postrm purge"
 if grep -qE '^(rm|deluser)' "$tmp/calls"; then bad "edge postrm purge removes data or users"; fi
 run_script checkpoint-hq postinst configure
 expect '^adduser --system .*--group .* checkpoint-hq$' "hq postinst"

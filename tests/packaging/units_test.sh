@@ -15,12 +15,12 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # verify checks that ExecStart= programs exist: point them at the build tree.
-for f in "$units"/*.service; do
+for f in "$units"/*.service "$units"/*.timer; do
   sed -e "s#/usr/sbin/checkpointd#$daemon#g" -e "s#/usr/sbin/checkpoint-sync#$sync#g" \
     -e "s#/usr/sbin/checkpoint-hq#$hq#g" "$f" >"$tmp/$(basename "$f")"
 done
 status=0
-if ! out=$(cd "$tmp" && systemd-analyze verify --man=no ./*.service 2>&1) || [ -n "$out" ]; then
+if ! out=$(cd "$tmp" && systemd-analyze verify --man=no ./*.service ./*.timer 2>&1) || [ -n "$out" ]; then
   echo "units_test: systemd-analyze verify:"
   echo "$out"
   status=1
