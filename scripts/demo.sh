@@ -21,9 +21,13 @@ scenario=${CHECKPOINT_SCENARIO:-scenarios/crossing-day.jsonl}
 rm -rf "$demo"
 mkdir -p "$demo"
 cfg=$demo/checkpoint.toml
+# A free port on 127.0.0.1 for the officer console.
+console_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 sed -e "s|^data_dir = .*|data_dir = \"$demo/data\"|" \
     -e "0,/^heartbeat_interval_s = .*/s||heartbeat_interval_s = 1  # the daemon's, for the demo|" \
     -e "s|^rules = .*|rules = \"$PWD/config/rules/default.json\"|" \
+    -e "s|^enabled = false .*|enabled = true  # the officer console, for the demo|" \
+    -e "s|^listen = \[\"127.0.0.1:8443\"\].*|listen = [\"127.0.0.1:$console_port\"]  # a free port, for the demo\\nassets = \"$PWD/firmware/console/assets\"|" \
     config/checkpoint.example.toml >"$cfg"
 ctl() { "$bin/tools/checkpointctl" --config "$cfg" "$@"; }
 
@@ -74,12 +78,28 @@ hq publish --data "$demo/hq" --kind watchlist --file scenarios/demo-watchlist.js
 sync_agent fetch 2>>"$demo/checkpoint-sync.log"
 echo "   installed: $(cat "$demo/data/bundles/watchlist/installed.json" 2>/dev/null | head -c 160)"
 
+# An officer for the console: the password in a file only the owner reads.
+umask 077
+head -c 18 /dev/urandom | base64 | tr -d '/+=' | head -c 16 >"$demo/officer-password.txt"
+umask 022
+ctl officer add DEMO-1 --name "Demo Officer" --agency border_guard \
+  <"$demo/officer-password.txt" >/dev/null
+
 echo
 echo "== checkpointd with simulated devices, scenario $scenario (logs: $demo/*.log)"
 "$bin/firmware/daemon/checkpointd" --config "$cfg" --simulate "$scenario" \
   --exit-after-scenario 2>"$demo/checkpointd.log" &
 pid=$!
 pids+=("$pid")
+# The officer console's address, once checkpointd serves it.
+for _ in $(seq 50); do
+  grep -q 'msg="officer console serving"' "$demo/checkpointd.log" 2>/dev/null && break
+  sleep 0.1
+done
+if grep -q 'msg="officer console serving"' "$demo/checkpointd.log" 2>/dev/null; then
+  echo "   officer console: https://127.0.0.1:$console_port/ (officer DEMO-1, password in" \
+    "$demo/officer-password.txt; the box's self-signed certificate), while the scenario plays"
+fi
 "$bin/agent/checkpoint-sync" run --config "$cfg" 2>>"$demo/checkpoint-sync.log" &
 agent_pid=$!
 pids+=("$agent_pid")
