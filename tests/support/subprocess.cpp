@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <regex>
 #include <sstream>
@@ -21,17 +22,33 @@ extern char** environ;
 namespace checkpoint::testing {
 
 namespace {
-// True when `path` is an executable in ELF format (a program, not a script).
-bool IsElf(const std::string& path) {
-  char magic[4] = {};
+// True when `path` is an ELF program built for the machine this test runs as (one of
+// ours, cross-built like the test itself), not a script and not one of the host's own
+// tools (tar, sh): only ours need the emulator; the host runs its own natively.
+bool IsTargetElf(const std::string& path) {
+#if defined(__aarch64__)
+  constexpr std::uint16_t kMachine = 183;  // EM_AARCH64
+#elif defined(__arm__)
+  constexpr std::uint16_t kMachine = 40;  // EM_ARM
+#elif defined(__x86_64__)
+  constexpr std::uint16_t kMachine = 62;  // EM_X86_64
+#else
+  constexpr std::uint16_t kMachine = 0;
+#endif
+  unsigned char head[20] = {};
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
-  const bool elf = ::read(fd, magic, sizeof magic) == 4 && std::memcmp(magic,
-                                                                       "\x7f"
-                                                                       "ELF",
-                                                                       4) == 0;
+  const bool read = ::read(fd, head, sizeof head) == static_cast<ssize_t>(sizeof head);
   ::close(fd);
-  return elf;
+  if (!read || std::memcmp(head,
+                           "\x7f"
+                           "ELF",
+                           4) != 0)
+    return false;
+  // e_machine at offset 18, in the file's byte order (EI_DATA: 1 little, 2 big).
+  const std::uint16_t machine = head[5] == 2 ? static_cast<std::uint16_t>(head[18] << 8 | head[19])
+                                             : static_cast<std::uint16_t>(head[19] << 8 | head[18]);
+  return machine == kMachine;
 }
 
 std::int64_t NowMs() {
@@ -72,7 +89,7 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::map<std::string, st
   // exec a foreign binary, so children are started through the same emulator. Not
   // scripts (scripts/pg.sh): they run on the host as they are.
   std::vector<std::string> argv_copy;
-  if (std::string_view(CHECKPOINT_TEST_EMULATOR).size() > 0 && IsElf(argv[0])) {
+  if (std::string_view(CHECKPOINT_TEST_EMULATOR).size() > 0 && IsTargetElf(argv[0])) {
     argv_copy.emplace_back(CHECKPOINT_TEST_EMULATOR);
   }
   argv_copy.insert(argv_copy.end(), argv.begin(), argv.end());
