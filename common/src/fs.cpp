@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "checkpoint/common/fd.hpp"
+
 namespace checkpoint::common {
 
 namespace fs = std::filesystem;
@@ -143,12 +145,13 @@ Status WriteFileAtomic(const fs::path& path, std::string_view content, unsigned 
     ::unlink(tmp.c_str());
     return st;
   }
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) return ErrnoError("cannot open directory " + dir.string(), errno);
-  int rc = ::fsync(dfd);
-  int err = errno;
-  ::close(dfd);
-  if (rc != 0) return ErrnoError("cannot fsync directory " + dir.string(), err);
+  return FsyncDirectory(dir);
+}
+
+Status FsyncDirectory(const fs::path& dir) {
+  const UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dfd.get() < 0) return ErrnoError("cannot open directory " + dir.string(), errno);
+  if (::fsync(dfd.get()) != 0) return ErrnoError("cannot fsync directory " + dir.string(), errno);
   return {};
 }
 

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "checkpoint/agent/errors.hpp"
+#include "checkpoint/common/fd.hpp"
 #include "checkpoint/common/fs.hpp"
 #include "checkpoint/common/sha256.hpp"
 
@@ -25,27 +26,8 @@ std::string Version(const BundleManifest& m) {
   return m.kind + " v" + std::to_string(m.version);
 }
 
-// Closes on scope exit.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-Status FsyncDirectory(const std::filesystem::path& dir) {
-  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.get() < 0) return ErrnoError(dir.string(), errno);
-  if (::fsync(fd.get()) != 0) return ErrnoError(dir.string(), errno);
-  return {};
-}
+using common::FsyncDirectory;
+using Fd = common::UniqueFd;
 
 Status WriteAll(int fd, std::string_view data, const std::filesystem::path& path) {
   while (!data.empty()) {

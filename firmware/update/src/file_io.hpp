@@ -2,31 +2,18 @@
 // Reading an update image's files by range, shared by verification and the slot
 // writer: both stream a file's bytes and check them against its SHA-256.
 
-#include <unistd.h>
-
 #include <cstdint>
 #include <functional>
 #include <string_view>
 
 #include "checkpoint/common/error.hpp"
+#include "checkpoint/common/fd.hpp"
 #include "checkpoint/update/image.hpp"
 
 namespace checkpoint::update::detail {
 
 // An open file descriptor, closed on destruction.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const noexcept { return fd_; }
-
- private:
-  int fd_;
-};
+using Fd = common::UniqueFd;
 
 // Exactly `n` bytes at `offset` into `out`; end of file first is kBadImage (the
 // image is shorter than it was when its size was taken).

@@ -113,15 +113,7 @@ Status Slots::MarkBad(Slot bad) {
 
 namespace {
 
-Status FsyncDir(const fs::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return ErrnoError("cannot open directory " + dir.string(), errno);
-  const int rc = ::fsync(fd);
-  const int err = errno;
-  ::close(fd);
-  if (rc != 0) return ErrnoError("cannot fsync directory " + dir.string(), err);
-  return {};
-}
+using common::FsyncDirectory;
 
 // Points `link` at `target` atomically: a new symlink renamed over the old one.
 Status SwapSymlink(const fs::path& link, const std::string& target) {
@@ -133,7 +125,7 @@ Status SwapSymlink(const fs::path& link, const std::string& target) {
   if (::rename(tmp.c_str(), link.c_str()) != 0) {
     return ErrnoError("cannot rename onto " + link.string(), errno);
   }
-  return FsyncDir(link.parent_path());
+  return FsyncDirectory(link.parent_path());
 }
 
 Error SlotError(const std::string& what, const std::error_code& ec) {
@@ -220,7 +212,7 @@ Status WriteSlotDirectory(Slot booted, Slot s, const fs::path& parent, const std
       return ErrnoError("cannot rename " + tmp.string(), errno);
     }
   }
-  if (auto st = FsyncDir(parent); !st) return st;
+  if (auto st = FsyncDirectory(parent); !st) return st;
   fs::remove_all(tmp, ec);
   return {};
 }
