@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "support/load_scenario.hpp"
 #include "support/notify_receiver.hpp"
 
 extern char** environ;
@@ -108,36 +109,6 @@ void WriteConfig(const fs::path& tmpl, const fs::path& out, const fs::path& data
     cfg << line << '\n';
   }
   if (!cfg) Die("cannot write " + out.string());
-}
-
-// The scenario's events repeated back to back for `seconds` of scenario time at
-// `scale` (the daemon plays offsets times --time-scale).
-std::size_t WriteLoadScenario(const fs::path& base, const fs::path& out, double seconds,
-                              double scale) {
-  std::vector<std::pair<long, std::string>> events;  // t_ms, the rest of the line
-  std::istringstream in(ReadFile(base));
-  std::string line;
-  long cycle = 0;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    const auto at = line.find("\"t_ms\": ");
-    if (at == std::string::npos) Die("scenario line without t_ms: " + line);
-    const long t = std::stol(line.substr(at + 8));
-    const auto comma = line.find(',', at);
-    events.emplace_back(t, line.substr(comma));
-    cycle = std::max(cycle, t + 600);
-  }
-  if (events.empty()) Die("empty scenario " + base.string());
-  std::ofstream o(out);
-  const long total_ms = static_cast<long>(seconds * 1000 / scale);
-  std::size_t n = 0;
-  for (long start = 0; start + cycle <= total_ms; start += cycle) {
-    for (const auto& [t, rest] : events) {
-      o << "{\"t_ms\": " << start + t << rest << '\n';
-      ++n;
-    }
-  }
-  return n;
 }
 
 long CountRows(const fs::path& db, const char* sql) {
@@ -248,7 +219,10 @@ int main(int argc, char** argv) {
 
   // Steady load: the crossing-day scenario back to back, no watchlist installed.
   const fs::path load = tmp / "load.jsonl";
-  const std::size_t events = WriteLoadScenario(scenario, load, load_seconds, scale);
+  // The scenario back to back for `load_seconds` at `scale` (the daemon plays
+  // offsets times --time-scale).
+  const std::size_t events = checkpoint::testing::WriteRepeatedScenario(
+      scenario, load, static_cast<long>(load_seconds * 1000 / scale));
   const long before = CountRows(data / "checkpoint.db", "SELECT count(*) FROM outbox");
   const fs::path sock_path = tmp / "notify-load.sock";
   checkpoint::testing::NotifySocket sock(sock_path);

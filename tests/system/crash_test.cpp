@@ -20,6 +20,7 @@
 
 #include "checkpoint/common/fs.hpp"
 #include "checkpoint/store/store.hpp"
+#include "support/load_scenario.hpp"
 #include "support/notify_socket.hpp"
 #include "support/subprocess.hpp"
 #include "support/temp_dir.hpp"
@@ -58,26 +59,6 @@ void WriteBoxConfig(const std::filesystem::path& out, const std::filesystem::pat
     cfg << line << '\n';
   }
   REQUIRE(common::WriteFileAtomic(out, cfg.str(), 0644));
-}
-
-// The crossing-day scenario back to back, `cycles` times.
-void WriteLoadScenario(const std::filesystem::path& out, int cycles) {
-  std::istringstream in(ReadText(CHECKPOINT_SCENARIO));
-  std::vector<std::pair<long, std::string>> events;
-  std::string line;
-  long cycle = 0;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    const auto at = line.find("\"t_ms\": ");
-    REQUIRE(at != std::string::npos);
-    const long t = std::stol(line.substr(at + 8));
-    events.emplace_back(t, line.substr(line.find(',', at)));
-    cycle = std::max(cycle, t + 600);
-  }
-  std::ofstream o(out);
-  for (int c = 0; c < cycles; ++c) {
-    for (const auto& [t, rest] : events) o << "{\"t_ms\": " << c * cycle + t << rest << '\n';
-  }
 }
 
 void CheckIntegrity(const std::filesystem::path& db) {
@@ -122,7 +103,8 @@ struct System {
                    {}, kMinute);
     INFO(enroll_out);
     REQUIRE(enroll_rc == 0);
-    WriteLoadScenario(scenario, 2000);
+    // The crossing-day scenario back to back: 2,000 mornings (20,000 s of scenario time).
+    WriteRepeatedScenario(CHECKPOINT_SCENARIO, scenario, 20'000'000);
   }
 
   void StartHq(const std::string& at) {

@@ -25,6 +25,7 @@
 
 #include "checkpoint/store/store.hpp"
 #include "support/forked.hpp"
+#include "support/load_scenario.hpp"
 #include "support/subprocess.hpp"
 #include "support/temp_dir.hpp"
 
@@ -57,22 +58,6 @@ void WriteConfig(const fs::path& out, const fs::path& data) {
   }
 }
 
-// The crossing-day scenario back to back, enough to fill the disk many times over.
-void WriteLoadScenario(const fs::path& out) {
-  std::istringstream in(ReadText(CHECKPOINT_SCENARIO));
-  std::ofstream o(out);
-  std::string line;
-  std::vector<std::pair<long, std::string>> events;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    const auto at = line.find("\"t_ms\": ");
-    events.emplace_back(std::stol(line.substr(at + 8)), line.substr(line.find(',', at)));
-  }
-  for (int c = 0; c < 3000; ++c) {
-    for (const auto& [t, rest] : events) o << "{\"t_ms\": " << c * 10'000L + t << rest << '\n';
-  }
-}
-
 // Runs in a child with its own mount namespace (Catch's assertions stay in the
 // parent). Exit status: 0 pass, 77 cannot mount (not root), 1 fail (reason on stderr).
 int DiskFillsUnderTheDaemon(const fs::path& tmp) {
@@ -88,7 +73,8 @@ int DiskFillsUnderTheDaemon(const fs::path& tmp) {
     return 1;
   };
   WriteConfig(cfg, data);
-  WriteLoadScenario(load);
+  // The crossing-day scenario back to back, enough to fill the disk many times over.
+  WriteRepeatedScenario(CHECKPOINT_SCENARIO, load, 30'000'000);
   std::set<std::int64_t> acknowledged;
   const std::regex recorded(R"(msg="?inspection recorded.* seq=(\d+))");
   bool full = false;
