@@ -249,8 +249,9 @@ PreparedName::PreparedName(const NameView& name) : name_(name) {
     u.count = 2;
   }
   for (std::size_t i = 0; i < n; ++i) {
-    unit_[i].letters = Letters(unit_[i].text);
-    unit_[i].skeleton_letters = Letters(unit_[i].skeleton);
+    unit_[i].letters = name.has_letters ? name.letters[i] : Letters(unit_[i].text);
+    unit_[i].skeleton_letters =
+        name.has_letters ? name.skeleton_letters[i] : Letters(unit_[i].skeleton);
   }
   for (std::size_t i = n; i < size_; ++i) {  // a joined pair: its two words' letters
     const Unit &a = unit_[unit_[i].first], &b = unit_[unit_[i].first + 1U];

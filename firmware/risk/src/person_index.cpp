@@ -182,33 +182,48 @@ constexpr std::size_t kPrefix = 8;
 constexpr std::size_t kMinTwoEditPartner = 8;
 constexpr std::uint64_t kPrefixSalt = 0x9e3779b97f4a7c15ULL;
 
-// The variants of s with one deletion, each once.
-void DeletionVariants(std::string_view s, std::vector<std::string>& out) {
-  out.clear();
+// The longest string a deletion variant is made of: a query unit joins two tokens.
+constexpr std::size_t kMaxVariantSource = 2 * kMaxTokenLength;
+
+// Calls f with each variant of s with one deletion, each once (a view of a buffer
+// that changes between calls). Strings are cut to kMaxVariantSource.
+template <typename F>
+void ForEachDeletion(std::string_view s, F&& f) {
   if (s.size() < kMinFuzzyLength) return;
-  for (std::size_t k = 0; k < s.size(); ++k) {
-    if (k > 0 && s[k] == s[k - 1]) continue;  // the same variant as the last one
-    out.emplace_back(std::string(s.substr(0, k)).append(s.substr(k + 1)));
+  s = s.substr(0, kMaxVariantSource);
+  std::array<char, kMaxVariantSource> buf{};
+  const std::size_t n = s.size() - 1;
+  std::copy(s.begin() + 1, s.end(), buf.begin());  // s without s[0]
+  f(std::string_view(buf.data(), n));
+  for (std::size_t k = 1; k < s.size(); ++k) {
+    buf[k - 1] = s[k - 1];           // now s without s[k]
+    if (s[k] == s[k - 1]) continue;  // the same variant as the last one
+    f(std::string_view(buf.data(), n));
   }
 }
 
-// The first kPrefix letters of s with zero, one and two deletions, each once; none
-// when s is shorter than kMinTwoEditPartner.
-void PrefixVariants(std::string_view s, std::vector<std::string>& out) {
-  out.clear();
+// Calls f with the first kPrefix letters of s with zero, one and two deletions (a
+// variant may come more than once); none when s is shorter than kMinTwoEditPartner.
+template <typename F>
+void ForEachPrefixVariant(std::string_view s, F&& f) {
   if (s.size() < kMinTwoEditPartner) return;
   const std::string_view p = s.substr(0, kPrefix);
-  out.emplace_back(p);
+  f(p);
+  std::array<char, kPrefix> one{}, two{};
   for (std::size_t a = 0; a < p.size(); ++a) {
-    std::string one = std::string(p.substr(0, a)).append(p.substr(a + 1));
-    for (std::size_t b = a; b < one.size(); ++b) {
-      out.emplace_back(std::string(std::string_view(one).substr(0, b))
-                           .append(std::string_view(one).substr(b + 1)));
+    std::size_t m = 0;
+    for (std::size_t i = 0; i < p.size(); ++i) {
+      if (i != a) one[m++] = p[i];
     }
-    out.push_back(std::move(one));
+    f(std::string_view(one.data(), m));
+    for (std::size_t b = a; b < m; ++b) {
+      std::size_t k = 0;
+      for (std::size_t i = 0; i < m; ++i) {
+        if (i != b) two[k++] = one[i];
+      }
+      f(std::string_view(two.data(), k));
+    }
   }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
 }
 
 std::uint64_t PrefixHash(std::string_view v) {
@@ -233,13 +248,11 @@ struct DeletionIndex {
     letters.resize(strings.size());
     for (std::uint32_t i = 0; i < strings.size(); ++i) letters[i] = LetterSet(strings[i]);
     std::vector<std::pair<std::uint64_t, std::uint32_t>> dels;
-    std::vector<std::string> variants;
     for (std::uint32_t i = 0; i < strings.size(); ++i) {
-      DeletionVariants(strings[i], variants);
-      for (const auto& v : variants) dels.emplace_back(Hash(v), i);
+      ForEachDeletion(strings[i], [&](std::string_view v) { dels.emplace_back(Hash(v), i); });
       if (!two_edits) continue;
-      PrefixVariants(strings[i], variants);
-      for (const auto& v : variants) dels.emplace_back(PrefixHash(v), i);
+      ForEachPrefixVariant(strings[i],
+                           [&](std::string_view v) { dels.emplace_back(PrefixHash(v), i); });
     }
     std::sort(dels.begin(), dels.end());
     dels.erase(std::unique(dels.begin(), dels.end()), dels.end());
@@ -270,8 +283,7 @@ struct DeletionIndex {
 
   // Ids of the dictionary's strings that may pair with s by MaxWordEdits (exact
   // included), with the distance, each once.
-  void Lookup(std::string_view s, const Interner& dict, std::vector<std::string>& variants,
-              std::vector<std::uint32_t>& candidates,
+  void Lookup(std::string_view s, const Interner& dict, std::vector<std::uint32_t>& candidates,
               std::vector<std::pair<std::uint32_t, int>>& out, bool within_two = true) const {
     out.clear();
     if (s.empty()) return;
@@ -289,20 +301,27 @@ struct DeletionIndex {
     if (auto i = dict.Find(s)) add(*i);
     if (s.size() + 1 >= kMinFuzzyLength) {
       by_hash(Hash(s));  // strings one letter longer
-      DeletionVariants(s, variants);
-      for (const auto& v : variants) {
+      ForEachDeletion(s, [&](std::string_view v) {
         if (auto i = dict.Find(v)) add(*i);  // strings one letter shorter
         by_hash(Hash(v));                    // a letter different, or two swapped
-      }
+      });
     }
     // Two edits: candidates by prefix, each checked once, those of ten letters or
     // more (or partners of such) within two edits.
     if (!two_edits || !within_two || s.size() < kMinTwoEditPartner) return;
-    PrefixVariants(s, variants);
+    std::array<std::uint64_t, 64> hashes{};  // 37 variants at most
+    std::size_t nhashes = 0;
+    ForEachPrefixVariant(s, [&](std::string_view v) {
+      if (nhashes < hashes.size()) hashes[nhashes++] = PrefixHash(v);
+    });
+    std::sort(hashes.begin(), hashes.begin() + static_cast<std::ptrdiff_t>(nhashes));
+    nhashes = static_cast<std::size_t>(
+        std::unique(hashes.begin(), hashes.begin() + static_cast<std::ptrdiff_t>(nhashes)) -
+        hashes.begin());
     candidates.clear();
     const std::uint32_t query_letters = LetterSet(s);
-    for (const auto& v : variants) {
-      ForEach(PrefixHash(v), [&](std::uint32_t i) {
+    for (std::size_t h = 0; h < nhashes; ++h) {
+      ForEach(hashes[h], [&](std::uint32_t i) {
         // An edit changes at most two letters of the letter set: most candidates
         // sharing a prefix are ruled out here.
         if (CountBits(letters[i] ^ query_letters) > 4) return;
@@ -478,8 +497,11 @@ struct PersonIndex::Impl {
       const std::uint32_t t = form_tokens[k];
       v.tokens[v.size] = tokens.arena()[t];
       v.skeletons[v.size] = skeletons.arena()[tok_skel[t]];
+      v.letters[v.size] = token_deletions.letters[t];
+      v.skeleton_letters[v.size] = skeleton_deletions.letters[tok_skel[t]];
       ++v.size;
     }
+    v.has_letters = true;
     return v;
   }
 
@@ -488,19 +510,19 @@ struct PersonIndex::Impl {
                   const ScreeningOptions& o, bool explain, SimilarityCache* cache = nullptr) const {
     PersonHit hit;
     hit.entry = e;
-    NameScore best;
+    double best = 0;
     std::uint32_t best_form = entry_forms[e];
     for (std::uint32_t f = entry_forms[e]; f < entry_forms[e + 1]; ++f) {
       const PreparedName form(FormView(f));
-      NameScore s = CompareNames(q, form, false, cache);
-      if (s.score > best.score) {
-        best = s;
+      const double score = CompareNames(q, form, false, cache).score;
+      if (score > best) {
+        best = score;
         best_form = f;
       }
     }
-    hit.name_score = best.score;
-    hit.score = best.score;
-    if (best.score < o.min_name_score) return hit;
+    hit.name_score = best;
+    hit.score = best;
+    if (best < o.min_name_score) return hit;
     const Corroboration born = CompareBirth(query.birth, Birth(e));
     hit.score += born.delta;
     std::string nat_reason, sex_reason;
@@ -531,7 +553,7 @@ struct PersonIndex::Impl {
     if (!explain) return hit;
     hit.id = ids[e];
     const PreparedName form(FormView(best_form));
-    const NameScore why = CompareNames(q, form, true);
+    const NameScore why = CompareNames(q, form, true, cache);
     std::string name =
         "name " + std::to_string(static_cast<int>(std::lround(why.score * 100))) + "%:";
     for (const auto& p : why.pairs) {
@@ -556,7 +578,7 @@ struct PersonIndex::Impl {
     return hit;
   }
 
-  // Scores entry e and keeps it when it is a hit (explained only then).
+  // Whether entry e is in force: not hidden by a delta, and within its validity.
   bool Active(std::uint32_t e, const ScreeningOptions& o) const {
     if (o.hidden != nullptr && e < o.hidden->size() && (*o.hidden)[e]) return false;
     if (o.now_ms == 0) return true;
@@ -564,21 +586,40 @@ struct PersonIndex::Impl {
            (valid_until[e] == 0 || o.now_ms < valid_until[e]);
   }
 
+  // Scores entry e and keeps it when it is a hit, unexplained (Best() explains the
+  // ones it keeps).
   void Consider(const PreparedName& q, const PersonQuery& query, std::uint32_t e,
                 const ScreeningOptions& o, std::vector<PersonHit>& hits,
                 SimilarityCache* cache = nullptr) const {
     if (!Active(e, o)) return;
-    const PersonHit h = Score(q, query, e, o, false, cache);
-    if (h.score >= o.threshold && h.name_score >= o.min_name_score) {
-      hits.push_back(Score(q, query, e, o, true));
+    PersonHit h = Score(q, query, e, o, false, cache);
+    if (h.score >= o.threshold && h.name_score >= o.min_name_score) hits.push_back(std::move(h));
+  }
+
+  // The best o.max_hits of the hits Consider() kept, best first (ties by id, so
+  // results are deterministic), each explained. Only the hits returned are
+  // explained: a query on a common name may pass the threshold with many namesakes.
+  std::vector<PersonHit> Best(std::vector<PersonHit> hits, const PreparedName& q,
+                              const PersonQuery& query, const ScreeningOptions& o,
+                              SimilarityCache* cache = nullptr) const {
+    const auto better = [&](const PersonHit& a, const PersonHit& b) {
+      return a.rank > b.rank || (a.rank == b.rank && ids[a.entry] < ids[b.entry]);
+    };
+    if (hits.size() > o.max_hits) {
+      std::nth_element(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(o.max_hits),
+                       hits.end(), better);
+      hits.resize(o.max_hits);
     }
+    std::sort(hits.begin(), hits.end(), better);
+    for (PersonHit& h : hits) h = Score(q, query, h.entry, o, true, cache);
+    return hits;
   }
 
   // Skeleton ids whose skeleton may pair with the unit's skeleton, or one of whose
   // words with the unit as written (within MaxWordEdits), with the similarity of the
   // closer of the two and the letters of the listed word it stands for, best first.
   void Lookup(std::string_view raw, std::string_view skeleton, bool joined,
-              std::vector<std::string>& variants, std::vector<std::uint32_t>& candidates,
+              std::vector<std::uint32_t>& candidates,
               std::vector<std::pair<std::uint32_t, int>>& near, std::vector<NearWord>& out) const {
     out.clear();
     // A word as written gives the listed letters exactly; a skeleton only estimates
@@ -601,13 +642,13 @@ struct PersonIndex::Impl {
     // Neighbours too short to reach kMinTokenSimilarity cannot pair when scored. A
     // skeleton stands for words of several lengths: the estimate takes the shortest,
     // so that a short listed word does not look like a long one.
-    skeleton_deletions.Lookup(skeleton, skeletons, variants, candidates, near);
+    skeleton_deletions.Lookup(skeleton, skeletons, candidates, near);
     for (const auto& [sid, d] : near) {
       const float sim = similarity(d, skeleton.size(), skeletons.arena()[sid].size());
       const auto letters = static_cast<float>(shortest_word[sid]);
       if (static_cast<double>(sim) >= kMinTokenSimilarity) keep(sid, sim, letters, false);
     }
-    token_deletions.Lookup(raw, tokens, variants, candidates, near, !joined);
+    token_deletions.Lookup(raw, tokens, candidates, near, !joined);
     for (const auto& [t, d] : near) {
       const std::size_t listed = tokens.arena()[t].size();
       const float sim = similarity(d, raw.size(), listed);
@@ -811,21 +852,28 @@ struct Tally {
   std::uint8_t length;  // the entry's letters (shortest form)
 };
 
-// What one query knows of each entry, in one 16-bit word so that a posting costs one
-// memory access: which of the first kMetUnits walked units met it (without bringing
-// it in), whether it was brought in (has a tally), and whether its votes wait for the
-// last walk. Only the words a query touched are cleared after it.
-constexpr std::size_t kMetUnits = 12;
-constexpr std::uint16_t kMetMask = (1U << kMetUnits) - 1;
-constexpr std::uint16_t kSeen = 1U << 12;
-constexpr std::uint16_t kLate = 1U << 13;
+// What one query knows of each entry, in one byte so that a posting costs one memory
+// access and the array of a million entries stays within a core's L2 cache (the walk
+// of a query on common names is bound by these random accesses): which of the first
+// kMetUnits walked units met it (without bringing it in), whether it was brought in
+// (has a tally), and whether its votes wait for the last walk. Only the bytes a
+// query touched are cleared after it. (Past kMetUnits walked units, which few names
+// have, whatever could be a hit is brought in.)
+using EntryState = std::uint8_t;
+constexpr std::size_t kMetUnits = 6;
+constexpr EntryState kSeen = 1U << 6;
+constexpr EntryState kLate = 1U << 7;
 // What a walked unit does with an entry nothing has met yet, by the entry's length.
 enum : std::uint8_t { kSkip, kMarkIt, kBringIn };
 
 struct Scratch {
   std::vector<std::uint32_t> slot;
-  std::vector<std::uint16_t> state;
-  // The entries whose state word is not zero, the first `touched_count` of `touched`
+  std::vector<EntryState> state;
+  // One bit per entry: whether its state is not zero, and whether it is late. A
+  // million entries take 128 KiB each, so the postings of entries nothing has met
+  // (most of a common word's list) and the last walk read these, not the states.
+  std::vector<std::uint64_t> met_bits, late_bits;
+  // The entries whose state is not zero, the first `touched_count` of `touched`
   // (sized to the index once: a mark is one store, not a push_back).
   std::vector<std::uint32_t> touched;
   std::size_t touched_count = 0;
@@ -833,7 +881,6 @@ struct Scratch {
   std::vector<NearWord> matches;
   std::vector<std::pair<std::uint32_t, int>> near;
   std::vector<std::uint32_t> candidates;
-  std::vector<std::string> variants;
   std::vector<std::pair<float, std::uint32_t>> ranked;
   std::array<std::uint8_t, 256> fresh{};
   SimilarityCache similarities;
@@ -841,18 +888,33 @@ struct Scratch {
   void Prepare(std::size_t n) {
     if (slot.size() < n) slot.resize(n, 0);
     if (state.size() < n) state.resize(n, 0);
-    for (std::size_t i = 0; i < touched_count; ++i) state[touched[i]] = 0;
+    const std::size_t words = (n + 63) / 64;
+    if (met_bits.size() < words) met_bits.resize(words, 0);
+    if (late_bits.size() < words) late_bits.resize(words, 0);
+    for (std::size_t i = 0; i < touched_count; ++i) {
+      const std::uint32_t e = touched[i];
+      state[e] = 0;
+      met_bits[e >> 6] = 0;
+      late_bits[e >> 6] = 0;
+    }
     if (touched.size() < n) touched.resize(n);
     touched_count = 0;
     tally.clear();
   }
-  void Mark(std::uint32_t e, std::uint16_t bits) {
-    if (state[e] == 0) touched[touched_count++] = e;
-    state[e] = static_cast<std::uint16_t>(state[e] | bits);
+  bool Met(std::uint32_t e) const { return ((met_bits[e >> 6] >> (e & 63U)) & 1U) != 0; }
+  bool Late(std::uint32_t e) const { return ((late_bits[e >> 6] >> (e & 63U)) & 1U) != 0; }
+  void Mark(std::uint32_t e, EntryState bits) {
+    if (state[e] == 0) {
+      touched[touched_count++] = e;
+      met_bits[e >> 6] |= std::uint64_t{1} << (e & 63U);
+    }
+    state[e] = static_cast<EntryState>(state[e] | bits);
+    if ((bits & kLate) != 0) late_bits[e >> 6] |= std::uint64_t{1} << (e & 63U);
   }
-  // Mark for an entry whose word is still zero.
-  void MarkFresh(std::uint32_t e, std::uint16_t bits) {
+  // Mark for an entry nothing has met yet.
+  void MarkFresh(std::uint32_t e, EntryState bits) {
     touched[touched_count++] = e;
+    met_bits[e >> 6] |= std::uint64_t{1} << (e & 63U);
     state[e] = bits;
   }
 };
@@ -867,15 +929,6 @@ float BirthFactor(const PartialDate& q, const CompactDate& e) {
   if (q.month != e.month) return 1.05F;
   if (q.day == 0 || e.day == 0) return 1.3F;
   return q.day == e.day ? 1.5F : 1.1F;
-}
-
-// Best first (ties by id, so results are deterministic), at most max_hits.
-std::vector<PersonHit> Best(std::vector<PersonHit> hits, const ScreeningOptions& o) {
-  std::sort(hits.begin(), hits.end(), [](const PersonHit& a, const PersonHit& b) {
-    return a.rank > b.rank || (a.rank == b.rank && a.id < b.id);
-  });
-  if (hits.size() > o.max_hits) hits.resize(o.max_hits);
-  return hits;
 }
 
 NameTokens QueryTokens(const PersonQuery& q) {
@@ -945,8 +998,7 @@ std::vector<PersonHit> PersonIndex::Screen(const PersonQuery& query,
   // matches nothing) and the longest listed word among its matches.
   std::vector<double> unit_letters(units.size(), 0), listed_letters(units.size(), 0);
   for (std::uint32_t u = 0; u < units.size(); ++u) {
-    x.Lookup(units[u].raw, units[u].skeleton, units[u].joined, s.variants, s.candidates, s.near,
-             s.matches);
+    x.Lookup(units[u].raw, units[u].skeleton, units[u].joined, s.candidates, s.near, s.matches);
     if (!s.matches.empty()) unit_letters[u] = static_cast<double>(units[u].raw.size());
     for (const NearWord& w : s.matches) {
       listed_letters[u] = std::max<double>(listed_letters[u], w.most_letters);
@@ -1053,20 +1105,20 @@ std::vector<PersonHit> PersonIndex::Screen(const PersonQuery& query,
     // entry's own for the lists of repeated words).
     auto visit = [&](std::uint32_t e, std::uint8_t len, const CompactDate& birth, std::uint32_t mi)
         __attribute__((always_inline)) {
-      const std::uint16_t st = s.state[e];
-      if ((st & kSeen) != 0) {
-        if ((st & kLate) == 0) vote(e, matches[mi]);
-        return;
-      }
-      if (st == 0) {
+      if (!s.Met(e)) {
         if (hopeless) return;  // this unit and the rest could not make it a hit
         const std::uint8_t verdict = fresh[len];
         if (verdict == kBringIn) {
           bring_in(e, birth, len, true);
           vote(e, matches[mi]);
         } else if (verdict == kMarkIt) {
-          s.MarkFresh(e, static_cast<std::uint16_t>(1U << walked));
+          s.MarkFresh(e, static_cast<EntryState>(1U << walked));
         }
+        return;
+      }
+      const EntryState st = s.state[e];
+      if ((st & kSeen) != 0) {
+        if ((st & kLate) == 0) vote(e, matches[mi]);
         return;
       }
       // Met by earlier units: what it matched so far, the units walked before that
@@ -1083,7 +1135,7 @@ std::vector<PersonHit> PersonIndex::Screen(const PersonQuery& query,
         s.Mark(e, kLate);  // all its votes are cast in the last walk
         late = true;
       } else if (marks && reach(q + after, l + after_listed, len)) {
-        s.Mark(e, static_cast<std::uint16_t>(1U << walked));
+        s.Mark(e, static_cast<EntryState>(1U << walked));
       }
     };
     for (std::uint32_t mi = 0; mi < matches.size(); ++mi) {
@@ -1115,7 +1167,7 @@ std::vector<PersonHit> PersonIndex::Screen(const PersonQuery& query,
       const std::uint32_t first = repeated ? x.twice_start[m.sid] : x.post_start[m.sid];
       const std::uint32_t last = repeated ? x.twice_start[m.sid + 1] : x.post_start[m.sid + 1];
       for (std::uint32_t k = first; k < last; ++k) {
-        if ((s.state[list[k]] & kLate) != 0) vote(list[k], m);
+        if (s.Late(list[k])) vote(list[k], m);
       }
     }
   }
@@ -1153,7 +1205,7 @@ std::vector<PersonHit> PersonIndex::Screen(const PersonQuery& query,
   for (std::size_t i = 0; i < end; ++i) {
     x.Consider(prepared, query, ranked[i].second, o, hits, &s.similarities);
   }
-  return Best(std::move(hits), o);
+  return x.Best(std::move(hits), prepared, query, o, &s.similarities);
 }
 
 std::vector<PersonHit> PersonIndex::ScreenBruteForce(const PersonQuery& query,
@@ -1165,7 +1217,7 @@ std::vector<PersonHit> PersonIndex::ScreenBruteForce(const PersonQuery& query,
   if (qv.size == 0) return hits;
   const PreparedName prepared(qv);
   for (std::uint32_t e = 0; e < x.Entries(); ++e) x.Consider(prepared, query, e, o, hits);
-  return Best(std::move(hits), o);
+  return x.Best(std::move(hits), prepared, query, o);
 }
 
 }  // namespace checkpoint::risk

@@ -72,6 +72,11 @@ struct NameView {
   std::array<std::string_view, kMaxNameTokens> tokens{};
   std::array<std::string_view, kMaxNameTokens> skeletons{};
   std::size_t size = 0;
+  // Each token's and skeleton's letter set (bit i: 'A' + i occurs), when the caller
+  // has them ready (the person index keeps them per listed word); computed by
+  // PreparedName otherwise.
+  std::array<std::uint32_t, kMaxNameTokens> letters{}, skeleton_letters{};
+  bool has_letters = false;
 };
 
 // One side of a comparison that owns its strings.
