@@ -48,10 +48,10 @@ json SlotJson(update::Slots& slots, update::Slot s) {
 
 std::string AutoInstallLine(const json& a) {
   if (a.contains("error")) return "record unreadable: " + a.value("error", std::string());
-  std::string line = "bundle " + std::to_string(a.value("bundle_version", std::int64_t{0})) + " " +
-                     a.value("outcome", std::string("?"));
+  const std::string outcome = a.value("outcome", std::string("?"));
+  const std::string line = "bundle " + std::to_string(a.value("bundle_version", std::int64_t{0})) +
+                           " " + (outcome == "refused" ? std::string("REFUSED") : outcome);
   const std::string detail = a.value("detail", std::string());
-  if (a.value("outcome", std::string()) == "refused") line = "REFUSED " + line;
   return detail.empty() ? line : line + ": " + detail;
 }
 

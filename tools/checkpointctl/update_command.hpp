@@ -32,7 +32,7 @@ struct UpdateContext {
 // The automatic install's last decision (<data_dir>/update/auto.json) for
 // `checkpointctl status`: null when there is none, else the record (or an error).
 nlohmann::json AutoInstallJson(const std::filesystem::path& data_dir);
-// One line of it: "bundle 42 installed: v42 into slot b", "REFUSED bundle 43 ...".
+// One line of it: "bundle 42 installed: v42 into slot b", "bundle 43 REFUSED: ...".
 std::string AutoInstallLine(const nlohmann::json& a);
 
 int UpdateCommand(const std::vector<std::string>& args, const UpdateContext& ctx);
