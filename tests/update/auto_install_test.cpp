@@ -159,6 +159,14 @@ TEST_CASE("auto-install: a bad image is refused once and reported, not retried",
   // The agent replacing the file (a new bundle) is a new decision.
   std::filesystem::remove(box.staged / "5.bin");
   box.Stage(6, MakeImage(box.key, 2));
+  // Not the image's fault: the pinned keys cannot be read. Nothing is decided, and
+  // once they are back the bundle is installed.
+  std::filesystem::rename(box.dir / "keys.pem", box.dir / "keys.away");
+  auto undecided = AutoInstall(u, box.policy, box.staged, box.now);
+  REQUIRE_FALSE(undecided);
+  CHECK_THAT(undecided.error().message(), Catch::Contains("bundle 6 undecided"));
+  CHECK(box.Decided().bundle_version == 5);
+  std::filesystem::rename(box.dir / "keys.away", box.dir / "keys.pem");
   CHECK(box.Run(u).outcome == AutoOutcome::kInstalled);
 }
 

@@ -162,10 +162,15 @@ Expected<AutoResult> AutoInstall(Updater& updater, const AutoInstallPolicy& poli
     return AutoResult{o, std::move(detail)};
   };
   if (auto ok = updater.Admissible(img.path); !ok) {
-    if (ok.error().Is(UpdateErrc::kDowngrade)) {
-      return decide(AutoOutcome::kIgnored, "ignored", ok.error().message());
+    const Error& e = ok.error();
+    if (e.Is(UpdateErrc::kDowngrade)) return decide(AutoOutcome::kIgnored, "ignored", e.message());
+    if (e.Is(UpdateErrc::kBadImage) || e.Is(UpdateErrc::kBadSignature) ||
+        e.Is(UpdateErrc::kWrongHardware)) {
+      return decide(AutoOutcome::kRefused, "refused", e.message());
     }
-    return decide(AutoOutcome::kRefused, "refused", ok.error().message());
+    // Not the image's fault (the pinned keys unreadable, the slots or the file not
+    // readable now): nothing is decided, the next run tries again.
+    return ok.error().WithContext("bundle " + std::to_string(img.bundle_version) + " undecided");
   }
   // Decided before it starts: a crash inside the install, or a rollback of its
   // trial, never makes the same bundle install again.

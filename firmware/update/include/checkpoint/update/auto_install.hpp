@@ -9,9 +9,11 @@
 //
 // Each staged bundle is decided once, and the decision is persisted *before* the
 // install starts (<state_dir>/auto.json): an image that is not newer is ignored, a
-// bad one refused and reported, never retried in a loop; one that was installed
-// and then rolled back is not installed again (a technician's `update install`
-// still can).
+// bad one (malformed, not signed by a pinned key, a file's hash, other hardware)
+// refused and reported, never retried in a loop; one that was installed and then
+// rolled back is not installed again (a technician's `update install` still can).
+// A failure that is not the image's (the pinned keys or the slots unreadable)
+// decides nothing: an error, and the next run tries again.
 //
 // Thread-safety: none; called with the updater's lock held (an open Updater).
 
