@@ -10,9 +10,11 @@
 #                                   armhf reports that as a skip)
 #   scripts/deps.sh --package       also lintian and shellcheck (scripts/package.sh)
 #   scripts/deps.sh --bench         also Node.js and npm, for the peer benchmarks in bench/
-#   scripts/deps.sh --test          also Chromium, Node.js and npm, for the officer console's
-#                                   browser test (tests/console/browser; playwright-core from
-#                                   its package-lock.json, never a browser download)
+#   scripts/deps.sh --test          also what only tests use: Chromium, Node.js and npm, for the
+#                                   officer console's browser test (tests/console/browser;
+#                                   playwright-core from its package-lock.json, never a browser
+#                                   download), and grub-common (grub-editenv, grub-script-check)
+#                                   for the GRUB boot environment's tests (tests/update)
 #   scripts/deps.sh --print SET     print one set (build|runtime|runtime-hq|cross-arm64|cross-armhf|package|bench|test),
 #                                   one per line
 #
@@ -75,9 +77,12 @@ PACKAGE=(lintian shellcheck)
 # inside bench/ (never a project dependency). A machine with Node.js from elsewhere
 # (e.g. NodeSource, which bundles npm) is left as it is.
 BENCH=(nodejs npm)
-# The officer console's browser test (tests/console/browser): Debian's Chromium,
-# driven by playwright-core (npm, pinned by the committed package-lock.json).
-BROWSER_TEST=(chromium)
+# What only tests use. The officer console's browser test (tests/console/browser):
+# Debian's Chromium, driven by playwright-core (npm, pinned by the committed
+# package-lock.json). The updater's GRUB tests (tests/update/grub_test.cpp): the real
+# grub-editenv on real grubenv files, and grub-script-check for the shipped grub.cfg
+# part; grub-common holds the tools only (no bootloader is installed or run).
+TEST_ONLY=(chromium grub-common)
 
 print_set() {
   case "$1" in
@@ -88,7 +93,7 @@ print_set() {
     cross-armhf) printf '%s\n' "${CROSS_ARMHF[@]}" ;;
     package) printf '%s\n' "${PACKAGE[@]}" ;;
     bench) printf '%s\n' "${BENCH[@]}" ;;
-    test) printf '%s\n' "${BROWSER_TEST[@]}" "${BENCH[@]}" ;;
+    test) printf '%s\n' "${TEST_ONLY[@]}" "${BENCH[@]}" ;;
     *) echo "deps.sh: unknown set '$1' (build|runtime|runtime-hq|cross-arm64|cross-armhf|package|bench|test)" >&2; exit 2 ;;
   esac
 }
@@ -176,7 +181,7 @@ case "${1:-}" in
     if ! command -v node >/dev/null || ! command -v npm >/dev/null; then install "${BENCH[@]}"; fi
     ;;
   --test)
-    install "${BUILD[@]}" "${BROWSER_TEST[@]}"
+    install "${BUILD[@]}" "${TEST_ONLY[@]}"
     if ! command -v node >/dev/null || ! command -v npm >/dev/null; then install "${BENCH[@]}"; fi
     ;;
   "") install "${BUILD[@]}" ;;

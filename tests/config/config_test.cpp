@@ -331,3 +331,34 @@ threads = 3
   CHECK(bad("enabled = \"yes\"").find("console.enabled") != std::string::npos);
   CHECK(bad("listn = []").find("console.listn") != std::string::npos);
 }
+
+TEST_CASE("[update]: automatic install off by default; the maintenance window in UTC",
+          "[config][update]") {
+  auto c = ParseConfig(kValid, "test.toml");
+  REQUIRE(c);
+  CHECK_FALSE(c->update.auto_install);
+  CHECK_FALSE(c->update.window_start_min);
+  auto u = ParseConfig(std::string(kValid) +
+                           "\n[update]\nauto_install = true\n"
+                           "maintenance_window = \"23:30-04:05\"\n",
+                       "test.toml");
+  REQUIRE(u);
+  CHECK(u->update.auto_install);
+  CHECK(u->update.window_start_min == 23 * 60 + 30);
+  CHECK(u->update.window_end_min == 4 * 60 + 5);
+  auto any =
+      ParseConfig(std::string(kValid) + "\n[update]\nmaintenance_window = \"\"\n", "test.toml");
+  REQUIRE(any);
+  CHECK_FALSE(any->update.window_start_min);
+  for (const std::string bad : {"2:00-04:00", "02:00-02:00", "24:00-01:00", "02:60-03:00",
+                                "02:00 04:00", "02:00-04:00Z", "0a:00-04:00", "-1:00-04:00"}) {
+    INFO(bad);
+    CHECK_FALSE(ParseMaintenanceWindow(bad));
+    CHECK_THAT(ErrorOf(std::string(kValid) + "\n[update]\nmaintenance_window = \"" + bad + "\"\n"),
+               Catch::Contains("update.maintenance_window"));
+  }
+  CHECK_THAT(ErrorOf(std::string(kValid) + "\n[update]\nauto_install = \"yes\"\n"),
+             Catch::Contains("update.auto_install"));
+  CHECK_THAT(ErrorOf(std::string(kValid) + "\n[update]\nauto = true\n"),
+             Catch::Contains("update.auto: unknown key"));
+}

@@ -1,5 +1,6 @@
-// Any bytes as an update image, an update manifest, a boot environment or the
-// updater's record (firmware/update). The first byte chooses the parser. Parsing
+// Any bytes as an update image, an update manifest, a boot environment, the
+// updater's record, a GRUB environment block or the auto-install record
+// (firmware/update). The first byte chooses the parser. Parsing
 // must succeed or fail with a message, never crash; what parses must hold its
 // invariants and re-encode to what parses back the same.
 #include <cstdint>
@@ -7,6 +8,7 @@
 #include <string_view>
 
 #include "checkpoint/common/sha256.hpp"
+#include "checkpoint/update/auto_install.hpp"
 #include "checkpoint/update/image.hpp"
 #include "checkpoint/update/slots.hpp"
 #include "checkpoint/update/updater.hpp"
@@ -43,7 +45,7 @@ void CheckManifest(const UpdateManifest& m) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 4) {
+  switch (data[0] % 6) {
     case 0: {
       auto h = ParseImageHeader(text, text.size());
       if (Failed(h)) break;
@@ -76,6 +78,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (!Failed(r)) {
         auto back = ParseRecord(RecordJson(*r));
         if (!back || RecordJson(*back) != RecordJson(*r)) __builtin_trap();
+      }
+      break;
+    }
+    case 4: {
+      auto vars = ParseGrubEnvBlock(text);
+      if (Failed(vars)) break;
+      if (text.size() != kGrubEnvBlockSize) __builtin_trap();
+      for (std::size_t i = 0; i < vars->size(); ++i) {
+        for (std::size_t k = i + 1; k < vars->size(); ++k) {
+          if ((*vars)[i].first == (*vars)[k].first) __builtin_trap();  // each name once
+        }
+      }
+      break;
+    }
+    case 5: {
+      auto r = ParseAutoRecord(text);
+      if (!Failed(r)) {
+        auto back = ParseAutoRecord(AutoRecordJson(*r));
+        if (!back || AutoRecordJson(*back) != AutoRecordJson(*r)) __builtin_trap();
       }
       break;
     }

@@ -70,22 +70,6 @@ struct CliBox {
   void NewFirmwareStarts() { MigrateForward(Db()); }
 };
 
-void ReportDaemonUp(const std::filesystem::path& db) {
-  // As checkpointd does (daemon.cpp): state, heartbeat and device health in device_state.
-  auto c = Must(store::Connection::Open({.path = db, .create = false}));
-  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
-  Must(c.Exec(
-      "INSERT OR REPLACE INTO device_state(key, value, updated_at_ms) VALUES "
-      "('daemon.state', 'running', " +
-      std::to_string(now) +
-      "), "
-      "('daemon.heartbeat_ms', '" +
-      std::to_string(now) + "', " + std::to_string(now) +
-      "), ('hal.health', '[{\"id\":\"mrz-1\",\"connected\":true}]', " + std::to_string(now) + ")"));
-}
-
 std::string SlotName(const std::filesystem::path& root) {
   return std::filesystem::read_symlink(root / "current").string();
 }

@@ -79,27 +79,29 @@ TEST_CASE("directory slots: a payload changed after verification leaves the slot
   CHECK(ReadAll(box.dir / "slots" / "b" / "checkpointd") == SampleFiles(2)[0].second);
 }
 
-TEST_CASE("the simulated bootloader counts a trial's boots and falls back past bootlimit",
-          "[update]") {
-  Box box;
+TEST_CASE(
+    "the bootloader (simulated, or grub.cfg's part on grubenv) counts a trial's boots and "
+    "falls back past bootlimit",
+    "[update]") {
+  Box box(GENERATE(Board::kDirectory, Board::kGrub));
   Must(box.slots->ArmTrial(Slot::kB));
   for (int boot = 1; boot <= 3; ++boot) {
-    Must(box.slots->SimulateBoot());
+    box.Boot();
     CHECK(box.Booted() == Slot::kB);
     CHECK(box.Env().bootcount == boot);
     CHECK(box.Env().upgrade_available);
   }
-  Must(box.slots->SimulateBoot());  // the fourth start of a trial with bootlimit 3
+  box.Boot();  // the fourth start of a trial with bootlimit 3
   CHECK(box.Booted() == Slot::kA);
   CHECK(box.Env().boot_slot == Slot::kA);
   CHECK_FALSE(box.Env().upgrade_available);
   CHECK(box.Env().bootcount == 0);
   // Outside a trial nothing is counted.
-  Must(box.slots->SimulateBoot());
+  box.Boot();
   CHECK(box.Env().bootcount == 0);
   CHECK(box.Booted() == Slot::kA);
   Must(box.slots->Commit(Slot::kB));
-  Must(box.slots->SimulateBoot());
+  box.Boot();
   CHECK(box.Booted() == Slot::kB);
   Must(box.slots->MarkBad(Slot::kB));
   CHECK(box.Env().boot_slot == Slot::kA);

@@ -4,6 +4,8 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -69,6 +71,20 @@ inline std::string ReadAll(const std::filesystem::path& p) {
   return Must(common::ReadFile(p, 64u << 20));
 }
 
+// A grubenv file as a PC is provisioned with one (docs/update.md): made by the real
+// grub-editenv (Debian package grub-common; scripts/deps.sh --test), with the four
+// variables and one of GRUB's own that must stay.
+inline void MakeGrubEnv(const std::filesystem::path& file) {
+  INFO("grub-editenv is missing: scripts/deps.sh --test installs grub-common");
+  REQUIRE(std::system("command -v grub-editenv >/dev/null") == 0);
+  std::filesystem::create_directories(file.parent_path());
+  const std::string f = "'" + file.string() + "'";
+  REQUIRE(std::system(("grub-editenv " + f + " create && grub-editenv " + f +
+                       " set saved_entry=0 boot_slot=a upgrade_available=0 bootcount=0 "
+                       "bootlimit=3")
+                          .c_str()) == 0);
+}
+
 // The schema migration a newer firmware brings: one past the product's.
 inline std::vector<store::Migration> NewerMigrations() {
   static const std::string up = "CREATE TABLE firmware_v2_feature (id INTEGER PRIMARY KEY);";
@@ -94,6 +110,22 @@ inline void MigrateForward(const std::filesystem::path& db) {
   auto c = Must(store::Connection::Open({.path = db, .create = false}));
   auto known = NewerMigrations();
   Must(store::Migrate(c, known));
+}
+
+inline void ReportDaemonUp(const std::filesystem::path& db) {
+  // As checkpointd does (daemon.cpp): state, heartbeat and device health in device_state.
+  auto c = Must(store::Connection::Open({.path = db, .create = false}));
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  Must(c.Exec(
+      "INSERT OR REPLACE INTO device_state(key, value, updated_at_ms) VALUES "
+      "('daemon.state', 'running', " +
+      std::to_string(now) +
+      "), "
+      "('daemon.heartbeat_ms', '" +
+      std::to_string(now) + "', " + std::to_string(now) +
+      "), ('hal.health', '[{\"id\":\"mrz-1\",\"connected\":true}]', " + std::to_string(now) + ")"));
 }
 
 }  // namespace checkpoint::update::testing

@@ -1,6 +1,7 @@
 // The update state machine in process: the table, the record, and every way a trial
 // ends (commit, failed check, missed deadline, crash loop, technician), with the
-// store's schema following the slot on a real SQLite file.
+// store's schema following the slot on a real SQLite file; each on directory slots
+// and on a GRUB board (a real grubenv through the real grub-editenv).
 #include <catch2/catch.hpp>
 #include <set>
 
@@ -67,7 +68,7 @@ TEST_CASE("the record is versioned JSON; another format is refused", "[update]")
 }
 
 TEST_CASE("install, reboot into the trial, a passing check commits", "[update]") {
-  Box box;
+  Box box(GENERATE(Board::kDirectory, Board::kGrub));
   auto u = box.Open();
   Must(u.Install(box.Image(2)));
   CHECK(u.record().state == State::kInstalled);
@@ -82,7 +83,7 @@ TEST_CASE("install, reboot into the trial, a passing check commits", "[update]")
   CHECK(u.record().state == State::kInstalled);
   CHECK(box.health.checks == 0);
 
-  Must(box.slots->SimulateBoot());
+  box.Boot();
   box.health.contact = 500;
   Must(u.TrialCheck());
   CHECK(u.record().state == State::kCommitted);
@@ -100,11 +101,11 @@ TEST_CASE("install, reboot into the trial, a passing check commits", "[update]")
 
 TEST_CASE("a trial that is not healthy before its deadline rolls back, store schema too",
           "[update]") {
-  Box box;
+  Box box(GENERATE(Board::kDirectory, Board::kGrub));
   const int old_schema = SchemaOf(box.Db());
   auto u = box.Open();
   Must(u.Install(box.Image(2)));
-  Must(box.slots->SimulateBoot());
+  box.Boot();
   MigrateForward(box.Db());  // the new slot's firmware opens the store
   REQUIRE(SchemaOf(box.Db()) == old_schema + 1);
   box.health.verdict = V::kPending;
@@ -124,16 +125,16 @@ TEST_CASE("a trial that is not healthy before its deadline rolls back, store sch
   CHECK_FALSE(box.Env().upgrade_available);
   // The old firmware opens its store as it knows it.
   Must(store::Store::Open({.path = box.Db(), .device_id = "box-1", .read_only = true}));
-  Must(box.slots->SimulateBoot());
+  box.Boot();
   CHECK(box.Booted() == Slot::kA);
   CHECK(u.record().floor == 0);  // never committed
 }
 
 TEST_CASE("a failed health check rolls back at once", "[update]") {
-  Box box;
+  Box box(GENERATE(Board::kDirectory, Board::kGrub));
   auto u = box.Open();
   Must(u.Install(box.Image(2)));
-  Must(box.slots->SimulateBoot());
+  box.Boot();
   box.health.verdict = V::kFailed;
   Must(u.TrialCheck());
   CHECK(u.record().state == State::kRolledBack);
@@ -143,23 +144,23 @@ TEST_CASE("a failed health check rolls back at once", "[update]") {
 
 TEST_CASE("a crash loop: the bootloader falls back past bootlimit and the updater rolls back",
           "[update]") {
-  Box box;
+  Box box(GENERATE(Board::kDirectory, Board::kGrub));
   const int old_schema = SchemaOf(box.Db());
   auto u = box.Open();
   Must(u.Install(box.Image(2)));
   SECTION("the new slot never got as far as its first check") {
     for (int i = 0; i < 4; ++i) {
-      Must(box.slots->SimulateBoot());
+      box.Boot();
       if (i == 0) MigrateForward(box.Db());
     }
   }
   SECTION("the trial started, then the new firmware kept crashing") {
-    Must(box.slots->SimulateBoot());
+    box.Boot();
     MigrateForward(box.Db());
     box.health.verdict = V::kPending;
     Must(u.TrialCheck());
     REQUIRE(u.record().state == State::kTrial);
-    for (int i = 0; i < 3; ++i) Must(box.slots->SimulateBoot());
+    for (int i = 0; i < 3; ++i) box.Boot();
   }
   REQUIRE(box.Booted() == Slot::kA);  // the bootloader's fallback
   Must(u.TrialCheck());               // the old slot's updater, at its start
@@ -171,10 +172,10 @@ TEST_CASE("a crash loop: the bootloader falls back past bootlimit and the update
 
 TEST_CASE("a trial past bootlimit is rolled back even if the bootloader did not fall back",
           "[update]") {
-  Box box;
+  Box box(GENERATE(Board::kDirectory, Board::kGrub));
   auto u = box.Open();
   Must(u.Install(box.Image(2)));
-  Must(box.slots->SimulateBoot());
+  box.Boot();
   box.health.verdict = V::kPending;
   Must(u.TrialCheck());
   // A bootloader that counts but never falls back (a broken altbootcmd).
@@ -187,10 +188,10 @@ TEST_CASE("a trial past bootlimit is rolled back even if the bootloader did not 
 }
 
 TEST_CASE("downgrades are refused unless signed as such; nothing is armed", "[update]") {
-  Box box;
+  Box box(GENERATE(Board::kDirectory, Board::kGrub));
   auto u = box.Open();
   Must(u.Install(box.Image(3)));
-  Must(box.slots->SimulateBoot());
+  box.Boot();
   Must(u.TrialCheck());
   REQUIRE(u.record().state == State::kCommitted);
   const BootEnv before = box.Env();
@@ -235,7 +236,7 @@ TEST_CASE("foreign, unpinned and wrong-hardware images are refused", "[update]")
 }
 
 TEST_CASE("events outside the table are refused; one updater at a time", "[update]") {
-  Box box;
+  Box box(GENERATE(Board::kDirectory, Board::kGrub));
   auto u = box.Open();
   auto r = u.Commit();
   REQUIRE_FALSE(r);
@@ -249,7 +250,7 @@ TEST_CASE("events outside the table are refused; one updater at a time", "[updat
   REQUIRE_FALSE(r);
   CHECK(r.error().Is(UpdateErrc::kNotAllowed));
   CHECK_FALSE(u.Commit());  // not before the reboot into the trial
-  Must(box.slots->SimulateBoot());
+  box.Boot();
   box.health.verdict = V::kPending;
   Must(u.TrialCheck());
   Must(u.Commit());  // the technician's override of a pending check

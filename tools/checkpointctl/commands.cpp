@@ -6,6 +6,7 @@
 #include "checkpoint/common/clock.hpp"
 #include "checkpoint/store/disk.hpp"
 #include "checkpoint/store/store.hpp"
+#include "update_command.hpp"
 
 namespace checkpoint::tools {
 
@@ -182,10 +183,17 @@ int Status(const Context& ctx) {
       problems.push_back("agent: " + agent.value("problem", std::string("unhealthy")));
     }
   }
+  // The automatic firmware install's last decision; a refused image needs a person.
+  const json auto_install = AutoInstallJson(ctx.config.data_dir);
+  if (auto_install.is_object() && (auto_install.contains("error") ||
+                                   auto_install.value("outcome", std::string()) == "refused")) {
+    problems.push_back("firmware update: " + AutoInstallLine(auto_install));
+  }
   json j{
       {"healthy", problems.empty()},
       {"problems", problems},
       {"firmware_version", FirmwareVersion()},
+      {"firmware_auto_install", auto_install},
       {"agent", agent},
       {"bundles", InstalledBundles(ctx.config)},
       {"devices", devices},
@@ -257,6 +265,9 @@ int Status(const Context& ctx) {
     PrintDevices(ctx, devices);
     PrintAgent(ctx, agent, j["bundles"]);
     std::fprintf(ctx.out, "firmware    %s\n", FirmwareVersion());
+    if (!auto_install.is_null()) {
+      std::fprintf(ctx.out, "auto update %s\n", AutoInstallLine(auto_install).c_str());
+    }
     if (problems.empty()) {
       std::fprintf(ctx.out, "healthy\n");
     } else {

@@ -55,11 +55,14 @@ void Usage(std::FILE* out) {
                "  screen [--watchlist FILE] [--pretty]\n"
                "                    screen queries (JSON lines on stdin) against FILE or the\n"
                "                    store's watchlist into JSON lines\n"
-               "  update [--slots DIR] [--uboot] [--keys FILE] [--hardware ID] [--allow-offline]\n"
-               "         [--trial-timeout SECONDS] install FILE | status | commit | rollback |\n"
-               "         trial-check | simulate-boot\n"
+               "  update [--slots DIR] [--uboot | --grub [--grubenv FILE]] [--keys FILE]\n"
+               "         [--hardware ID] [--allow-offline] [--trial-timeout SECONDS]\n"
+               "         install FILE | status | commit | rollback | trial-check | auto |\n"
+               "         simulate-boot\n"
                "                    the A/B firmware update: install a signed image into the\n"
-               "                    inactive slot, check and commit its trial, or roll back\n"
+               "                    inactive slot, check and commit its trial, or roll back;\n"
+               "                    auto: the trial check, then a newer staged firmware bundle\n"
+               "                    as [update] auto_install allows (exit 5: restart into it)\n"
                "  officer add ID --name NAME --agency AGENCY [--role ROLE] [--language L] |\n"
                "          passwd ID | disable ID | enable ID | list\n"
                "                    officer console accounts; the password from the terminal\n"
@@ -182,6 +185,7 @@ int main(int argc, char** argv) {
     if (data_dir) {
       uc.data_dir = *data_dir;
       uc.keys = uc.data_dir / "firmware-signing-keys.pem";
+      uc.staged_dir = uc.data_dir / "bundles" / "firmware";
     } else {
       auto cfg = load_config();
       if (!cfg) return 2;
@@ -189,6 +193,10 @@ int main(int argc, char** argv) {
       uc.keys = std::filesystem::path(config_path).parent_path() / "firmware-signing-keys.pem";
       uc.heartbeat_interval_ms =
           std::chrono::duration_cast<std::chrono::milliseconds>(cfg->heartbeat_interval).count();
+      uc.staged_dir = cfg->BundlesDir() / "firmware";
+      uc.auto_policy = {.enabled = cfg->update.auto_install,
+                        .window_start_min = cfg->update.window_start_min,
+                        .window_end_min = cfg->update.window_end_min};
     }
     try {
       const int rc = tools::UpdateCommand({rest.begin() + 1, rest.end()}, uc);

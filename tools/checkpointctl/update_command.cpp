@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "checkpoint/common/fs.hpp"
+#include "checkpoint/update/errors.hpp"
 #include "checkpoint/update/updater.hpp"
 
 namespace checkpoint::tools {
@@ -18,6 +19,7 @@ using update::State;
 
 constexpr int kPending = 3;
 constexpr int kRolledBack = 4;
+constexpr int kInstalledRestart = 5;
 
 std::int64_t WallMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -42,8 +44,28 @@ json SlotJson(update::Slots& slots, update::Slot s) {
               {"manifest_sha256", info->manifest_sha256}};
 }
 
+}  // namespace
+
+std::string AutoInstallLine(const json& a) {
+  if (a.contains("error")) return "record unreadable: " + a.value("error", std::string());
+  const std::string outcome = a.value("outcome", std::string("?"));
+  const std::string line = "bundle " + std::to_string(a.value("bundle_version", std::int64_t{0})) +
+                           " " + (outcome == "refused" ? std::string("REFUSED") : outcome);
+  const std::string detail = a.value("detail", std::string());
+  return detail.empty() ? line : line + ": " + detail;
+}
+
+json AutoInstallJson(const fs::path& data_dir) {
+  auto a = update::ReadAutoRecord(data_dir / "update");
+  if (!a) return json{{"error", a.error().message()}};
+  if (!*a) return nullptr;
+  return json::parse(update::AutoRecordJson(**a));
+}
+
+namespace {
+
 // What `status` prints; the record as persisted plus what the slots say now.
-json StatusJson(const update::UpdateRecord& r, update::Slots& slots) {
+json StatusJson(const update::UpdateRecord& r, update::Slots& slots, const fs::path& state_dir) {
   auto booted = slots.Booted();
   auto env = slots.ReadEnv();
   json j = json::parse(update::RecordJson(r));
@@ -58,6 +80,7 @@ json StatusJson(const update::UpdateRecord& r, update::Slots& slots) {
     j["boot_env"] = {{"error", env.error().message()}};
   }
   j["slots"] = {{"a", SlotJson(slots, update::Slot::kA)}, {"b", SlotJson(slots, update::Slot::kB)}};
+  j["auto_install"] = AutoInstallJson(state_dir.parent_path());
   // A rollback (or commit) decided while running another slot takes effect at the
   // next start.
   j["reboot_required"] = booted && env && *booted != env->boot_slot;
@@ -92,6 +115,10 @@ void PrintStatus(const UpdateContext& ctx, const json& j) {
   for (const auto& f : j["findings"]) {
     std::fprintf(ctx.out, "finding     %s\n", f.get<std::string>().c_str());
   }
+  if (j["auto_install"].is_object()) {
+    const json& a = j["auto_install"];
+    std::fprintf(ctx.out, "auto        %s\n", AutoInstallLine(a).c_str());
+  }
   if (j["reboot_required"].get<bool>()) std::fprintf(ctx.out, "reboot required\n");
 }
 
@@ -100,6 +127,8 @@ void PrintStatus(const UpdateContext& ctx, const json& j) {
 int UpdateCommand(const std::vector<std::string>& args, const UpdateContext& ctx) {
   std::optional<fs::path> slots_dir;
   bool uboot = false;
+  bool grub = false;
+  fs::path grubenv = "/boot/grub/grubenv";
   fs::path keys = ctx.keys;
   std::string hardware = update::ThisHardware();
   bool allow_offline = false;
@@ -112,6 +141,11 @@ int UpdateCommand(const std::vector<std::string>& args, const UpdateContext& ctx
       slots_dir = args[++i];
     } else if (a == "--uboot") {
       uboot = true;
+    } else if (a == "--grub") {
+      grub = true;
+    } else if (a == "--grubenv" && has) {
+      grub = true;
+      grubenv = args[++i];
     } else if (a == "--keys" && has) {
       keys = args[++i];
     } else if (a == "--hardware" && has) {
@@ -131,17 +165,21 @@ int UpdateCommand(const std::vector<std::string>& args, const UpdateContext& ctx
   const std::string& cmd = rest[0];
   if (!(rest.size() == 2 && cmd == "install") &&
       !(rest.size() == 1 && (cmd == "status" || cmd == "commit" || cmd == "rollback" ||
-                             cmd == "trial-check" || cmd == "simulate-boot"))) {
+                             cmd == "trial-check" || cmd == "auto" || cmd == "simulate-boot"))) {
     return 2;
   }
-  // The slots: directories (the default: tests, the demo, a laptop), or a U-Boot
-  // board whose slot partitions are mounted at DIR/a and DIR/b.
+  if (uboot && grub) return 2;
+  // The slots: directories (the default: tests, the demo, a laptop), or a U-Boot or
+  // GRUB board whose slot partitions are mounted at DIR/a and DIR/b.
   std::unique_ptr<update::Slots> slots;
   update::DirectorySlots* directory = nullptr;
+  const fs::path mounts = slots_dir.value_or("/run/checkpoint/slots");
   if (uboot) {
-    const fs::path mounts = slots_dir.value_or("/run/checkpoint/slots");
     slots = std::make_unique<update::UBootEnvSlots>(
         update::UBootEnvSlots::Options{.mount_a = mounts / "a", .mount_b = mounts / "b"});
+  } else if (grub) {
+    slots = std::make_unique<update::GrubEnvSlots>(update::GrubEnvSlots::Options{
+        .mount_a = mounts / "a", .mount_b = mounts / "b", .grubenv = grubenv});
   } else {
     auto d = update::DirectorySlots::Open(slots_dir.value_or(ctx.data_dir / "update" / "slots"));
     if (!d) return Fail(ctx, d.error());
@@ -164,7 +202,7 @@ int UpdateCommand(const std::vector<std::string>& args, const UpdateContext& ctx
       if (!parsed) return Fail(ctx, parsed.error());
       r = std::move(*parsed);
     }
-    PrintStatus(ctx, StatusJson(r, *slots));
+    PrintStatus(ctx, StatusJson(r, *slots, state_dir));
     return 0;
   }
 
@@ -185,13 +223,26 @@ int UpdateCommand(const std::vector<std::string>& args, const UpdateContext& ctx
   if (cmd == "install") st = updater->Install(rest[1]);
   if (cmd == "commit") st = updater->Commit();
   if (cmd == "rollback") st = updater->Rollback();
-  if (cmd == "trial-check") st = updater->TrialCheck();
+  if (cmd == "trial-check" || cmd == "auto") st = updater->TrialCheck();
   if (!st) {
-    if (!ctx.json) PrintStatus(ctx, StatusJson(updater->record(), *slots));
+    if (!ctx.json) PrintStatus(ctx, StatusJson(updater->record(), *slots, state_dir));
     return Fail(ctx, st.error());
   }
-  PrintStatus(ctx, StatusJson(updater->record(), *slots));
-  if (cmd == "trial-check") {
+  if (cmd == "auto" && updater->record().state != State::kInstalled &&
+      updater->record().state != State::kTrial && updater->record().state != State::kRolledBack) {
+    // No trial to finish and nothing to restart for: a staged bundle, if any.
+    auto r = update::AutoInstall(*updater, ctx.auto_policy, ctx.staged_dir, WallMs());
+    if (!r) return Fail(ctx, r.error());
+    PrintStatus(ctx, StatusJson(updater->record(), *slots, state_dir));
+    if (r->outcome == update::AutoOutcome::kInstalled) return kInstalledRestart;
+    if (r->outcome == update::AutoOutcome::kRefused) {
+      return Fail(
+          ctx, MakeError(update::UpdateErrc::kBadImage, "staged firmware refused: " + r->detail));
+    }
+    return 0;
+  }
+  PrintStatus(ctx, StatusJson(updater->record(), *slots, state_dir));
+  if (cmd == "trial-check" || cmd == "auto") {
     const State s = updater->record().state;
     if (s == State::kTrial || s == State::kInstalled) return kPending;
     if (s == State::kRolledBack) return kRolledBack;

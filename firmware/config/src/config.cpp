@@ -692,6 +692,20 @@ Expected<Config> ParseConfig(std::string_view toml_text, std::string_view source
     }
     r.Finish();
   }
+  if (const toml::table* t = top.Table("update", false)) {
+    TableReader r(*t, "update", d);
+    if (auto v = r.Bool("auto_install", false)) c.update.auto_install = *v;
+    if (auto w = r.String("maintenance_window", false); w && !w->empty()) {
+      if (auto parsed = ParseMaintenanceWindow(*w)) {
+        c.update.window_start_min = parsed->first;
+        c.update.window_end_min = parsed->second;
+      } else {
+        r.Error("maintenance_window",
+                "must be \"HH:MM-HH:MM\" (UTC, start and end differ), or \"\" for any time");
+      }
+    }
+    r.Finish();
+  }
   ReadConsole(top, d, source_name, c);
   ReadBooths(top, d, c);
   ReadDevices(top, d, c);
@@ -699,6 +713,24 @@ Expected<Config> ParseConfig(std::string_view toml_text, std::string_view source
 
   if (!d.empty()) return Invalid(d.Join());
   return c;
+}
+
+std::optional<std::pair<int, int>> ParseMaintenanceWindow(std::string_view text) {
+  // "HH:MM-HH:MM", exactly 11 characters.
+  if (text.size() != 11 || text[2] != ':' || text[5] != '-' || text[8] != ':') return std::nullopt;
+  auto minutes = [](std::string_view hhmm) -> std::optional<int> {
+    for (std::size_t i : {0u, 1u, 3u, 4u}) {
+      if (hhmm[i] < '0' || hhmm[i] > '9') return std::nullopt;
+    }
+    const int h = (hhmm[0] - '0') * 10 + (hhmm[1] - '0');
+    const int m = (hhmm[3] - '0') * 10 + (hhmm[4] - '0');
+    if (h > 23 || m > 59) return std::nullopt;
+    return h * 60 + m;
+  };
+  const auto start = minutes(text.substr(0, 5));
+  const auto end = minutes(text.substr(6, 5));
+  if (!start || !end || *start == *end) return std::nullopt;
+  return std::pair{*start, *end};
 }
 
 Expected<Config> LoadConfig(const std::filesystem::path& path) {

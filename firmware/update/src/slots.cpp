@@ -87,6 +87,17 @@ Expected<BootEnv> ParseBootEnv(std::string_view text) {
   return env;
 }
 
+bool CountBoot(BootEnv& env) {
+  if (!env.upgrade_available) return false;
+  ++env.bootcount;
+  if (env.bootcount > env.bootlimit) {  // altbootcmd: back to the other slot
+    env.boot_slot = Other(env.boot_slot);
+    env.upgrade_available = false;
+    env.bootcount = 0;
+  }
+  return true;
+}
+
 Status Slots::ArmTrial(Slot s) {
   auto env = ReadEnv();
   if (!env) return std::move(env).error();
@@ -266,13 +277,7 @@ Status DirectorySlots::Write(Slot s, const fs::path& image, const ImageHeader& h
 Status DirectorySlots::SimulateBoot() {
   auto env = ReadEnv();
   if (!env) return std::move(env).error();
-  if (env->upgrade_available) {
-    ++env->bootcount;
-    if (env->bootcount > env->bootlimit) {  // altbootcmd: back to the other slot
-      env->boot_slot = Other(env->boot_slot);
-      env->upgrade_available = false;
-      env->bootcount = 0;
-    }
+  if (CountBoot(*env)) {
     if (auto s = WriteEnv(*env); !s) return s;
   }
   return SwapSymlink(root_ / "current", std::string(SlotName(env->boot_slot)));
@@ -280,12 +285,12 @@ Status DirectorySlots::SimulateBoot() {
 
 }  // namespace checkpoint::update
 
-// ---------------------------------------------------------------- UBootEnvSlots
+// ---------------------------------------------------------------- PartitionSlots
 
 namespace checkpoint::update {
 
-Expected<Slot> UBootEnvSlots::Booted() {
-  auto cmdline = common::ReadFile(o_.cmdline, 4096);
+Expected<Slot> PartitionSlots::Booted() {
+  auto cmdline = common::ReadFile(cmdline_, 4096);
   if (!cmdline) return std::move(cmdline).error();
   constexpr std::string_view kKey = "checkpoint.slot=";
   std::optional<Slot> found;
@@ -304,11 +309,23 @@ Expected<Slot> UBootEnvSlots::Booted() {
     rest.remove_prefix(end + 1);
   }
   if (!found) {
-    return MakeError(UpdateErrc::kSlot, "no checkpoint.slot= on the kernel command line (" +
-                                            o_.cmdline.string() + ")");
+    return MakeError(UpdateErrc::kSlot,
+                     "no checkpoint.slot= on the kernel command line (" + cmdline_.string() + ")");
   }
   return *found;
 }
+
+Expected<SlotInfo> PartitionSlots::Info(Slot s) {
+  return ReadSlotInfo(Mount(s) / "firmware");
+}
+
+Status PartitionSlots::Write(Slot s, const fs::path& image, const ImageHeader& h) {
+  auto booted = Booted();
+  if (!booted) return std::move(booted).error();
+  return WriteSlotDirectory(*booted, s, Mount(s), "firmware", image, h);
+}
+
+// ---------------------------------------------------------------- UBootEnvSlots
 
 Expected<BootEnv> UBootEnvSlots::ReadEnv() {
   auto out = detail::RunProgram(
@@ -335,16 +352,6 @@ Status UBootEnvSlots::WriteEnv(const BootEnv& env) {
   ::unlink(path);
   if (!out) return std::move(out).error().WithContext("cannot write the U-Boot environment");
   return {};
-}
-
-Expected<SlotInfo> UBootEnvSlots::Info(Slot s) {
-  return ReadSlotInfo(Mount(s) / "firmware");
-}
-
-Status UBootEnvSlots::Write(Slot s, const fs::path& image, const ImageHeader& h) {
-  auto booted = Booted();
-  if (!booted) return std::move(booted).error();
-  return WriteSlotDirectory(*booted, s, Mount(s), "firmware", image, h);
 }
 
 }  // namespace checkpoint::update

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -217,28 +218,40 @@ Expected<std::vector<PublicKey>> PinnedKeys(const fs::path& keys) {
 }
 }  // namespace
 
+Expected<Updater::Checked> Updater::CheckImage(const fs::path& image) {
+  auto keys = PinnedKeys(o_.keys);
+  if (!keys) return std::move(keys).error();
+  auto h = VerifyImageFile(image, *keys);
+  if (!h) return std::move(h).error();
+  // Any failure refuses the image (fails closed): a store or slot that cannot be
+  // read now must not block every command.
+  auto booted = slots_->Booted();
+  if (!booted) return std::move(booted).error();
+  auto running = slots_->Info(*booted);
+  if (!running) return std::move(running).error();
+  const std::int64_t floor = std::max(running->version, rec_.floor);
+  if (auto s = CheckPolicy(h->manifest, {.hardware = o_.hardware, .floor = floor}); !s) {
+    return std::move(s).error();
+  }
+  return Checked{std::move(*h), *booted, *running};
+}
+
+Status Updater::Admissible(const fs::path& image) {
+  auto c = CheckImage(image);
+  if (!c) return std::move(c).error();
+  return {};
+}
+
 Expected<std::optional<Event>> Updater::Verify() {
   auto reject = [this](const Error& e) {
     rec_.error = e.message();
     return std::optional<Event>(Event::kRejected);
   };
-  auto keys = PinnedKeys(o_.keys);
-  if (!keys) return reject(keys.error());
-  auto h = VerifyImageFile(rec_.image, *keys);
-  if (!h) return reject(h.error());
-  // Any failure refuses the image (fails closed) rather than leaving the verify
-  // pending: a store or slot that cannot be read now must not block every command.
-  auto booted = slots_->Booted();
-  if (!booted) return reject(booted.error());
-  auto running = slots_->Info(*booted);
-  if (!running) return reject(running.error());
-  const std::int64_t floor = std::max(running->version, rec_.floor);
-  if (auto s = CheckPolicy(h->manifest, {.hardware = o_.hardware, .floor = floor}); !s) {
-    return reject(s.error());
-  }
-  rec_.target = Other(*booted);
-  rec_.target_version = h->manifest.version;
-  rec_.previous_version = running->version;
+  auto c = CheckImage(rec_.image);
+  if (!c) return reject(c.error());
+  rec_.target = Other(c->booted);
+  rec_.target_version = c->header.manifest.version;
+  rec_.previous_version = c->running.version;
   rec_.previous_schema = -1;
   std::error_code ec;
   if (!o_.database.empty() && fs::exists(o_.database, ec)) {
@@ -295,7 +308,14 @@ Status Updater::Install(const fs::path& image) {
   const fs::path staged = o_.state_dir / "image.bin";
   std::error_code ec;
   fs::remove(staged, ec);
-  fs::create_hard_link(image, staged, ec);
+  // A file of another user (the agent's staged bundle) is copied, never linked: its
+  // owner could otherwise change the bytes the updater keeps.
+  struct stat st {};
+  if (::stat(image.c_str(), &st) == 0 && st.st_uid == ::geteuid()) {
+    fs::create_hard_link(image, staged, ec);
+  } else {
+    ec = std::make_error_code(std::errc::operation_not_permitted);
+  }
   if (ec) {
     ec.clear();
     fs::copy_file(image, staged, ec);

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "checkpoint/common/error.hpp"
@@ -85,6 +86,19 @@ struct ConsoleConfig {
   int threads = 2;
 };
 
+// [update]: the automatic install of a firmware bundle staged by checkpoint-sync
+// (docs/update.md, "Automatic install"; ADR 0016).
+struct UpdateConfig {
+  bool auto_install = false;  // off: a technician runs `checkpointctl update install`
+  // The maintenance window, minutes after midnight UTC, [start, end); it wraps past
+  // midnight when start > end. None: any time.
+  std::optional<int> window_start_min;
+  std::optional<int> window_end_min;
+};
+// "HH:MM-HH:MM" (UTC, 24 h, start != end) into minutes after midnight; nullopt when
+// malformed.
+std::optional<std::pair<int, int>> ParseMaintenanceWindow(std::string_view text);
+
 struct Config {
   std::filesystem::path source;  // the file it was read from
 
@@ -124,6 +138,9 @@ struct Config {
 
   // [console]
   ConsoleConfig console;
+
+  // [update]
+  UpdateConfig update;
 
   // [[booths]]
   std::vector<Booth> booths;

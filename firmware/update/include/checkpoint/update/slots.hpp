@@ -17,6 +17,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "checkpoint/common/error.hpp"
 #include "checkpoint/update/image.hpp"
@@ -40,6 +42,12 @@ struct BootEnv {
 // prints them; the parser takes exactly these four variables, each once.
 std::string BootEnvText(const BootEnv& env);
 Expected<BootEnv> ParseBootEnv(std::string_view text);
+
+// The bootloader's part of a start (U-Boot's bootcount limit and altbootcmd, the
+// counting chain in grub.cfg): during a trial the start is counted, and past
+// bootlimit the environment falls back to the other slot, trial over. Returns
+// whether `env` changed (and is to be saved).
+bool CountBoot(BootEnv& env);
 
 // What a slot holds, from its slot.json (written last when a slot is written).
 struct SlotInfo {
@@ -99,14 +107,32 @@ class DirectorySlots final : public Slots {
   std::filesystem::path root_;
 };
 
-// Slots on a board with U-Boot (docs/update.md, "On real hardware: U-Boot"): the
-// boot environment through libubootenv's fw_printenv and fw_setenv (all four
-// variables in one `fw_setenv -s` write), the booted slot from the kernel command
-// line (`checkpoint.slot=a|b`, set by the board's boot script), and each slot's
-// files in `<mount>/firmware` on its partition, mounted read-write for the update.
-// A variable missing from the environment is an error: the board is provisioned
-// with all four.
-class UBootEnvSlots final : public Slots {
+// Slots on partitions of a real board, with the boot environment kept by the
+// bootloader's own tool (U-Boot's or GRUB's, below): the booted slot comes from the
+// kernel command line (`checkpoint.slot=a|b`, set by the boot script), and each
+// slot's files live in `<mount>/firmware` on its partition, mounted read-write for
+// the update, written with the same swap as DirectorySlots.
+class PartitionSlots : public Slots {
+ public:
+  Expected<Slot> Booted() override;
+  Expected<SlotInfo> Info(Slot s) override;
+  Status Write(Slot s, const std::filesystem::path& image, const ImageHeader& h) override;
+
+ protected:
+  PartitionSlots(std::filesystem::path mount_a, std::filesystem::path mount_b,
+                 std::filesystem::path cmdline)
+      : mount_a_(std::move(mount_a)), mount_b_(std::move(mount_b)), cmdline_(std::move(cmdline)) {}
+
+ private:
+  const std::filesystem::path& Mount(Slot s) const { return s == Slot::kA ? mount_a_ : mount_b_; }
+  std::filesystem::path mount_a_, mount_b_, cmdline_;
+};
+
+// A board with U-Boot (docs/update.md, "On real hardware: U-Boot"): the boot
+// environment through libubootenv's fw_printenv and fw_setenv (all four variables
+// in one `fw_setenv -s` write). A variable missing from the environment is an
+// error: the board is provisioned with all four.
+class UBootEnvSlots final : public PartitionSlots {
  public:
   struct Options {
     std::filesystem::path mount_a;  // where slot a's partition is mounted
@@ -115,18 +141,53 @@ class UBootEnvSlots final : public Slots {
     std::string fw_printenv = "fw_printenv";  // looked up in PATH unless a path
     std::string fw_setenv = "fw_setenv";
   };
-  explicit UBootEnvSlots(Options o) : o_(std::move(o)) {}
+  explicit UBootEnvSlots(Options o)
+      : PartitionSlots(o.mount_a, o.mount_b, o.cmdline), o_(std::move(o)) {}
 
-  Expected<Slot> Booted() override;
   Expected<BootEnv> ReadEnv() override;
   Status WriteEnv(const BootEnv& env) override;
-  Expected<SlotInfo> Info(Slot s) override;
-  Status Write(Slot s, const std::filesystem::path& image, const ImageHeader& h) override;
 
  private:
-  const std::filesystem::path& Mount(Slot s) const {
-    return s == Slot::kA ? o_.mount_a : o_.mount_b;
-  }
+  Options o_;
+};
+
+// GRUB's environment block (grubenv), as GRUB's load_env/save_env and grub-editenv
+// read it: exactly 1024 bytes, "# GRUB Environment Block\n", then lines — comments
+// starting with '#', or name=value with '\\' and newline escaped by a backslash —
+// and '#' padding to the end. Returns the variables in order, values unescaped;
+// anything else (another size, no signature, a NUL, a line without '=' or a name
+// set twice) is refused: a boot environment is never guessed at.
+inline constexpr std::size_t kGrubEnvBlockSize = 1024;
+Expected<std::vector<std::pair<std::string, std::string>>> ParseGrubEnvBlock(
+    std::string_view block);
+
+// A PC (amd64) with GRUB (docs/update.md, "On real hardware: GRUB"): the four
+// variables in the grubenv file, through grub-editenv (Debian package
+// grub-common); grub.cfg counts the trial's starts and falls back
+// (packaging/grub/checkpoint-ab.cfg). The file is checked before every use: one
+// that is missing, of the wrong size or not a GRUB environment block is an error
+// (grub-editenv would silently create a missing one, or read a truncated one). A
+// write edits a copy beside the file with `grub-editenv COPY set` (all four in one
+// call), checks the copy and renames it over the file: all four or none. The
+// board's other variables (saved_entry, ...) stay.
+class GrubEnvSlots final : public PartitionSlots {
+ public:
+  struct Options {
+    std::filesystem::path mount_a;  // where slot a's partition is mounted
+    std::filesystem::path mount_b;
+    std::filesystem::path cmdline = "/proc/cmdline";
+    std::filesystem::path grubenv = "/boot/grub/grubenv";
+    std::string grub_editenv = "grub-editenv";  // looked up in PATH unless a path
+  };
+  explicit GrubEnvSlots(Options o)
+      : PartitionSlots(o.mount_a, o.mount_b, o.cmdline), o_(std::move(o)) {}
+
+  Expected<BootEnv> ReadEnv() override;
+  Status WriteEnv(const BootEnv& env) override;
+
+ private:
+  // The file's variables, checked against what grub-editenv lists.
+  Expected<BootEnv> Read(const std::filesystem::path& file);
   Options o_;
 };
 

@@ -67,6 +67,11 @@ class Updater {
   // Verifies `image` and writes it to the inactive slot, which becomes the trial of
   // the next start. Fails (state failed, nothing armed) when any check fails.
   Status Install(const std::filesystem::path& image);
+  // The checks of Install's verification (pinned keys, signature, every file's
+  // hash, hardware, a version above the running slot's and the floor unless signed
+  // as a downgrade), changing nothing: whether Install would take `image` now.
+  // kDowngrade when it is not newer.
+  Status Admissible(const std::filesystem::path& image);
   // Run at every start and while a trial waits: notices the reboot into the new
   // slot or the bootloader's fallback, counts the trial's boots against bootlimit,
   // and runs the health check: commit, roll back, or wait (state stays trial).
@@ -77,12 +82,19 @@ class Updater {
   Status Rollback();
 
   const UpdateRecord& record() const noexcept { return rec_; }
+  const std::filesystem::path& state_dir() const noexcept { return o_.state_dir; }
 
  private:
   Updater(Slots& slots, HealthCheck& health, UpdaterOptions options, int lock_fd);
   Status Dispatch(Event e);
   Status RunPending();
   Expected<std::optional<Event>> Run(Action a);
+  struct Checked {
+    ImageHeader header;
+    Slot booted;
+    SlotInfo running;
+  };
+  Expected<Checked> CheckImage(const std::filesystem::path& image);
   Expected<std::optional<Event>> Verify();
   Expected<std::optional<Event>> WriteSlot();
   Status RollBackStore();
