@@ -12,8 +12,9 @@
 //    and still shows what is stored, and once the directory is writable again the
 //    daemon starts and finds everything.
 //  - A corrupt database (a garbage header, a file cut short, damaged pages in the
-//    middle): the daemon exits with 3 naming the file, never writes over it (the
-//    file is byte for byte as it was), and status says the database is corrupt.
+//    middle, a damaged page that only quick_check reads at start): the daemon exits
+//    with 3 naming the file, never writes over it (the file is byte for byte as it
+//    was), and status says the database is corrupt.
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -314,6 +315,8 @@ TEST_CASE("checkpointd on a corrupt database exits 3 naming it and leaves it as 
       {"cut short", [&] { fs::resize_file(db, size / 2 + 1000); }},
       {"damaged pages in the middle",
        [&] { Overwrite(db, (size / 2) / 4096 * 4096, std::string(4 * 4096, '\xA5')); }},
+      // A table's page that opening the store does not read: found by quick_check.
+      {"a damaged last page", [&] { Overwrite(db, size - 4096, std::string(4096, '\xA5')); }},
   };
   for (const auto& d : damages) {
     DYNAMIC_SECTION(d.name) {
@@ -326,6 +329,9 @@ TEST_CASE("checkpointd on a corrupt database exits 3 naming it and leaves it as 
       CHECK(Contains(out, "database corrupt"));
       CHECK(Contains(out, db.string()));
       CHECK(Contains(out, "docs/technician.md"));
+      if (std::string(d.name) == "a damaged last page") {
+        CHECK(Contains(out, "store fails its check"));
+      }
       // Not a fresh database over it, not a byte changed.
       CHECK(Bytes(db) == damaged);
       auto [src, status] = CtlStatus(cfg);

@@ -125,11 +125,11 @@ json StoreFaultProblems(const Context& ctx) {
 int Unreadable(const Context& ctx, json problems, const Error& e) {
   const bool corrupt = store::FaultOf(e) == store::Fault::kCorrupt;
   if (!corrupt && problems.empty()) return Fail(ctx, e);
-  if (corrupt && !store::ReadFaultNote(ctx.config.data_dir)) {
+  if (!corrupt) {
+    problems.push_back("store cannot be read: " + e.message());
+  } else if (!store::ReadFaultNote(ctx.config.data_dir)) {  // else already said
     problems.push_back("database corrupt: " + e.message() +
                        "; keep the file and see docs/technician.md, 'Corrupt database'");
-  } else {
-    problems.push_back("store cannot be read: " + e.message());
   }
   if (ctx.json) {
     Print(ctx, json{{"healthy", false},
