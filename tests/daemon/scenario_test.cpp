@@ -39,6 +39,13 @@ std::filesystem::path ExampleConfigIn(const TempDir& tmp, const std::string& dec
   std::ofstream(path) << s;
   return path;
 }
+
+// The shipped scenario at 20x, checkpointd stopping by itself: (exit code, its log).
+std::pair<int, std::string> PlayScenario(const std::filesystem::path& cfg) {
+  return RunCommand({CHECKPOINTD_PATH, "--config", cfg.string(), "--simulate", CHECKPOINT_SCENARIO,
+                     "--time-scale", "0.05", "--exit-after-scenario"},
+                    {}, std::chrono::seconds(120));
+}
 }  // namespace
 
 TEST_CASE("the shipped scenario runs through every real driver into the store",
@@ -204,10 +211,7 @@ TEST_CASE("with the demo's declarations the second truck is referred for its wei
           "[daemon][simulation]") {
   TempDir tmp;
   auto cfg = ExampleConfigIn(tmp, CHECKPOINT_DEMO_DECLARATIONS);
-  auto [code, out] =
-      RunCommand({CHECKPOINTD_PATH, "--config", cfg.string(), "--simulate", CHECKPOINT_SCENARIO,
-                  "--time-scale", "0.05", "--exit-after-scenario"},
-                 {}, std::chrono::seconds(120));
+  auto [code, out] = PlayScenario(cfg);
   INFO(out);
   REQUIRE(code == 0);
   CHECK(out.find("msg=\"customs declarations loaded\"") != std::string::npos);
@@ -236,10 +240,7 @@ TEST_CASE("a declarations file that does not parse is logged by line; inspection
   TempDir tmp;
   std::ofstream(tmp / "decl.jsonl") << "{\"id\": \"A\", \"plate\": \"BC7781AK\"}\n{\"id\": 5}\n";
   auto cfg = ExampleConfigIn(tmp, (tmp / "decl.jsonl").string());
-  auto [code, out] =
-      RunCommand({CHECKPOINTD_PATH, "--config", cfg.string(), "--simulate", CHECKPOINT_SCENARIO,
-                  "--time-scale", "0.05", "--exit-after-scenario"},
-                 {}, std::chrono::seconds(120));
+  auto [code, out] = PlayScenario(cfg);
   INFO(out);
   REQUIRE(code == 0);
   CHECK(out.find("customs declarations not loaded") != std::string::npos);
