@@ -235,7 +235,7 @@ TEST_CASE("with the demo's declarations the second truck is referred for its wei
   CHECK(seen);
 }
 
-TEST_CASE("a declarations file that does not parse is logged by line; inspections go on",
+TEST_CASE("a declarations file that does not parse is logged by line and inspections go on",
           "[daemon][simulation]") {
   TempDir tmp;
   std::ofstream(tmp / "decl.jsonl") << "{\"id\": \"A\", \"plate\": \"BC7781AK\"}\n{\"id\": 5}\n";

@@ -20,7 +20,7 @@ std::size_t Count(const std::vector<std::string>& lines, std::string_view what) 
 }
 }  // namespace
 
-TEST_CASE("a lasting store fault is logged once and noted; recovery once") {
+TEST_CASE("a lasting store fault is logged once and noted, and its end once") {
   testing::TempDir dir;
   auto sink = std::make_shared<log::MemorySink>();
   std::vector<std::string> statuses;
