@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "support/box_config.hpp"
 #include "support/load_scenario.hpp"
 #include "support/notify_receiver.hpp"
 
@@ -89,28 +90,6 @@ Memory MemoryOf(pid_t pid) {
   return m;
 }
 
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p);
-  if (!in) Die("cannot read " + p.string());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// The example configuration with this run's data directory and rule bundle.
-void WriteConfig(const fs::path& tmpl, const fs::path& out, const fs::path& data,
-                 const fs::path& rules) {
-  std::istringstream in(ReadFile(tmpl));
-  std::ofstream cfg(out);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("data_dir = ", 0) == 0) line = "data_dir = \"" + data.string() + "\"";
-    if (line.rfind("rules = ", 0) == 0) line = "rules = \"" + rules.string() + "\"";
-    cfg << line << '\n';
-  }
-  if (!cfg) Die("cannot write " + out.string());
-}
-
 long CountRows(const fs::path& db, const char* sql) {
   sqlite3* h = nullptr;
   if (sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
@@ -169,7 +148,11 @@ int main(int argc, char** argv) {
   if (!mkdtemp(tmpl_dir)) Die("mkdtemp");
   const fs::path tmp = tmpl_dir;
   const fs::path data = tmp / "data", cfg = tmp / "checkpoint.toml", log = tmp / "checkpointd.log";
-  WriteConfig(tmpl, cfg, data, rules);
+  try {
+    checkpoint::testing::WriteExampleConfig(tmpl, cfg, data, rules);
+  } catch (const std::exception& e) {
+    Die(e.what());
+  }
   const fs::path idle = tmp / "idle.jsonl";
   std::ofstream(idle) << "# no events: the devices are there, nothing happens\n";
   std::printf("# footprint_bench: %s, %s\n", daemon.c_str(), tmp.c_str());

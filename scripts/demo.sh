@@ -18,6 +18,8 @@ cmake --build build/release --target checkpointd checkpointctl checkpoint-hq che
 bin=build/release
 demo=${CHECKPOINT_DEMO_DIR:-$PWD/demo-data}
 scenario=${CHECKPOINT_SCENARIO:-scenarios/crossing-day.jsonl}
+# The customs declarations the scenario's trucks are checked against (a weight mismatch).
+declarations=${CHECKPOINT_DECLARATIONS:-$PWD/scenarios/crossing-day-declarations.jsonl}
 rm -rf "$demo"
 mkdir -p "$demo"
 cfg=$demo/checkpoint.toml
@@ -25,7 +27,7 @@ cfg=$demo/checkpoint.toml
 console_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 sed -e "s|^data_dir = .*|data_dir = \"$demo/data\"|" \
     -e "0,/^heartbeat_interval_s = .*/s||heartbeat_interval_s = 1  # the daemon's, for the demo|" \
-    -e "s|^rules = .*|rules = \"$PWD/config/rules/default.json\"|" \
+    -e "s|^rules = .*|rules = \"$PWD/config/rules/default.json\"\\ndeclarations = \"$declarations\"|" \
     -e "s|^enabled = false .*|enabled = true  # the officer console, for the demo|" \
     -e "s|^listen = \[\"127.0.0.1:8443\"\].*|listen = [\"127.0.0.1:$console_port\"]  # a free port, for the demo\\nassets = \"$PWD/firmware/console/assets\"|" \
     config/checkpoint.example.toml >"$cfg"

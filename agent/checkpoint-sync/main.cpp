@@ -27,6 +27,7 @@
 #include "checkpoint/common/systemd.hpp"
 #include "checkpoint/config/config.hpp"
 #include "checkpoint/store/disk.hpp"
+#include "checkpoint/store/faults.hpp"
 #include "checkpoint/store/store.hpp"
 
 namespace {
@@ -35,6 +36,9 @@ using namespace checkpoint;
 constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
+// run: the database is corrupt or its directory refuses writes (ADR 0016); the unit
+// does not restart on it (a restart cannot fix it), a technician acts.
+constexpr int kExitStorage = 3;
 
 void Usage(std::FILE* out) {
   std::fprintf(
@@ -47,7 +51,8 @@ void Usage(std::FILE* out) {
       "          key (0600) and a CSR, and exchanges the one-time token for the\n"
       "          device certificate\n"
       "  run     sends the outbox to HQ until SIGTERM (--drain: until it is empty),\n"
-      "          and installs HQ's signed bundles every --bundle-poll-s (300) seconds\n"
+      "          and installs HQ's signed bundles every --bundle-poll-s (300) seconds;\n"
+      "          exit 3 when the database is corrupt or its directory read-only\n"
       "  fetch   one round of bundles: lists, downloads, verifies and installs what\n"
       "          is new; exit 3 when a bundle was refused\n"
       "options overriding the configuration ([device], [paths], [sync]):\n"
@@ -158,7 +163,19 @@ int Run(const Settings& s, agent::HttpClientOptions http, const log::Logger& log
   auto access = Access(s);
   if (!access) return Fail(access.error());
   auto st = store::Store::Open({.path = s.store, .device_id = *device_id, .mode = access->db_mode});
-  if (!st) return Fail(st.error());
+  if (!st) {
+    const store::Fault fault = store::FaultOf(st.error());
+    if (fault == store::Fault::kCorrupt || fault == store::Fault::kReadOnly ||
+        !store::ProbeWritable(s.store.parent_path())) {
+      std::fprintf(stderr,
+                   "checkpoint-sync: %s\ncheckpoint-sync: the store needs a technician (database "
+                   "%s, or its directory refuses writes): see docs/technician.md, 'Storage "
+                   "faults'; not restarting\n",
+                   st.error().String().c_str(), s.store.c_str());
+      return kExitStorage;
+    }
+    return Fail(st.error());
+  }
   auto chain = agent::ChainState::Open(files.state);
   if (!chain) return Fail(chain.error());
   common::SystemClock clock;

@@ -178,11 +178,13 @@ TEST_CASE("[risk]: defaults, values, relative rules path, ranges", "[config][ris
   CHECK(c->risk.person_match_threshold == 0.80);
   CHECK(c->risk.chip_window == std::chrono::seconds(10));
   CHECK(c->risk.passage_window == std::chrono::seconds(60));
+  CHECK(c->risk.declarations.empty());
 
   std::string text(kValid);
   text += R"(
 [risk]
 rules = "rules/mine.json"
+declarations = "declarations.jsonl"
 person_match_threshold = 0.9
 chip_window_s = 5
 passage_window_s = 90
@@ -191,6 +193,7 @@ plate_candidate_min_confidence = 0.3
   c = ParseConfig(text, "/etc/checkpoint/checkpoint.toml");
   REQUIRE(c);
   CHECK(c->risk.rules == "/etc/checkpoint/rules/mine.json");
+  CHECK(c->risk.declarations == "/etc/checkpoint/declarations.jsonl");
   CHECK(c->risk.person_match_threshold == 0.9);
   CHECK(c->risk.chip_window == std::chrono::seconds(5));
   CHECK(c->risk.passage_window == std::chrono::seconds(90));

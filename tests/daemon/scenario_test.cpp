@@ -18,7 +18,7 @@ using checkpoint::testing::TempDir;
 using nlohmann::json;
 
 namespace {
-std::filesystem::path ExampleConfigIn(const TempDir& tmp) {
+std::filesystem::path ExampleConfigIn(const TempDir& tmp, const std::string& declarations = "") {
   std::ifstream in(CHECKPOINT_EXAMPLE_CONFIG);
   std::stringstream text;
   text << in.rdbuf();
@@ -29,11 +29,22 @@ std::filesystem::path ExampleConfigIn(const TempDir& tmp) {
   // debug logging, so that the check that no personal data is logged covers all of it.
   const std::string rules = "/usr/share/checkpoint/rules/default.json";
   s.replace(s.find(rules), rules.size(), CHECKPOINT_DEFAULT_RULES);
+  if (!declarations.empty()) {
+    const std::string risk = "[risk]\n";
+    s.insert(s.find(risk) + risk.size(), "declarations = \"" + declarations + "\"\n");
+  }
   const std::string level = "level = \"info\"";
   s.replace(s.find(level), level.size(), "level = \"debug\"");
   auto path = tmp / "checkpoint.toml";
   std::ofstream(path) << s;
   return path;
+}
+
+// The shipped scenario at 20x, checkpointd stopping by itself: (exit code, its log).
+std::pair<int, std::string> PlayScenario(const std::filesystem::path& cfg) {
+  return RunCommand({CHECKPOINTD_PATH, "--config", cfg.string(), "--simulate", CHECKPOINT_SCENARIO,
+                     "--time-scale", "0.05", "--exit-after-scenario"},
+                    {}, std::chrono::seconds(120));
 }
 }  // namespace
 
@@ -194,4 +205,45 @@ TEST_CASE("a scenario naming an unknown device is refused before anything starts
       RunCommand({CHECKPOINTD_PATH, "--config", cfg.string(), "--simulate", scenario.string()});
   CHECK(code3 == 2);
   CHECK(out3.find("bad.jsonl:1: not a JSON object") != std::string::npos);
+}
+
+TEST_CASE("with the demo's declarations the second truck is referred for its weight",
+          "[daemon][simulation]") {
+  TempDir tmp;
+  auto cfg = ExampleConfigIn(tmp, CHECKPOINT_DEMO_DECLARATIONS);
+  auto [code, out] = PlayScenario(cfg);
+  INFO(out);
+  REQUIRE(code == 0);
+  CHECK(out.find("msg=\"customs declarations loaded\"") != std::string::npos);
+  CHECK(out.find("declarations=1") != std::string::npos);
+  auto st = store::Store::Open(
+      {.path = tmp / "data" / "checkpoint.db", .device_id = "CP-DEMO-0001", .read_only = true});
+  REQUIRE(st);
+  auto recent = st->inspections().Recent(100);
+  REQUIRE(recent);
+  bool seen = false;
+  for (const auto& r : *recent) {
+    auto p = json::parse(r.payload_json);
+    if (r.kind != "vehicle" || p["plate"]["normalised"] != "BC7781AK") continue;
+    seen = true;
+    CHECK(r.level == "refer");
+    CHECK(p["facts"]["cargo.declaredWeightKg"] == 9800);
+    CHECK(p["declaration"]["id"] == "MRN-26UA0000000000412");
+    REQUIRE(p["assessment"]["reasons"].size() == 1);
+    CHECK(p["assessment"]["reasons"][0]["rule"] == "cargo.weightDeviation");
+  }
+  CHECK(seen);
+}
+
+TEST_CASE("a declarations file that does not parse is logged by line and inspections go on",
+          "[daemon][simulation]") {
+  TempDir tmp;
+  std::ofstream(tmp / "decl.jsonl") << "{\"id\": \"A\", \"plate\": \"BC7781AK\"}\n{\"id\": 5}\n";
+  auto cfg = ExampleConfigIn(tmp, (tmp / "decl.jsonl").string());
+  auto [code, out] = PlayScenario(cfg);
+  INFO(out);
+  REQUIRE(code == 0);
+  CHECK(out.find("customs declarations not loaded") != std::string::npos);
+  CHECK(out.find("decl.jsonl line 2") != std::string::npos);
+  CHECK(out.find("inspection recorded") != std::string::npos);
 }

@@ -3,6 +3,8 @@
 #include <signal.h>
 
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <random>
 #include <regex>
@@ -370,4 +372,22 @@ TEST_CASE("checkpoint-hq serve and checkpoint-sync run speak the systemd notify 
   INFO(out);
   CHECK(rc == 0);
   pair.CheckExactlyOnce(3);
+}
+
+TEST_CASE("checkpoint-sync run on a corrupt database exits 3 and leaves it as it is",
+          "[sync][cli]") {
+  EnrolledPair pair("CP-CORRUPT", 3, 2);
+  {
+    std::fstream f(pair.store_path, std::ios::in | std::ios::out | std::ios::binary);
+    f.write(std::string(100, '\xA5').data(), 100);
+  }
+  std::ifstream before_in(pair.store_path, std::ios::binary);
+  const std::string before((std::istreambuf_iterator<char>(before_in)), {});
+  auto [rc, out] = RunCommand(pair.Run(), {}, std::chrono::seconds(60));
+  INFO(out);
+  CHECK(rc == 3);  // the unit's RestartPreventExitStatus
+  CHECK(out.find("file is not a database") != std::string::npos);
+  CHECK(out.find("docs/technician.md") != std::string::npos);
+  std::ifstream after_in(pair.store_path, std::ios::binary);
+  CHECK(std::string((std::istreambuf_iterator<char>(after_in)), {}) == before);
 }

@@ -24,6 +24,7 @@
 #include <sstream>
 
 #include "checkpoint/store/store.hpp"
+#include "support/box_config.hpp"
 #include "support/forked.hpp"
 #include "support/load_scenario.hpp"
 #include "support/subprocess.hpp"
@@ -36,26 +37,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string ReadText(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // The example configuration on `data`, with disk thresholds for a 4 MiB disk.
 void WriteConfig(const fs::path& out, const fs::path& data) {
-  std::istringstream in(ReadText(CHECKPOINT_EXAMPLE_CONFIG));
-  std::ofstream cfg(out);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("data_dir = ", 0) == 0) line = "data_dir = \"" + data.string() + "\"";
-    if (line.rfind("rules = ", 0) == 0) {
-      line = std::string("rules = \"") + CHECKPOINT_DEFAULT_RULES + "\"";
-    }
-    cfg << line << '\n';
-    if (line == "[store]") cfg << "disk_low_mib = 2\ndisk_critical_mib = 1\ndisk_reserve_mib = 1\n";
-  }
+  WriteExampleConfig(
+      CHECKPOINT_EXAMPLE_CONFIG, out, data, CHECKPOINT_DEFAULT_RULES,
+      {{"[store]", "disk_low_mib = 2\ndisk_critical_mib = 1\ndisk_reserve_mib = 1\n"}});
 }
 
 // Runs in a child with its own mount namespace (Catch's assertions stay in the

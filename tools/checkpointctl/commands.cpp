@@ -5,6 +5,7 @@
 #include "agent_health.hpp"
 #include "checkpoint/common/clock.hpp"
 #include "checkpoint/store/disk.hpp"
+#include "checkpoint/store/faults.hpp"
 #include "checkpoint/store/store.hpp"
 #include "update_command.hpp"
 
@@ -99,6 +100,57 @@ void PrintAgent(const Context& ctx, const json& agent, const json& bundles) {
 }
 }  // namespace
 
+namespace {
+// Store faults the daemon cannot record in the database: the data directory
+// refusing writes (asked of the file system now) and the daemon's note that the
+// database is corrupt (store/faults.hpp).
+json StoreFaultProblems(const Context& ctx) {
+  json problems = json::array();
+  if (auto s = store::ProbeWritable(ctx.config.data_dir); !s) {
+    problems.push_back(std::string(store::FaultOf(s.error()) == store::Fault::kReadOnly
+                                       ? "data directory read-only"
+                                       : "data directory not writable") +
+                       ": " + s.error().message() +
+                       ": nothing new is recorded; check the disk and the kernel log, then "
+                       "remount it read-write or reboot (docs/technician.md, 'Read-only data "
+                       "directory')");
+  }
+  if (auto note = store::ReadFaultNote(ctx.config.data_dir)) {
+    problems.push_back("database corrupt: " + *note +
+                       "; keep the file and see docs/technician.md, 'Corrupt database'");
+  }
+  return problems;
+}
+
+// The store cannot be read: what is wrong, without the rest of the report.
+int Unreadable(const Context& ctx, json problems, const Error& e) {
+  const bool corrupt = store::FaultOf(e) == store::Fault::kCorrupt;
+  if (!corrupt && problems.empty()) return Fail(ctx, e);
+  if (!corrupt) {
+    problems.push_back("store cannot be read: " + e.message());
+  } else if (!store::ReadFaultNote(ctx.config.data_dir)) {  // else already said
+    problems.push_back("database corrupt: " + e.message() +
+                       "; keep the file and see docs/technician.md, 'Corrupt database'");
+  }
+  if (ctx.json) {
+    Print(ctx, json{{"healthy", false},
+                    {"problems", problems},
+                    {"device", ctx.config.device_id},
+                    {"site", ctx.config.site_id},
+                    {"data_dir", ctx.config.data_dir.string()},
+                    {"database", ctx.config.DatabasePath().string()}});
+  } else {
+    std::fprintf(ctx.out, "device      %s at site %s\ndata dir    %s\n",
+                 ctx.config.device_id.c_str(), ctx.config.site_id.c_str(),
+                 ctx.config.data_dir.c_str());
+    for (const auto& p : problems) {
+      std::fprintf(ctx.out, "PROBLEM     %s\n", p.get<std::string>().c_str());
+    }
+  }
+  return 1;
+}
+}  // namespace
+
 int Status(const Context& ctx) {
   std::error_code ec;
   if (!std::filesystem::exists(ctx.config.DatabasePath(), ec)) {
@@ -107,18 +159,21 @@ int Status(const Context& ctx) {
                                    " yet: checkpointd has not started (systemctl start "
                                    "checkpointd)"));
   }
+  // What is wrong, for the exit code: only what runs is judged (a daemon stopped on
+  // purpose is reported, not a problem).
+  json problems = StoreFaultProblems(ctx);
   auto st = OpenStore(ctx, true);
-  if (!st) return Fail(ctx, st.error());
+  if (!st) return Unreadable(ctx, problems, st.error());
   auto records = st->inspections().Count();
   auto outbox = st->outbox().Stats();
   auto audit = st->audit().Verify();
   auto state = st->state().All();
   auto event_counts = EventCounts(*st);
-  if (!event_counts) return Fail(ctx, event_counts.error());
-  if (!records) return Fail(ctx, records.error());
-  if (!outbox) return Fail(ctx, outbox.error());
-  if (!audit) return Fail(ctx, audit.error());
-  if (!state) return Fail(ctx, state.error());
+  if (!event_counts) return Unreadable(ctx, problems, event_counts.error());
+  if (!records) return Unreadable(ctx, problems, records.error());
+  if (!outbox) return Unreadable(ctx, problems, outbox.error());
+  if (!audit) return Unreadable(ctx, problems, audit.error());
+  if (!state) return Unreadable(ctx, problems, state.error());
 
   common::SystemClock clock;
   std::optional<std::int64_t> heartbeat_age_ms;
@@ -144,9 +199,6 @@ int Status(const Context& ctx) {
     disk = json::parse(it->second, nullptr, false);
     if (disk.is_discarded() || !disk.is_object()) disk = nullptr;
   }
-  // What is wrong, for the exit code: only what runs is judged (a daemon stopped on
-  // purpose is reported, not a problem).
-  json problems = json::array();
   // The disk as it is now, whatever the daemon last recorded: on a full disk the
   // daemon cannot record its level any more.
   if (auto free_now = store::FreeBytes(ctx.config.data_dir)) {

@@ -645,6 +645,11 @@ Expected<Config> ParseConfig(std::string_view toml_text, std::string_view source
         c.risk.rules = path.lexically_normal();
       }
     }
+    if (auto decl = r.String("declarations", false); decl && !decl->empty()) {
+      std::filesystem::path path(*decl);
+      if (path.is_relative()) path = std::filesystem::path(source_name).parent_path() / path;
+      c.risk.declarations = path.lexically_normal();
+    }
     if (auto v = r.Number("person_match_threshold", false, 0.5, 1.0)) {
       c.risk.person_match_threshold = *v;
     }

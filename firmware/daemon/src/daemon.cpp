@@ -19,6 +19,7 @@
 #include "checkpoint/daemon/disk_policy.hpp"
 #include "checkpoint/daemon/event_journal.hpp"
 #include "checkpoint/daemon/inspections.hpp"
+#include "checkpoint/daemon/store_faults.hpp"
 #include "checkpoint/daemon/store_worker.hpp"
 #include "checkpoint/hal/drivers/registry.hpp"
 #include "checkpoint/hal/sim/simulator.hpp"
@@ -26,6 +27,7 @@
 #include "checkpoint/inspection/sources.hpp"
 #include "checkpoint/risk/rules.hpp"
 #include "checkpoint/risk/watchlist.hpp"
+#include "checkpoint/store/faults.hpp"
 #include "checkpoint/store/store.hpp"
 
 namespace checkpoint::daemon {
@@ -118,7 +120,8 @@ Expected<risk::BundleInfo> LoadRules(risk::RuleEngine& engine, const std::filesy
 // thread then). Logs counts and versions, never list contents.
 void LoadRiskInputs(store::Store& st, const config::Config& cfg, risk::RuleEngine& rules,
                     risk::Watchlist& watchlist, inspection::WatchlistSource& source,
-                    inspection::SharedAnchors& anchors, const log::Logger& log) {
+                    inspection::SharedAnchors& anchors,
+                    inspection::InMemoryDeclarations& declarations, const log::Logger& log) {
   if (auto info = LoadRules(rules, cfg.risk.rules)) {
     log.Info("risk rules loaded", {{"path", cfg.risk.rules.string()},
                                    {"version", info->version},
@@ -128,6 +131,17 @@ void LoadRiskInputs(store::Store& st, const config::Config& cfg, risk::RuleEngin
                              : "risk rules not loaded; every inspection is referred until a "
                                "bundle loads",
               {{"path", cfg.risk.rules.string()}, {"error", info.error().message()}});
+  }
+  if (!cfg.risk.declarations.empty()) {
+    if (auto d = inspection::LoadDeclarations(cfg.risk.declarations.string())) {
+      log.Info("customs declarations loaded",
+               {{"path", cfg.risk.declarations.string()},
+                {"declarations", static_cast<std::int64_t>(d->size())}});
+      declarations.Replace(std::move(*d));
+    } else {
+      log.Error("customs declarations not loaded; the ones in force stay",
+                {{"path", cfg.risk.declarations.string()}, {"error", d.error().message()}});
+    }
   }
   if (auto s = source.Load(st, watchlist); s) {
     const auto w = watchlist.stats();
@@ -148,6 +162,36 @@ void LoadRiskInputs(store::Store& st, const config::Config& cfg, risk::RuleEngin
     log.Error("trust anchors not loaded; the set in force stays",
               {{"error", set.error().message()}});
   }
+}
+
+// The store cannot be used at start. A read-only data directory or a corrupt
+// database is logged with the file, the fault and the technician's procedure, and
+// ends the daemon with kExitStorage (the unit does not restart on it: a restart
+// cannot fix it, and the file must stay as it is); other errors with kExitFailure.
+int StoreUnusable(const log::Logger& log, const config::Config& cfg, std::string_view what,
+                  const Error& e) {
+  const StoreDiagnosis d = DiagnoseStore(e, cfg.data_dir);
+  if (d.fault == store::Fault::kNone) {
+    log.Critical(what, {{"error", e.message()}});
+    return kExitFailure;
+  }
+  if (d.fault == store::Fault::kCorrupt) {
+    if (auto s =
+            store::WriteFaultNote(cfg.data_dir, "checkpointd found " + cfg.DatabasePath().string() +
+                                                    " corrupt at start: " + e.message());
+        !s) {
+      log.Error("cannot note the corrupt database for checkpointctl status",
+                {{"error", s.error().message()}});
+    }
+  }
+  log.Critical(std::string(what) + ": " + d.title +
+                   "; not starting until a technician acts (the file is left as it is)",
+               {{"path", d.fault == store::Fault::kCorrupt ? cfg.DatabasePath().string()
+                                                           : cfg.data_dir.string()},
+                {"error", e.message()},
+                {"probe", d.probe_error},
+                {"action", d.action}});
+  return kExitStorage;
 }
 
 }  // namespace
@@ -174,8 +218,7 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
   }
   bool corrected = false;
   if (auto s = common::EnsureDirectory(cfg.data_dir, access, &corrected); !s) {
-    log.Critical("cannot prepare data directory", {{"error", s.error().message()}});
-    return kExitFailure;
+    return StoreUnusable(log, cfg, "cannot prepare data directory", s.error());
   }
   if (corrected) {
     log.Warning(access.group ? "data directory permissions corrected; set to 0770"
@@ -197,12 +240,20 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
                                     .device_id = cfg.device_id,
                                     .busy_timeout_ms = cfg.busy_timeout_ms,
                                     .mode = access.group ? 0660u : 0600u});
-  if (!opened) {
-    log.Critical("cannot open store", {{"error", opened.error().message()}});
-    return kExitFailure;
+  if (!opened) return StoreUnusable(log, cfg, "cannot open store", opened.error());
+  // A damaged page is found now, before anything is added to the file, rather than
+  // by the first write that touches it (O(size): ADR 0016 has the figures).
+  const auto check_start = clock.SteadyMs();
+  if (auto qc = opened->QuickCheck(); !qc || *qc != "ok") {
+    return StoreUnusable(
+        log, cfg, "store fails its check",
+        qc ? MakeError(store::StoreErrc::kCorrupt, "quick_check: " + qc->substr(0, 400))
+           : qc.error());
   }
+  store::RemoveFaultNote(cfg.data_dir);
   const auto& m = opened->migration();
   log.Info("store open", {{"path", cfg.DatabasePath().string()},
+                          {"quick_check_ms", clock.SteadyMs() - check_start},
                           {"schema_from", m.from},
                           {"schema", m.to},
                           {"migrated_up", static_cast<std::int64_t>(m.applied.size())},
@@ -219,11 +270,13 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
                        : Status(std::move(started).error());
     if (s) s = state.Set("daemon.version", kVersion, clock.WallMs());
     if (s) s = state.Set("daemon.heartbeat_ms", std::to_string(clock.WallMs()), clock.WallMs());
-    if (!s) {
-      log.Critical("cannot write to store", {{"error", s.error().message()}});
-      return kExitFailure;
-    }
+    if (!s) return StoreUnusable(log, cfg, "cannot write to store", s.error());
   }
+
+  // A store that fails under the running daemon (read-only, corrupt) is said once.
+  StoreFaults store_faults(
+      cfg.data_dir, cfg.DatabasePath(), logger.Child("store"),
+      [&notifier](std::string_view status) { (void)notifier.SetStatus(status); });
 
   // Disk pressure: checked now and with every heartbeat, on the store thread.
   DiskPolicy disk(store::DiskGuard(
@@ -233,6 +286,7 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
                           .critical_bytes = static_cast<std::uint64_t>(cfg.disk_critical_mib) << 20,
                           .reserve_bytes = static_cast<std::uint64_t>(cfg.disk_reserve_mib) << 20}),
                   logger.Child("disk"));
+  disk.SetStoreFaults(&store_faults);
   disk.Check(*opened, clock.WallMs());
 
   // The inspection pipeline's inputs, loaded before the devices start.
@@ -240,11 +294,12 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
   risk::RuleEngine rules;
   risk::Watchlist watchlist;
   inspection::SharedAnchors anchors;
-  // The customs declaration feed comes later: no declarations yet.
+  // The customs declaration feed comes later: until then [risk] declarations, a file.
   inspection::InMemoryDeclarations declarations;
   std::unique_ptr<inspection::WatchlistSource> watchlist_source =
       std::make_unique<inspection::StoreWatchlistSource>();
-  LoadRiskInputs(*opened, cfg, rules, watchlist, *watchlist_source, anchors, risk_log);
+  LoadRiskInputs(*opened, cfg, rules, watchlist, *watchlist_source, anchors, declarations,
+                 risk_log);
   // HQ's bundles installed by checkpoint-sync: applied now, then looked for on every
   // heartbeat and on SIGHUP (on the store's thread, like the loads above).
   BundlePickup pickup(cfg.BundlesDir(), logger.Child("bundles"));
@@ -261,6 +316,7 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
   EventJournal journal(worker, ex, logger.Child("journal"));
   // Runs on the store thread, as DiskPolicy does.
   journal.SetShedWhen([&disk] { return disk.level() != store::DiskLevel::kOk; });
+  journal.SetStoreFaults(&store_faults);
 
   inspection::TravellerOptions traveller_options;
   traveller_options.chip_window = cfg.risk.chip_window;
@@ -275,6 +331,7 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
           .plate_candidate_min_confidence = cfg.risk.plate_candidate_min_confidence},
       InspectionService::Shared{rules, watchlist, anchors, declarations});
   inspections.SetDiskFullHandler([&disk] { return disk.OnDiskFull(); });
+  inspections.SetStoreFaults(&store_faults);
 
   // The officer console (docs/console.md), on threads of its own.
   WorkerStoreRunner console_store(worker, ex);
@@ -337,8 +394,12 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
           return s;
         },
         ex,
-        [&log](Status s) {
-          if (!s) log.Error("heartbeat not stored", {{"error", s.error().message()}});
+        [&log, &store_faults](Status s) {
+          if (s) {
+            store_faults.OnSuccess();
+          } else if (store_faults.OnFailure(s.error())) {
+            log.Error("heartbeat not stored", {{"error", s.error().message()}});
+          }
         });
   };
   // The trust store is changed by checkpointctl (another process): its generation is
@@ -402,8 +463,10 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
           return disk.RecordTelemetry(st, common::NewUuid(), body, now);
         },
         ex,
-        [&log](Expected<std::int64_t> seq) {
-          if (!seq) log.Error("telemetry not recorded", {{"error", seq.error().message()}});
+        [&log, &store_faults](Expected<std::int64_t> seq) {
+          if (!seq && store_faults.OnFailure(seq.error())) {
+            log.Error("telemetry not recorded", {{"error", seq.error().message()}});
+          }
         });
   };
   std::unique_ptr<Ticker> telemetry;
@@ -434,7 +497,8 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
       log.Notice("reloading risk rules, watchlist and trust anchors");
       worker.Post(
           [&](store::Store& st) {
-            LoadRiskInputs(st, cfg, rules, watchlist, *watchlist_source, anchors, risk_log);
+            LoadRiskInputs(st, cfg, rules, watchlist, *watchlist_source, anchors, declarations,
+                           risk_log);
             // The operator's rule file was read again: HQ's bundle goes back on top.
             pickup.ForgetRules();
             (void)pickup.Run(st, pickup_targets, clock.WallMs());
@@ -485,8 +549,12 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
             if (!s) log.Error("stop not recorded", {{"error", s.error().message()}});
           });
     };
-    // Everything the devices delivered is written before we stop, within bounds.
-    drain_deadline.expires_after(std::chrono::seconds(10));
+    // Everything the devices delivered is written before we stop, within bounds; at
+    // once when the store is read-only or corrupt (waiting cannot help: what is held
+    // was never acknowledged).
+    drain_deadline.expires_after(store_faults.current() == store::Fault::kNone
+                                     ? std::chrono::seconds(10)
+                                     : std::chrono::seconds(0));
     drain_deadline.async_wait([&, final_write](const boost::system::error_code& ec) {
       if (ec) return;
       // The store cannot take them (the disk is full): stop retrying, so that the

@@ -10,7 +10,9 @@ void DiskPolicy::Report(store::Store& st, std::int64_t now_ms) {
                             {"reserve_held", guard_.reserve_held()},
                             {"telemetry_shed", shed_total_}};
   if (auto s = st.state().Set("store.disk", disk.dump(), now_ms); !s) {
-    log_.Error("disk level not recorded", {{"error", s.error().message()}});
+    if (!faults_ || faults_->OnFailure(s.error())) {
+      log_.Error("disk level not recorded", {{"error", s.error().message()}});
+    }
   }
 }
 

@@ -164,6 +164,7 @@ void EventJournal::Flush() {
           return;
         }
         if (s) {
+          if (faults_) faults_->OnSuccess();
           written_ += batch->size();
           Flush();
           NotifyIfIdle();
@@ -171,10 +172,12 @@ void EventJournal::Flush() {
         }
         const bool permanent =
             s.error().Is(store::StoreErrc::kConstraint) || s.error().Is(store::StoreErrc::kMisuse);
-        log_.Error(
-            permanent ? "device events refused by the store; dropped"
-                      : "device events not stored yet; retrying",
-            {{"error", s.error().message()}, {"events", static_cast<std::int64_t>(batch->size())}});
+        if (permanent || !faults_ || faults_->OnFailure(s.error())) {
+          log_.Error(permanent ? "device events refused by the store; dropped"
+                               : "device events not stored yet; retrying",
+                     {{"error", s.error().message()},
+                      {"events", static_cast<std::int64_t>(batch->size())}});
+        }
         if (permanent || given_up_) {
           dropped_ += batch->size();
           Flush();

@@ -104,6 +104,7 @@ void InspectionService::Write() {
           const auto& p = (*batch)[i];
           auto& res = r->results[i];
           if (res) {
+            if (faults_) faults_->OnSuccess();
             ++stats_.recorded;
             if (res->outcome.record.level == "alert") ++stats_.alerts;
             // Identifiers and the verdict only: the record holds the personal data.
@@ -120,9 +121,13 @@ void InspectionService::Write() {
           const auto& err = res.error();
           const bool permanent =
               err.Is(store::StoreErrc::kConstraint) || err.Is(store::StoreErrc::kMisuse);
-          log_.Error(permanent ? "inspection refused by the store; dropped"
-                               : "inspection not stored yet; retrying",
-                     {{"inspection", p.uuid}, {"kind", p.kind}, {"error", err.message()}});
+          // While a store fault lasts (read-only, corrupt), its first failure is logged
+          // and the retries are not: the fault's own line says what is wrong.
+          if (permanent || !faults_ || faults_->OnFailure(err)) {
+            log_.Error(permanent ? "inspection refused by the store; dropped"
+                                 : "inspection not stored yet; retrying",
+                       {{"inspection", p.uuid}, {"kind", p.kind}, {"error", err.message()}});
+          }
           if (permanent || given_up_) {
             ++stats_.dropped;
           } else {

@@ -51,8 +51,9 @@ Expected<StoredRecord> Store::RecordInspection(const InspectionRecord& record,
   });
 }
 
-Expected<std::string> Store::IntegrityCheck() {
-  auto st = db_->Prepare("PRAGMA integrity_check");
+namespace {
+Expected<std::string> CheckPragma(Connection& db, const char* pragma) {
+  auto st = db.Prepare(pragma);
   if (!st) return std::move(st).error();
   std::string result;
   for (;;) {
@@ -63,6 +64,15 @@ Expected<std::string> Store::IntegrityCheck() {
     result += st->Text(0);
   }
   return result;
+}
+}  // namespace
+
+Expected<std::string> Store::IntegrityCheck() {
+  return CheckPragma(*db_, "PRAGMA integrity_check");
+}
+
+Expected<std::string> Store::QuickCheck() {
+  return CheckPragma(*db_, "PRAGMA quick_check");
 }
 
 }  // namespace checkpoint::store

@@ -45,6 +45,10 @@ struct RiskConfig {
   // The rule bundle loaded at start (a relative path is taken from the config
   // file's directory). HQ's signed bundles replace it later.
   std::filesystem::path rules = std::string(kDefaultRulesPath);
+  // Customs declarations (JSON lines, inspection::ParseDeclarations) loaded at start
+  // and on SIGHUP, until the customs declaration feed exists; empty: none. A
+  // relative path is taken from the config file's directory.
+  std::filesystem::path declarations;
   double person_match_threshold = 0.80;              // watchlist person hit at or above
   std::chrono::milliseconds chip_window{10'000};     // MRZ ↔ chip pairing per booth
   std::chrono::milliseconds passage_window{60'000};  // vehicle events per lane passage

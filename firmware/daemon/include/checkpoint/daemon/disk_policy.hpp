@@ -12,6 +12,7 @@
 #include <string>
 
 #include "checkpoint/common/log.hpp"
+#include "checkpoint/daemon/store_faults.hpp"
 #include "checkpoint/store/disk.hpp"
 #include "checkpoint/store/store.hpp"
 
@@ -35,6 +36,9 @@ class DiskPolicy {
   // retry may now succeed.
   bool OnDiskFull();
 
+  // Where a failed write of the level is reported (store_faults.hpp). Outlives this.
+  void SetStoreFaults(StoreFaults* faults) { faults_ = faults; }
+
   store::DiskLevel level() const noexcept { return guard_.level(); }
   std::uint64_t shed() const noexcept { return shed_; }
   const store::DiskGuard& guard() const noexcept { return guard_; }
@@ -44,6 +48,7 @@ class DiskPolicy {
 
   store::DiskGuard guard_;
   log::Logger log_;
+  StoreFaults* faults_ = nullptr;
   bool checked_ = false;
   store::DiskLevel reported_ = store::DiskLevel::kOk;
   std::uint64_t shed_ = 0;        // telemetry records shed since the last one written

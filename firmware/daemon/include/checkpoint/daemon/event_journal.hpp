@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "checkpoint/common/log.hpp"
+#include "checkpoint/daemon/store_faults.hpp"
 #include "checkpoint/daemon/store_worker.hpp"
 #include "checkpoint/hal/events.hpp"
 #include "checkpoint/store/device_events.hpp"
@@ -43,6 +44,8 @@ class EventJournal {
   // shed, counted and logged, leaving the space and the reserve to inspections.
   // Set before the first event.
   void SetShedWhen(std::function<bool()> f) { shed_when_ = std::move(f); }
+  // Where a failed or successful write is reported (store_faults.hpp). Outlives this.
+  void SetStoreFaults(StoreFaults* faults) { faults_ = faults; }
   std::uint64_t shed() const { return shed_; }
 
  private:
@@ -62,6 +65,7 @@ class EventJournal {
   std::uint64_t shed_ = 0;
   bool shedding_ = false;  // logged at each change
   std::function<bool()> shed_when_;
+  StoreFaults* faults_ = nullptr;
   std::vector<std::function<void()>> on_idle_;
 };
 

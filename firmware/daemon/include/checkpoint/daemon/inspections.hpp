@@ -22,6 +22,7 @@
 
 #include "checkpoint/common/clock.hpp"
 #include "checkpoint/common/log.hpp"
+#include "checkpoint/daemon/store_faults.hpp"
 #include "checkpoint/daemon/store_worker.hpp"
 #include "checkpoint/hal/events.hpp"
 #include "checkpoint/inspection/declarations.hpp"
@@ -70,6 +71,9 @@ class InspectionService {
   // it returns true (it freed space: DiskPolicy::OnDiskFull) the write is retried at
   // once. Set before the first event.
   void SetDiskFullHandler(std::function<bool()> f) { on_disk_full_ = std::move(f); }
+  // Where a failed or successful write is reported, so that a lasting store fault
+  // is logged once (store_faults.hpp). Outlives this service.
+  void SetStoreFaults(StoreFaults* faults) { faults_ = faults; }
   // Called on the loop after a batch with at least one new inspection was recorded
   // (the officer console's live queue). Set before the first event.
   void SetRecordedHandler(std::function<void()> f) { on_recorded_ = std::move(f); }
@@ -96,6 +100,7 @@ class InspectionService {
   InspectionStats stats_;
   std::vector<std::function<void()>> on_idle_;
   std::function<bool()> on_disk_full_;
+  StoreFaults* faults_ = nullptr;
   std::function<void()> on_recorded_;
 };
 

@@ -2,8 +2,9 @@
 // What the customs declaration says about a vehicle: declared gross weight,
 // container codes and seal numbers. The customs declaration feed (advance cargo
 // information from the national customs system, through HQ) comes later; until
-// then the daemon uses an empty InMemoryDeclarations, and the cargo facts that
-// depend on a declaration stay absent (so their rules cannot fire).
+// then the daemon serves the declarations of a local file ([risk] declarations,
+// JSON lines: ParseDeclarations), or none, and the cargo facts that depend on a
+// declaration stay absent for a vehicle without one (so their rules cannot fire).
 
 #include <mutex>
 #include <optional>
@@ -11,6 +12,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "checkpoint/common/error.hpp"
 
 namespace checkpoint::inspection {
 
@@ -38,6 +41,7 @@ class DeclarationProvider {
 class InMemoryDeclarations final : public DeclarationProvider {
  public:
   void Add(Declaration d);
+  void Replace(std::vector<Declaration> all);  // all at once (a reload)
   void Clear();
   std::optional<Declaration> Find(std::string_view lane, std::string_view plate,
                                   std::span<const std::string> container_codes) const override;
@@ -46,5 +50,19 @@ class InMemoryDeclarations final : public DeclarationProvider {
   mutable std::mutex mu_;
   std::vector<Declaration> items_;
 };
+
+// Declarations as JSON lines, one object a line ('#' comments and blank lines
+// skipped):
+//   {"id": "MRN-24UA000123", "plate": "BC7781AK", "containerCodes": ["CSQU3054383"],
+//    "grossWeightKg": 9800, "seals": ["PL0099812"]}
+// `id` is required; a plate or at least one container code is required (what the
+// declaration is found by); the rest is optional. Unknown keys are refused (a
+// misspelt key would silently disable a rule). Bounds: ids and plates up to 64
+// bytes, codes and seals up to 32, 64 of each a line, a weight in (0, 500000] kg,
+// 100000 lines. Errors are CommonErrc::kParse naming `source` and the line.
+Expected<std::vector<Declaration>> ParseDeclarations(std::string_view jsonl,
+                                                     std::string_view source);
+// Reads and parses a declarations file (at most 64 MiB).
+Expected<std::vector<Declaration>> LoadDeclarations(const std::string& path);
 
 }  // namespace checkpoint::inspection

@@ -66,6 +66,9 @@ class Store {
 
   // PRAGMA integrity_check: "ok" or the first problems found.
   Expected<std::string> IntegrityCheck();
+  // PRAGMA quick_check: the same, without checking indexes against their tables
+  // (O(N), a few seconds for a large database): "ok" or the problems found.
+  Expected<std::string> QuickCheck();
 
  private:
   Store(std::unique_ptr<Connection> db, std::string device_id, MigrationReport m)
