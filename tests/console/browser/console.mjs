@@ -2,7 +2,9 @@
 // simulated scenario (issue 8, item 7): log in, see a simulated scan appear, open
 // it, decide by keyboard, and check that the decision reached the store and the
 // outbox; also no access without login, lockout, another agency's restricted hit
-// hidden, the officer's language kept. Screenshots go to WORK/artifacts.
+// hidden, the officer's language kept; a reason code chosen by keyboard; the session
+// kept across a restart of checkpointd; history search; the supervisor view.
+// Screenshots go to WORK/artifacts.
 //   node console.mjs WORK CHECKPOINTD CHECKPOINTCTL SOURCE_DIR
 import {spawn, spawnSync} from 'node:child_process';
 import {createRequire} from 'node:module';
@@ -104,6 +106,8 @@ serial = { path = "/dev/null", baud = 9600 }
 fs.mkdirSync(dataDir, {mode: 0o700});
 ctl(['officer', 'add', 'bg1', '--name', 'Olena Kovalenko', '--agency', 'border_guard'], password + '\n');
 ctl(['officer', 'add', 'bg2', '--name', 'Petro Bondar', '--agency', 'border_guard'], password + '\n');
+ctl(['officer', 'add', 'sup1', '--name', 'Iryna Melnyk', '--agency', 'border_guard', '--role', 'supervisor'],
+    password + '\n');
 ctl(['watchlist', 'import', path.join(here, 'watchlist.jsonl')]);
 
 const browser = await chromium.launch({
@@ -112,13 +116,36 @@ const browser = await chromium.launch({
          '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
 const daemonLog = fs.openSync(path.join(artifacts, 'checkpointd.log'), 'w');
-const daemon = spawn(daemonPath, ['--config', configPath, '--simulate', path.join(here, 'scenario.jsonl')],
-                     {stdio: ['ignore', daemonLog, daemonLog]});
-const started = Date.now();
+let daemon = null;
 let exited = null;
-daemon.on('exit', (code) => { exited = code; });
+function startDaemon() {
+  exited = null;
+  daemon = spawn(daemonPath, ['--config', configPath, '--simulate', path.join(here, 'scenario.jsonl')],
+                 {stdio: ['ignore', daemonLog, daemonLog]});
+  daemon.on('exit', (code) => { exited = code; });
+}
+async function stopDaemon() {
+  if (exited !== null) return;
+  const gone = new Promise((r) => daemon.once('exit', r));
+  daemon.kill('SIGTERM');
+  await gone;
+}
+startDaemon();
+const started = Date.now();
 
 const base = `https://127.0.0.1:${port}`;
+// Loads the page once the daemon (just started) serves it.
+async function openConsole(page) {
+  for (let i = 0; ; i++) {
+    try {
+      await page.goto(base + '/', {timeout: 2000});
+      return;
+    } catch (e) {
+      if (i > 100 || exited !== null) throw new Error('the console did not come up: ' + e.message);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
 try {
   // The console's self-signed certificate: the browser is told to accept it (an
   // officer's browser would be given it by the technician).
@@ -129,15 +156,7 @@ try {
   page.on('request', (r) => { if (!r.url().startsWith(base)) external.push(r.url()); });
   const cspErrors = [];
   page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text()); });
-  for (let i = 0; ; i++) {
-    try {
-      await page.goto(base + '/', {timeout: 2000});
-      break;
-    } catch (e) {
-      if (i > 100 || exited !== null) throw new Error('the console did not come up: ' + e.message);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  await openConsole(page);
   await page.waitForSelector('#login-view:not([hidden])');
   await page.screenshot({path: path.join(artifacts, '01-login.png')});
 
@@ -196,31 +215,77 @@ try {
         !/CU-TEST-0001/.test(await page.content()), "the other agency's listing is not on the page");
   await page.screenshot({path: path.join(artifacts, '05-detail.png')});
 
-  // R: refer, asked for confirmation; Enter confirms.
+  // R: refer, asked for confirmation; a referral needs a reason: Enter alone is
+  // refused on the page, 6 picks the sixth reason (watchlist hit), Enter confirms.
   const uuid = await page.$eval('#queue > li.selected', (e) => e.dataset.uuid);
   await page.keyboard.press('r');
   await page.waitForSelector('#confirm[open]');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => /reason/i.test(document.querySelector('#confirm-error').textContent));
+  check(await page.isVisible('#confirm'), 'a referral without a reason is not sent');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  check(await page.$eval('#confirm-reason', (e) => e.value) === 'document_expired', 'arrows move through the reasons');
+  await page.keyboard.press('6');
+  check(await page.$eval('#confirm-reason', (e) => e.value) === 'watchlist_hit', 'a digit picks a reason');
   await page.screenshot({path: path.join(artifacts, '06-confirm.png')});
   await page.keyboard.press('Enter');
   await page.waitForSelector('#toast:not([hidden])');
   check(/Decision recorded/.test(await page.textContent('#toast')), 'the decision is confirmed on screen');
   await page.waitForFunction((u) => {
     const li = document.querySelector(`#queue > li[data-uuid="${u}"] .decided`);
-    return li && /Refer/.test(li.textContent);
+    return li && /Refer/.test(li.textContent) && /Watchlist hit/.test(li.textContent);
   }, uuid);
   await page.screenshot({path: path.join(artifacts, '07-decided.png')});
 
   // In the store and the outbox: a decision record linked to the inspection, in the
   // priority lane, with its audit entry.
   const decision = sql(`SELECT record_uuid || '|' || json_extract(payload, '$.decision') || '|' ||
+                        json_extract(payload, '$.reason') || '|' ||
                         json_extract(payload, '$.officer') FROM inspections WHERE kind = 'decision'
                         AND json_extract(payload, '$.inspection') = '${uuid}'`);
-  check(/\|refer\|bg1$/.test(decision), 'the decision is in the store, linked to the inspection: ' + decision);
+  check(/\|refer\|watchlist_hit\|bg1$/.test(decision),
+        'the decision and its reason are in the store, linked to the inspection: ' + decision);
   const decisionUuid = decision.split('|')[0];
-  const lane = sql(`SELECT lane FROM outbox WHERE record_uuid = '${decisionUuid}'`);
-  check(lane === '0', 'the decision is in the outbox, priority lane');
+  const lane = sql(`SELECT lane || '|' || (instr(CAST(payload AS TEXT), '"reason":"watchlist_hit"') > 0)
+                    FROM outbox WHERE record_uuid = '${decisionUuid}'`);
+  check(lane === '0|1', 'the decision is in the outbox, priority lane, with its reason: ' + lane);
   const viewed = sql(`SELECT count(*) FROM audit_log WHERE action = 'console.viewed' AND subject = '${uuid}'`);
   check(Number(viewed) >= 1, 'viewing the record was audited');
+
+  // checkpointd restarts: the officer's session holds (the same cookie, the same page).
+  await stopDaemon();
+  const down = await page.evaluate(async () => { try { return (await fetch('/api/session')).status; } catch (e) { return 0; } });
+  check(down === 0, 'the daemon is down');
+  startDaemon();
+  await openConsole(page);
+  await page.waitForSelector('#queue-view:not([hidden])');
+  check(await page.isHidden('#login-view'), 'after a restart of checkpointd the officer is still logged in');
+  await page.waitForSelector('#live.on');
+  await page.waitForFunction((u) => document.querySelector(`#queue > li[data-uuid="${u}"] .decided`), uuid);
+  check(true, 'the queue is back with the decision after the restart');
+
+  // History: / opens the search, Enter runs it, Esc returns to the live queue.
+  await page.keyboard.press('/');
+  await page.waitForSelector('#search-form:not([hidden])');
+  check(await page.evaluate(() => document.activeElement.id) === 'search-document', '/ focuses the search');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('shev');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => /found/.test(document.querySelector('#search-status').textContent));
+  const found = await page.$$eval('#queue > li', (els) => els.map((e) => e.textContent));
+  check(found.length >= 1 && found.every((x) => /SHEVCHENKO/.test(x)), 'the search finds the traveller by name: ' + found.length);
+  check(found.some((x) => /Watchlist hit/.test(x)), 'the search shows the decision and its reason');
+  await page.screenshot({path: path.join(artifacts, '08-search.png')});
+  await page.fill('#search-name', '%');
+  await page.press('#search-name', 'Enter');
+  await page.waitForFunction(() => /Check the search field/.test(document.querySelector('#search-status').textContent));
+  check(true, 'a bad search term is refused with a message');
+  await page.press('#search-name', 'Escape');
+  await page.waitForSelector('#search-form', {state: 'hidden'});
+  const bgSup = await page.evaluate(async () => (await fetch('/api/supervisor')).status);
+  check(bgSup === 403, 'an officer is refused the supervisor view (' + bgSup + ')');
+  check(await page.isHidden('#supervisor'), 'an officer has no supervisor button');
 
   // Language: Ukrainian, kept for the officer.
   await page.selectOption('#language', 'uk');
@@ -231,13 +296,28 @@ try {
   check(/Вийти/.test(await page.textContent('#logout')), "the officer's language is kept (Ukrainian)");
   check(/Мандрівник збігається із записом списку осіб/.test(await page.textContent('#queue')),
         'the reasons are in the officer\'s language');
-  await page.screenshot({path: path.join(artifacts, '08-ukrainian.png')});
+  await page.screenshot({path: path.join(artifacts, '09-ukrainian.png')});
 
   // Logging out goes back to the login; the API closes again.
   await page.click('#logout');
   await page.waitForSelector('#login-view:not([hidden])');
   const after = await page.evaluate(async () => (await fetch('/api/inspections')).status);
   check(after === 401, 'after logout the API answers 401');
+
+  // The supervisor: S opens the view of booths, devices, backlog and alerts.
+  await attempt('sup1', password);
+  await page.waitForSelector('#queue-view:not([hidden])');
+  await page.keyboard.press('s');
+  await page.waitForSelector('#supervisor-view:not([hidden])');
+  const sup = await page.textContent('#supervisor-view');
+  check(/B1/.test(sup) && /mrz-b1/.test(sup), 'the supervisor view shows the booth and its device');
+  check(/SHEVCHENKO/.test(await page.textContent('#sup-alerts')), 'the supervisor view lists the recent alert');
+  check(/\d/.test(await page.textContent('#sup-backlog')), 'the supervisor view shows the sync backlog');
+  await page.screenshot({path: path.join(artifacts, '10-supervisor.png')});
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('#queue-view:not([hidden])');
+  await page.click('#logout');
+  await page.waitForSelector('#login-view:not([hidden])');
 
   // Without the session's CSRF token a decision is refused, even from the page itself.
   await attempt('bg1', password);
@@ -259,7 +339,7 @@ try {
         `an expired session returns to the login (${idleMs} ms idle)`);
   check(await page.evaluate(async () => (await fetch('/api/inspections')).status) === 401,
         'the expired session opens nothing');
-  await page.screenshot({path: path.join(artifacts, '09-expired.png')});
+  await page.screenshot({path: path.join(artifacts, '11-expired.png')});
 
   check(external.length === 0, 'no request left the box: ' + external.join(' '));
   check(cspErrors.length === 0, 'no Content Security Policy violation: ' + cspErrors.join(' '));
@@ -269,8 +349,7 @@ try {
   console.log('not ok - ' + e.message);
 } finally {
   await browser.close();
-  daemon.kill('SIGTERM');
-  if (exited === null) await new Promise((r) => daemon.on('exit', r));
+  await stopDaemon();
   fs.rmSync(dir, {recursive: true, force: true});
 }
 console.log(`screenshots: ${artifacts}`);
