@@ -590,7 +590,7 @@ std::optional<App::Session> App::Authenticate(const HttpRequest& req, bool* expi
     const std::int64_t last = std::max(ss.last_seen_ms, known_seen);
     if (now >= ss.expires_at_ms || now - last > idle) {
       if (auto r = repo.Remove(hash); !r) return std::move(r).error();
-      return Found{Verdict::kExpired, {}};
+      return Found{Verdict::kExpired, std::move(ss)};
     }
     if (activity && now - ss.last_seen_ms >= TouchIntervalMs(idle)) {
       if (auto t = repo.Touch(hash, now); !t) return std::move(t).error();
@@ -606,6 +606,11 @@ std::optional<App::Session> App::Authenticate(const HttpRequest& req, bool* expi
   if (found->verdict != Verdict::kLive) {
     seen_.erase(key);
     *expired = found->verdict == Verdict::kExpired;
+    if (*expired) {
+      log_.Info("console session ended: expired",
+                {{"officer", found->session.officer.id},
+                 {"idle_ms", now - std::max(found->session.last_seen_ms, known_seen)}});
+    }
     return std::nullopt;
   }
   const StoredSession& ss = found->session;
@@ -692,6 +697,7 @@ HttpResponse App::Api(const HttpRequest& req, const Target& t) {
       std::lock_guard lock(mu_);
       seen_.erase(common::ToHex(s.token_sha256));
     }
+    log_.Info("console logout", {{"officer", s.officer_id}});
     auto r = Json(200, json{{"ok", true}});
     r.headers.emplace_back("Set-Cookie", SessionCookie("", 0));
     return r;

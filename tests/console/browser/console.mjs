@@ -283,8 +283,8 @@ try {
   check(true, 'a bad search term is refused with a message');
   await page.press('#search-name', 'Escape');
   await page.waitForSelector('#search-form', {state: 'hidden'});
-  const bgSup = await page.evaluate(async () => (await fetch('/api/supervisor')).status);
-  check(bgSup === 403, 'an officer is refused the supervisor view (' + bgSup + ')');
+  const bgSup = await page.evaluate(async () => { const r = await fetch('/api/supervisor'); return r.status + ' ' + await r.text(); });
+  check(bgSup.startsWith('403'), 'an officer is refused the supervisor view: ' + bgSup);
   check(await page.isHidden('#supervisor'), 'an officer has no supervisor button');
 
   // Language: Ukrainian, kept for the officer.
