@@ -365,6 +365,14 @@ async function openDetail(uuid, focus) {
   if (focus) box.focus();
 }
 
+// A row of the cargo table; `bad` marks a deviation (in red).
+function flagRow(tb, label, text, bad) {
+  const tr = el('tr', bad ? 'bad' : null);
+  tr.append(el('th', null, label));
+  tr.append(el('td', null, text));
+  tb.append(tr);
+}
+
 // Vehicle and cargo laid out for the lane: the plate, each container against the
 // declaration, the weight measured against the declared, radiation, seals.
 function renderCargo(box, p) {
@@ -383,10 +391,7 @@ function renderCargo(box, p) {
     if (c.valid === false) notes.push(t('cargo.checkDigitFails'));
     if (c.correctedFrom) notes.push(t('cargo.correctedFrom', {from: c.correctedFrom}));
     if (decl) notes.push(declared.includes(code) ? t('cargo.declared') : t('cargo.notDeclared'));
-    const tr = el('tr', c.valid === false || (decl && !declared.includes(code)) ? 'bad' : null);
-    tr.append(el('th', null, t('cargo.container')));
-    tr.append(el('td', null, code + (notes.length ? ' — ' + notes.join(', ') : '')));
-    tb.append(tr);
+    flagRow(tb, t('cargo.container'), code + (notes.length ? ' — ' + notes.join(', ') : ''), c.valid === false || (decl && !declared.includes(code)) ? 'bad' : null);
   }
   const weights = p.weights || [];
   const w = weights.length ? weights[weights.length - 1] : null;
@@ -401,33 +406,25 @@ function renderCargo(box, p) {
       text += ' (' + (dev >= 0 ? '+' : '') + dev.toFixed(1) + ' %)';
       off = Math.abs(dev) > 5;
     }
-    const tr = el('tr', off ? 'bad' : null);
-    tr.append(el('th', null, t('cargo.weight')));
-    tr.append(el('td', null, text));
-    tb.append(tr);
+    flagRow(tb, t('cargo.weight'), text, off ? 'bad' : null);
   }
   for (const r of p.radiation || []) {
     const alarm = r.gammaAlarm || r.neutronAlarm;
-    const tr = el('tr', alarm ? 'bad' : null);
-    tr.append(el('th', null, t('cargo.radiation')));
-    tr.append(el('td', null, [
+    flagRow(tb, t('cargo.radiation'), [
       r.gammaCps !== undefined ? 'γ ' + r.gammaCps + ' cps' : '',
       r.neutronCps !== undefined ? 'n ' + r.neutronCps + ' cps' : '',
       r.doseRateUsvH !== undefined ? r.doseRateUsvH + ' µSv/h' : '',
       alarm ? t('cargo.alarm') + (r.alarmText ? ': ' + r.alarmText : '') : t('cargo.noAlarm'),
-    ].filter(Boolean).join(' · ')));
-    tb.append(tr);
+    ].filter(Boolean).join(' · '), alarm ? 'bad' : null);
   }
   const declaredSeals = (decl && decl.seals) || [];
   for (const x of p.seals || []) {
     const ok = !decl || declaredSeals.includes(x.seal);
-    const tr = el('tr', ok && x.status !== 'tampered' ? null : 'bad');
-    tr.append(el('th', null, t('cargo.seal')));
-    tr.append(el('td', null, [x.seal, x.technology, x.status, decl ? t(ok ? 'cargo.declared' : 'cargo.notDeclared') : ''].filter(Boolean).join(' · ')));
-    tb.append(tr);
+    flagRow(tb, t('cargo.seal'), [x.seal, x.technology, x.status, decl ? t(ok ? 'cargo.declared' : 'cargo.notDeclared') : ''].filter(Boolean).join(' · '), ok && x.status !== 'tampered' ? null : 'bad');
   }
   for (const sealId of declaredSeals) {
-    if (!(p.seals || []).some((x) => x.seal === sealId)) row(tb, t('cargo.seal'), sealId + ' — ' + t('cargo.notRead'));
+    if ((p.seals || []).some((x) => x.seal === sealId)) continue;
+    flagRow(tb, t('cargo.seal'), sealId + ' — ' + t('cargo.notRead'), 'bad');
   }
   box.append(tb);
 }
