@@ -301,6 +301,7 @@ lockout_failures = 4
 lockout_s = 600
 restricted_agencies = ["customs", "police"]
 threads = 3
+reason_codes = ["no_visa", "other"]
 )",
                        "/etc/checkpoint/test.toml");
   REQUIRE(c);
@@ -316,6 +317,8 @@ threads = 3
   CHECK(k.lockout_duration == std::chrono::seconds(600));
   CHECK(k.restricted_agencies == std::vector<Agency>{Agency::kCustoms, Agency::kPolice});
   CHECK(k.threads == 3);
+  CHECK(k.reason_codes == std::vector<std::string>{"no_visa", "other"});
+  CHECK(d->console.reason_codes.size() == 14);  // the default catalogue
 
   const auto bad = [](std::string_view section) {
     return ErrorOf(std::string(kValid) + "\n[console]\n" + std::string(section) + "\n");
@@ -332,6 +335,12 @@ threads = 3
   CHECK(bad("lockout_failures = 0").find("console.lockout_failures") != std::string::npos);
   CHECK(bad("restricted_agencies = [\"army\"]").find("unknown agency 'army'") != std::string::npos);
   CHECK(bad("enabled = \"yes\"").find("console.enabled") != std::string::npos);
+  CHECK(bad("reason_codes = []").find("console.reason_codes") != std::string::npos);
+  CHECK(bad("reason_codes = [\"No Visa\"]").find("not a reason code") != std::string::npos);
+  CHECK(bad("reason_codes = [\"a\", \"a\"]").find("duplicate reason code") != std::string::npos);
+  CHECK(bad("reason_codes = [\"" + std::string(33, 'a') + "\"]").find("not a reason code") !=
+        std::string::npos);
+  CHECK(bad("reason_codes = [1]").find("console.reason_codes") != std::string::npos);
   CHECK(bad("listn = []").find("console.listn") != std::string::npos);
 }
 

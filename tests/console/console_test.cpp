@@ -8,12 +8,15 @@
 #include <catch2/catch.hpp>
 #include <condition_variable>
 #include <deque>
+#include <fstream>
 #include <future>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "checkpoint/common/clock.hpp"
+#include "checkpoint/common/sha256.hpp"
 #include "checkpoint/console/accounts.hpp"
 #include "checkpoint/console/app.hpp"
 #include "checkpoint/store/store.hpp"
@@ -156,6 +159,7 @@ struct Fixture {
     add("bg1", "border_guard", "officer");
     add("cu1", "customs", "officer");
     add("tech1", "border_guard", "technician");
+    add("sup1", "border_guard", "supervisor");
     b1_uuid = "11111111-1111-4111-8111-111111111111";
     l1_uuid = "22222222-2222-4222-8222-222222222222";
     for (const auto& [uuid, booth] : {std::pair{b1_uuid, "B1"}, std::pair{l1_uuid, "L1"}}) {
@@ -166,7 +170,13 @@ struct Fixture {
           store::Lane::kPriority));
     }
     runner = std::make_unique<ThreadRunner>(std::move(*st));
+    Start();
+  }
+  ~Fixture() {
+    if (console) console->Stop();
+  }
 
+  void Start() {
     console::Console::Options o;
     o.config.enabled = true;
     o.config.listen = {"127.0.0.1:0"};
@@ -188,8 +198,39 @@ struct Fixture {
     console = std::move(*started);
     base = "https://127.0.0.1:" + std::to_string(console->ports().at(0));
   }
-  ~Fixture() {
-    if (console) console->Stop();
+
+  // As a restart of checkpointd: the console and the store closed, both opened again
+  // from the files (nothing of the first process's memory is kept).
+  void Restart() {
+    console->Stop();
+    console.reset();
+    runner.reset();
+    auto st = store::Store::Open({.path = dir / "checkpoint.db", .device_id = "CP-TEST"});
+    REQUIRE(st);
+    runner = std::make_unique<ThreadRunner>(std::move(*st));
+    Start();
+  }
+
+  // Runs `job` on the store's thread and waits for it.
+  template <typename Job>
+  auto OnStore(Job job) {
+    using R = decltype(job(std::declval<store::Store&>()));
+    auto promise = std::make_shared<std::promise<R>>();
+    runner->Post([&, promise](store::Store& st) { promise->set_value(job(st)); });
+    return promise->get_future().get();
+  }
+
+  void Record(const std::string& uuid, const std::string& booth, const std::string& kind,
+              const std::string& level, const std::string& payload) {
+    store::InspectionRecord r{uuid, kind, booth, clock.WallMs(), level, payload};
+    REQUIRE(OnStore([&](store::Store& st) {
+      return st
+          .RecordInspection(
+              r,
+              store::AuditEvent{clock.WallMs(), "checkpointd", "inspection.recorded", uuid, "{}"},
+              store::Lane::kRecords)
+          .has_value();
+    }));
   }
 
   Reply Call(const std::string& method, const std::string& path, const std::string& body = "",
@@ -351,7 +392,8 @@ TEST_CASE("a decision needs the session's CSRF token, it reaches the store and t
   Fixture f;
   auto bg = f.LogIn("bg1");
   const std::string path = "/api/inspections/" + f.b1_uuid + "/decision";
-  const std::string body = json{{"decision", "refer"}, {"note", "secondary check"}}.dump();
+  const std::string body =
+      json{{"decision", "refer"}, {"reason", "identity_doubt"}, {"note", "secondary check"}}.dump();
   const std::string ct = "Content-Type: application/json";
   auto none = f.Call("POST", path, body, {ct, bg.cookie});
   CHECK(none.status == 403);
@@ -545,4 +587,397 @@ TEST_CASE("request helpers refuse what they do not understand", "[console]") {
   CHECK(!console::ParseJsonObject("[1]"));
   CHECK(!console::ParseJsonObject(std::string(20000, ' ') + "{}"));
   CHECK(console::ParseJsonObject("{\"a\":1}"));
+}
+
+namespace {
+
+std::string VehiclePayload(const std::string& plate, const std::string& container) {
+  return json{{"schema", 1},
+              {"kind", "vehicle"},
+              {"plate", {{"read", plate}, {"normalised", plate}}},
+              {"containers", json::array({{{"read", container}, {"code", container}}})},
+              {"assessment", {{"level", "refer"}, {"reasons", json::array()}}}}
+      .dump();
+}
+
+std::string Uuid(int n) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "33333333-3333-4333-8333-%012d", n);
+  return buf;
+}
+
+std::string SessionToken(const std::string& cookie_header) {
+  return cookie_header.substr(cookie_header.find('=') + 1);
+}
+
+}  // namespace
+
+TEST_CASE("a session survives a restart; logout, expiry and a disabled officer still end it",
+          "[console][sessions]") {
+  Fixture f;
+  const std::string ct = "Content-Type: application/json";
+  auto bg = f.LogIn("bg1");
+  auto cu = f.LogIn("cu1");
+  auto sup = f.LogIn("sup1");
+  const std::string token = SessionToken(bg.cookie);
+
+  // The store holds only the token's SHA-256: neither the token nor the CSRF token is
+  // in the database's files.
+  f.Restart();
+  auto rows = f.OnStore([](store::Store& st) {
+    std::vector<std::string> out;
+    auto q = st.db().Prepare(
+        "SELECT hex(token_sha256) || '|' || officer_id FROM console_sessions ORDER BY 1");
+    REQUIRE(q);
+    while (*q->Step()) out.push_back(q->Text(0));
+    return out;
+  });
+  CHECK(rows.size() == 3);
+  std::string hash_hex = common::ToHex(common::Sha256::Of(token));
+  for (auto& c : hash_hex) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  CHECK(std::find(rows.begin(), rows.end(), hash_hex + "|bg1") != rows.end());
+  for (const char* file : {"checkpoint.db", "checkpoint.db-wal"}) {
+    std::ifstream in(f.dir / file, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    INFO(file);
+    CHECK(bytes.find(token) == std::string::npos);
+    CHECK(bytes.find(bg.body["csrf"].get<std::string>()) == std::string::npos);
+  }
+
+  // The same cookie and CSRF token work with the new process.
+  auto again = f.Call("GET", "/api/session", "", {bg.cookie});
+  REQUIRE(again.status == 200);
+  CHECK(again.Json()["officer"]["id"] == "bg1");
+  CHECK(again.Json()["csrf"] == bg.body["csrf"]);
+  const std::string path = "/api/inspections/" + f.b1_uuid + "/decision";
+  CHECK(f.Call("POST", path, json{{"decision", "admit"}}.dump(), {ct, bg.cookie, bg.csrf}).status ==
+        201);
+  // Another session's token is still not this one's.
+  CHECK(f.Call("POST", path, json{{"decision", "admit"}}.dump(), {ct, bg.cookie, cu.csrf}).status ==
+        403);
+
+  // Logout ends it, also for the next process.
+  CHECK(f.Call("POST", "/api/logout", "{}", {ct, cu.cookie, cu.csrf}).status == 200);
+  f.Restart();
+  CHECK(f.Call("GET", "/api/session", "", {cu.cookie}).status == 401);
+
+  // An officer disabled by checkpointctl (another process, straight in the store)
+  // loses their sessions at once; the others keep theirs.
+  {
+    auto st = store::Store::Open({.path = f.dir / "checkpoint.db", .device_id = "CP-TEST"});
+    REQUIRE(st);
+    REQUIRE(console::OfficerRepository(st->db()).SetDisabled("sup1", true, f.clock.WallMs()));
+  }
+  auto gone = f.Call("GET", "/api/session", "", {sup.cookie});
+  CHECK(gone.status == 401);
+  CHECK(gone.Json()["error"] == "unauthenticated");
+  CHECK(f.Call("GET", "/api/session", "", {bg.cookie}).status == 200);
+
+  // The idle timeout holds across a restart too.
+  f.clock.Advance(std::chrono::seconds(601));
+  f.Restart();
+  auto expired = f.Call("GET", "/api/session", "", {bg.cookie});
+  CHECK(expired.status == 401);
+  CHECK(expired.Json()["error"] == "session_expired");
+  CHECK(f.OnStore([](store::Store& st) {
+    return st.db().QueryInt("SELECT count(*) FROM console_sessions").value();
+  }) == 0);
+  // Garbage cookies never match.
+  for (const char* c : {"Cookie: __Host-cp_session=", "Cookie: __Host-cp_session=zz",
+                        "Cookie: __Host-cp_session=' OR 1=1 --"}) {
+    CHECK(f.Call("GET", "/api/session", "", {c}).status == 401);
+  }
+}
+
+TEST_CASE("a session's absolute end holds however active the officer", "[console][sessions]") {
+  Fixture f;
+  auto bg = f.LogIn("bg1");
+  int minutes = 0;
+  Reply last;
+  while (minutes < 24 * 60) {  // activity every 9 minutes, never idle
+    f.clock.Advance(std::chrono::minutes(9));
+    minutes += 9;
+    last = f.Call("GET", "/api/session", "", {bg.cookie});
+    if (last.status != 200) break;
+  }
+  CHECK(last.Json()["error"] == "session_expired");
+  CHECK(minutes >= 12 * 60);
+  CHECK(minutes < 12 * 60 + 9);
+}
+
+TEST_CASE("decisions carry a reason code from the catalogue, into the record and the outbox",
+          "[console][reasons]") {
+  Fixture f;
+  const std::string ct = "Content-Type: application/json";
+  auto bg = f.LogIn("bg1");
+  REQUIRE(bg.body["reasons"].is_array());
+  CHECK(bg.body["reasons"].size() == 14);
+  CHECK(bg.body["reasonRequired"] == json::array({"refer", "refuse", "hold"}));
+  const std::string path = "/api/inspections/" + f.b1_uuid + "/decision";
+  auto post = [&](const json& body) {
+    return f.Call("POST", path, body.dump(), {ct, bg.cookie, bg.csrf});
+  };
+
+  auto missing = post({{"decision", "refuse"}});
+  CHECK(missing.status == 400);
+  CHECK(missing.Json()["error"] == "reason_required");
+  CHECK(post({{"decision", "refer"}, {"reason", ""}}).Json()["error"] == "reason_required");
+  auto unknown = post({{"decision", "refuse"}, {"reason", "looked_suspicious"}});
+  CHECK(unknown.status == 400);
+  CHECK(unknown.Json()["error"] == "unknown_reason");
+  CHECK(unknown.Json()["message"].get<std::string>().find("catalogue") != std::string::npos);
+  for (const json& hostile :
+       {json{{"decision", "refuse"}, {"reason", 7}},
+        json{{"decision", "refuse"}, {"reason", json::array()}},
+        json{{"decision", "refuse"}, {"reason", std::string(5000, 'a')}},
+        json{{"decision", "refuse"}, {"reason", "other'); DROP TABLE inspections; --"}},
+        json{{"decision", "refuse"}, {"reason", "OTHER"}}}) {
+    INFO(hostile.dump().substr(0, 80));
+    CHECK(post(hostile).status == 400);
+  }
+  CHECK(f.AuditCount("decision.recorded") == 0);
+
+  auto ok = post({{"decision", "refuse"}, {"reason", "document_stolen"}, {"note", "see report"}});
+  REQUIRE(ok.status == 201);
+  CHECK(ok.Json()["reason"] == "document_stolen");
+  const std::int64_t seq = ok.Json()["seq"];
+  // Admit needs no reason.
+  CHECK(post({{"decision", "admit"}}).status == 201);
+
+  auto st = store::Store::Open({.path = f.dir / "checkpoint.db", .device_id = "CP-TEST"});
+  REQUIRE(st);
+  auto rec = st->inspections().FindByUuid(ok.Json()["uuid"].get<std::string>());
+  REQUIRE(rec);
+  REQUIRE(rec->has_value());
+  CHECK(json::parse((*rec)->payload_json)["reason"] == "document_stolen");
+  auto entry = st->outbox().Find(seq);
+  REQUIRE(entry);
+  REQUIRE(entry->has_value());
+  CHECK((*entry)->lane == store::Lane::kPriority);
+  const std::string outbox_payload((*entry)->payload.begin(), (*entry)->payload.end());
+  CHECK(outbox_payload.find("\"reason\":\"document_stolen\"") != std::string::npos);
+  auto audit = st->db().Prepare(
+      "SELECT details FROM audit_log WHERE action = 'decision.recorded' ORDER BY id LIMIT 1");
+  REQUIRE(audit);
+  REQUIRE(*audit->Step());
+  CHECK(json::parse(audit->Text(0))["reason"] == "document_stolen");
+  // The detail view shows the decisions with their reasons.
+  auto detail = f.Call("GET", "/api/inspections/" + f.b1_uuid, "", {bg.cookie}).Json();
+  REQUIRE(detail["decisions"].size() == 2);
+  CHECK(detail["decisions"][0]["reason"] == "document_stolen");
+}
+
+TEST_CASE("the supervisor view: booths, devices, sync backlog, alerts; 403 for others",
+          "[console][supervisor]") {
+  Fixture f;
+  REQUIRE(f.OnStore([&](store::Store& st) {
+    return st.state()
+        .Set("hal.health",
+             R"([{"id":"mrz-b1","class":"document_reader","driver":"mrz_serial","connected":true,)"
+             R"("last_event_ms":1700000000000,"events":3,"faults":0,"last_fault":""},)"
+             R"({"id":"lpr-l1","class":"plate_reader","driver":"http_camera","connected":false,)"
+             R"("last_event_ms":0,"events":0,"faults":2,"last_fault":"connect refused"}])",
+             f.clock.WallMs())
+        .has_value();
+  }));
+  f.Record(Uuid(1), "L1", "vehicle", "refer", VehiclePayload("AA1234BB", "MSCU1234565"));
+  auto bg = f.LogIn("bg1");
+  auto cu = f.LogIn("cu1");
+  auto tech = f.LogIn("tech1");
+  for (const auto* l : {&bg, &cu, &tech}) {
+    auto r = f.Call("GET", "/api/supervisor", "", {l->cookie});
+    CHECK(r.status == 403);
+    CHECK(r.body.find("mrz-b1") == std::string::npos);
+  }
+  CHECK(f.Call("GET", "/api/supervisor").status == 401);
+
+  auto sup = f.LogIn("sup1");
+  auto r = f.Call("GET", "/api/supervisor", "", {sup.cookie});
+  REQUIRE(r.status == 200);
+  const json v = r.Json();
+  REQUIRE(v["booths"].size() == 2);
+  CHECK(v["booths"][0]["id"] == "B1");
+  CHECK(v["booths"][0]["lastHour"]["alert"] == 1);
+  CHECK(v["booths"][0]["undecided"] == 1);
+  CHECK(v["booths"][1]["kind"] == "lane");
+  CHECK(v["booths"][1]["lastHour"]["refer"] == 1);
+  CHECK(v["booths"][1]["undecided"] == 2);
+  REQUIRE(v["devices"].size() == 2);
+  CHECK(v["devices"][1]["connected"] == false);
+  CHECK(v["devices"][1]["last_fault"] == "connect refused");
+  // The two alerts in the priority lane, the vehicle in the records lane.
+  REQUIRE(v["backlog"].size() == 2);
+  CHECK(v["backlog"][0]["lane"] == "priority");
+  CHECK(v["backlog"][0]["pending"] == 2);
+  CHECK(v["backlog"][1]["lane"] == "records");
+  CHECK(v["backlog"][1]["pending"] == 1);
+  // Recent alerts, agency-filtered like the queue (the supervisor is border guard).
+  REQUIRE(v["alerts"].size() == 2);
+  CHECK(v["alerts"][0]["restrictedAgencies"] == json::array({"customs"}));
+  CHECK(r.body.find("SECRET-LISTING-42") == std::string::npos);
+
+  // A decision takes the inspection off the undecided count.
+  CHECK(f.Call("POST", "/api/inspections/" + f.b1_uuid + "/decision",
+               json{{"decision", "refer"}, {"reason", "watchlist_hit"}}.dump(),
+               {"Content-Type: application/json", sup.cookie, sup.csrf})
+            .status == 201);
+  const json after = f.Call("GET", "/api/supervisor", "", {sup.cookie}).Json();
+  CHECK(after["booths"][0]["undecided"] == 0);
+  CHECK(after["alerts"][1]["decision"]["reason"] == "watchlist_hit");
+  CHECK(after["backlog"][0]["pending"] == 3);
+}
+
+TEST_CASE("history search: by document, name, plate, container, level and date; paged",
+          "[console][search]") {
+  Fixture f;
+  f.Record(Uuid(1), "L1", "vehicle", "refer", VehiclePayload("AA1234BB", "MSCU1234565"));
+  for (int i = 2; i <= 31; ++i) {
+    f.clock.Advance(std::chrono::seconds(60));
+    f.Record(Uuid(i), "B1", "traveller", "clear", TravellerPayload("B1", "police"));
+  }
+  auto bg = f.LogIn("bg1");
+  auto search = [&](const std::string& q, const Fixture::Login& who) {
+    return f.Call("GET", "/api/search?" + q, "", {who.cookie});
+  };
+  auto doc = search("document=fx123", bg);
+  REQUIRE(doc.status == 200);
+  CHECK(doc.Json()["items"].size() == 25);  // the default page
+  const auto next = doc.Json()["next"];
+  REQUIRE(next.is_number());
+  auto page2 = search("document=FX1234567&before=" + next.dump(), bg).Json();
+  CHECK(page2["items"].size() == 7);  // 31 travellers + the seed B1/L1: 32 in all
+  CHECK(page2["next"].is_null());
+  // Newest first, no row twice.
+  std::set<std::string> seen;
+  for (const json& items : {doc.Json()["items"], page2["items"]}) {
+    for (const auto& it : items) CHECK(seen.insert(it["uuid"].get<std::string>()).second);
+  }
+  CHECK(seen.size() == 32);
+
+  CHECK(search("name=shev", bg).Json()["items"].size() == 25);
+  CHECK(search("name=TARAS", bg).Json()["items"].size() == 25);
+  CHECK(search("name=HEVCH", bg).Json()["items"].empty());  // prefixes, no infix
+  auto plate = search("plate=AA12", bg).Json();
+  REQUIRE(plate["items"].size() == 1);
+  CHECK(plate["items"][0]["uuid"] == Uuid(1));
+  CHECK(plate["items"][0]["summary"]["plate"] == "AA1234BB");
+  CHECK(search("container=mscu1234565", bg).Json()["items"].size() == 1);
+  CHECK(search("container=MSCU9", bg).Json()["items"].empty());
+  CHECK(search("level=refer", bg).Json()["items"].size() == 1);
+  CHECK(search("level=alert&limit=50", bg).Json()["items"].size() == 2);
+  const std::int64_t t0 = 1'700'000'000'000;
+  auto range = search("from=" + std::to_string(t0 + 60'000) +
+                          "&to=" + std::to_string(t0 + 180'001) + "&limit=50",
+                      bg)
+                   .Json();
+  CHECK(range["items"].size() == 3);
+  CHECK(f.AuditCount("console.searched") >= 10);
+
+  // Agency restriction exactly as the queue: customs works at L1 only, and sees the
+  // police hit in B1's records nowhere.
+  auto cu = f.LogIn("cu1");
+  auto cu_doc = search("document=FX&limit=50", cu).Json();
+  REQUIRE(cu_doc["items"].size() == 1);
+  CHECK(cu_doc["items"][0]["booth"] == "L1");
+  CHECK(search("document=FX&booth=B1", cu).status == 403);
+  auto bg_l1 = search("document=FX&booth=L1", bg);
+  REQUIRE(bg_l1.status == 200);
+  CHECK(bg_l1.body.find("SECRET-LISTING-42") == std::string::npos);
+  CHECK(bg_l1.Json()["items"][0]["restrictedAgencies"] == json::array({"customs"}));
+  auto tech = f.LogIn("tech1");
+  CHECK(search("document=FX", tech).status == 403);
+  CHECK(f.Call("GET", "/api/search?document=FX").status == 401);
+}
+
+TEST_CASE("history search refuses hostile parameters with 400, never a slow query",
+          "[console][search]") {
+  Fixture f;
+  auto bg = f.LogIn("bg1");
+  const std::string huge(3'000, 'A');
+  for (const std::string& q : std::vector<std::string>{"document=%25FX",
+                                                       "document=FX%25",
+                                                       "name=%25",
+                                                       "name=_%25_",
+                                                       "document=F",
+                                                       "document=" + std::string(21, 'A'),
+                                                       "name=" + std::string(2000, 'B'),
+                                                       "plate=AA%2012",
+                                                       "container=MSCU%00",
+                                                       "name=O'Brien%22;--",
+                                                       "name=%ZZ",
+                                                       "name=%4",
+                                                       "name=%C3%A9",
+                                                       "level=ALERT",
+                                                       "level=info",
+                                                       "from=-1",
+                                                       "from=abc",
+                                                       "to=0",
+                                                       "from=2000&to=1000",
+                                                       "to=99999999999999999999",
+                                                       "limit=0",
+                                                       "limit=51",
+                                                       "limit=1e3",
+                                                       "before=0",
+                                                       "before=x",
+                                                       "booth=B1'--",
+                                                       "sort=id",
+                                                       "document[]=FX",
+                                                       "q=" + huge}) {
+    auto r = f.Call("GET", "/api/search?" + q, "", {bg.cookie});
+    INFO(q.substr(0, 60));
+    CHECK(r.status == 400);
+    const json e = r.Json();
+    CHECK((e["error"] == "bad_search" || e["error"] == "bad_request"));
+    if (e["error"] == "bad_search") CHECK(!e["field"].get<std::string>().empty());
+  }
+  // Accepted: spaces in names, lower case, an empty criterion.
+  for (const char* q : {"name=TARAS+H", "name=o%27brien", "document=", "plate=aa12"}) {
+    INFO(q);
+    CHECK(f.Call("GET", std::string("/api/search?") + q, "", {bg.cookie}).status == 200);
+  }
+}
+
+TEST_CASE("a statement past its connection's deadline stops with kInterrupted",
+          "[console][search]") {
+  testing::TempDir dir;
+  auto st = store::Store::Open({.path = dir / "checkpoint.db", .device_id = "CP-TEST"});
+  REQUIRE(st);
+  st->db().SetDeadline(std::chrono::steady_clock::now() + std::chrono::milliseconds(50));
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = st->db().QueryInt(
+      "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 1000000000) "
+      "SELECT count(*) FROM n");
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
+  REQUIRE_FALSE(r);
+  CHECK(r.error().Is(store::StoreErrc::kInterrupted));
+  CHECK(ms < 2000);
+  st->db().SetDeadline(std::nullopt);
+  CHECK(st->db().QueryInt("SELECT count(*) FROM (SELECT 1 UNION SELECT 2)").value() == 2);
+}
+
+TEST_CASE("search parameters: the parser on its own", "[console][search]") {
+  auto q = console::ParseSearch({{"name", "taras+h"},
+                                 {"document", "fx%3C1"},
+                                 {"level", "alert"},
+                                 {"from", "5"},
+                                 {"to", "10"},
+                                 {"limit", "7"},
+                                 {"before", "99"}});
+  REQUIRE(q);
+  CHECK(q->name == "TARAS H");
+  CHECK(q->document == "FX<1");
+  CHECK(q->level == "alert");
+  CHECK(q->from_ms == 5);
+  CHECK(q->to_ms == 10);
+  CHECK(q->limit == 7);
+  CHECK(q->before_id == 99);
+  auto bad = console::ParseSearch({{"to", "5"}, {"from", "5"}});
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().message() == "to");
+  CHECK(console::PercentDecode("%41+b") == "A b");
+  CHECK_FALSE(console::PercentDecode("%4"));
+  CHECK_FALSE(console::PercentDecode("%0a"));
+  CHECK_FALSE(console::PercentDecode("%"));
 }

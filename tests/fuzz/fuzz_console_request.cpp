@@ -1,6 +1,8 @@
 // The console's request helpers must take any bytes: a request target, a Cookie
 // header and a JSON body (split at the first two newlines), and the agency filter
-// on any JSON object; never crash, never leave a restricted hit's id behind.
+// on any JSON object; never crash, never leave a restricted hit's id behind. The
+// target's query also goes through the history search's parser: what it accepts is
+// bounded and within its alphabets (nothing a LIKE or the SQL could take as syntax).
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -21,6 +23,29 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (auto t = ParseTarget(target)) {
     if (t->path.empty() || t->path.front() != '/') __builtin_trap();
     if (t->path.find('?') != std::string::npos) __builtin_trap();
+    if (auto q = ParseSearch(t->query)) {
+      const auto within = [](const std::string& v, std::size_t max, std::string_view extra) {
+        if (v.empty()) return;
+        if (v.size() < 2 || v.size() > max) __builtin_trap();
+        for (char c : v) {
+          if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                extra.find(c) != std::string_view::npos)) {
+            __builtin_trap();
+          }
+        }
+      };
+      within(q->document, 20, "<");
+      within(q->name, 64, " '<-");
+      within(q->plate, 20, "");
+      within(q->container, 20, "");
+      if (q->limit < 1 || q->limit > 50) __builtin_trap();
+      if (q->to_ms && *q->to_ms <= q->from_ms) __builtin_trap();
+    }
+    for (const auto& kv : t->query) {
+      if (auto d = PercentDecode(kv.second)) {
+        if (d->size() > kv.second.size()) __builtin_trap();
+      }
+    }
   }
   const std::string v = CookieValue(cookie, kSessionCookie);
   if (v.find(';') != std::string::npos) __builtin_trap();

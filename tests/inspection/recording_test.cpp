@@ -134,7 +134,8 @@ TEST_CASE("an officer's decision is a linked record in the priority lane",
   REQUIRE(inspected);
   const std::string uuid = inspected->outcome.record.uuid;
 
-  auto d = RecordDecision(st, {uuid, "officer-7", "refuse", "no visa", kJune2026 + 60'000});
+  auto d = RecordDecision(
+      st, {uuid, "officer-7", "refuse", "no visa", kJune2026 + 60'000, "entry_conditions"});
   REQUIRE(d);
   CHECK(d->record.kind == "decision");
   CHECK(d->record.level == "info");
@@ -143,10 +144,12 @@ TEST_CASE("an officer's decision is a linked record in the priority lane",
   CHECK(payload["inspection"] == uuid);
   CHECK(payload["decision"] == "refuse");
   CHECK(payload["officer"] == "officer-7");
+  CHECK(payload["reason"] == "entry_conditions");
   auto entry = st.outbox().Find(d->stored.seq);
   REQUIRE(entry);
   CHECK((*entry)->lane == store::Lane::kPriority);
   CHECK((*entry)->record_type == "decision");
+  CHECK((*entry)->payload.find("\"reason\":\"entry_conditions\"") != std::string::npos);
   auto v = st.audit().Verify();
   REQUIRE(v);
   CHECK(v->ok);
@@ -157,17 +160,25 @@ TEST_CASE("an officer's decision is a linked record in the priority lane",
   REQUIRE(next);
   CHECK(Has(Rules(*next), "traveller.previousRefusal"));
 
-  SECTION("refused: unknown inspection, bad decision, bad officer, a decision on a decision") {
+  SECTION(
+      "refused: unknown inspection, bad decision, bad officer, bad reason code, a decision on a "
+      "decision") {
     auto count = st.inspections().Count();
     REQUIRE(count);
-    auto missing = RecordDecision(st, {"nope", "officer-7", "admit", "", kJune2026});
+    auto missing = RecordDecision(st, {"nope", "officer-7", "admit", "", kJune2026, ""});
     REQUIRE_FALSE(missing);
     CHECK(missing.error().Is(store::StoreErrc::kNotFound));
-    auto bad = RecordDecision(st, {uuid, "officer-7", "shrug", "", kJune2026});
+    auto bad = RecordDecision(st, {uuid, "officer-7", "shrug", "", kJune2026, ""});
     REQUIRE_FALSE(bad);
     CHECK(bad.error().Is(CommonErrc::kInvalidArgument));
-    CHECK_FALSE(RecordDecision(st, {uuid, "officer 7\n", "admit", "", kJune2026}));
-    CHECK_FALSE(RecordDecision(st, {d->record.uuid, "officer-7", "admit", "", kJune2026}));
+    CHECK_FALSE(RecordDecision(st, {uuid, "officer 7\n", "admit", "", kJune2026, ""}));
+    CHECK_FALSE(RecordDecision(st, {d->record.uuid, "officer-7", "admit", "", kJune2026, ""}));
+    for (const char* reason : {"Other", "no visa", "x;--", "a_reason_code_longer_than_32_bytes"}) {
+      INFO(reason);
+      auto r = RecordDecision(st, {uuid, "officer-7", "refer", "", kJune2026, reason});
+      REQUIRE_FALSE(r);
+      CHECK(r.error().Is(CommonErrc::kInvalidArgument));
+    }
     auto after = st.inspections().Count();
     REQUIRE(after);
     CHECK(*after == *count);

@@ -27,6 +27,8 @@ constexpr Pinned kReleased[] = {
      "8eb8144ca9cfdaf92de9ca2a1bc873c736b0c10354aea83b5ade46dcb4b2040a"},
     {6, "46ff304cee3804af44cdd16b673db78d408388dfba3b870b4fc8c6c8556fd1b4",
      "3898ed32605919734ebf022fc8d81ba040c5b0fe9bb97743426ba26da4585112"},
+    {7, "0f2396e32b5537c4112349b7d6ff24c568fd13289d1836afb9dcefbd7fe685fc",
+     "059a874ac8a8bca867f0267258baaecc3fc0b75ec57ae41e3bb1d3bdad677765"},
 };
 }  // namespace
 

@@ -293,6 +293,24 @@ void ReadConsole(TableReader& top, Diagnostics& d, std::string_view source_name,
       }
     }
   }
+  if (auto codes = r.StringArray("reason_codes", false)) {
+    std::set<std::string> seen;
+    const auto code_ok = [](const std::string& code) {
+      return !code.empty() && code.size() <= 32 &&
+             std::all_of(code.begin(), code.end(), [](char x) {
+               return (x >= 'a' && x <= 'z') || (x >= '0' && x <= '9') || x == '_';
+             });
+    };
+    for (const auto& code : *codes) {
+      if (!code_ok(code)) {
+        r.Error("reason_codes", "'" + code + "' is not a reason code (1 to 32 of a-z 0-9 _)");
+      } else if (!seen.insert(code).second) {
+        r.Error("reason_codes", "duplicate reason code '" + code + "'");
+      }
+    }
+    if (codes->empty() || codes->size() > 64) r.Error("reason_codes", "must name 1 to 64 codes");
+    k.reason_codes = *codes;
+  }
   if (k.session_idle > k.session_max) r.Error("session_idle_s", "must not exceed session_max_s");
   r.Finish();
 }

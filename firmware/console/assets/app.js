@@ -11,6 +11,8 @@ const state = {
   open: null,        // uuid of the inspection in the detail view
   events: null,      // EventSource
   pending: null,     // {decision, uuid} awaiting confirmation
+  mode: 'live',      // 'live': the booth's queue; 'search': history results
+  search: null,      // {params, next} of the last history search
   lastActivity: Date.now(),  // the officer's last key or click
 };
 
@@ -50,16 +52,23 @@ async function api(method, path, body) {
 }
 
 function show(view) {
+  const inside = view === 'queue' || view === 'supervisor';
   $('login-view').hidden = view !== 'login';
   $('queue-view').hidden = view !== 'queue';
-  $('logout').hidden = view !== 'queue';
-  $('who').hidden = view !== 'queue';
+  $('supervisor-view').hidden = view !== 'supervisor';
+  $('logout').hidden = !inside;
+  $('who').hidden = !inside;
+  $('history').hidden = !inside;
+  $('supervisor').hidden = !inside || !state.session || state.session.officer.role !== 'supervisor';
 }
 
 function toLogin(messageKey) {
   state.session = null;
   state.items = [];
   state.open = null;
+  state.mode = 'live';
+  state.search = null;
+  $('search-form').hidden = true;
   if (state.events) { state.events.close(); state.events = null; }
   show('login');
   $('login-error').textContent = messageKey ? t(messageKey) : '';
@@ -94,7 +103,10 @@ function listen() {
   const es = new EventSource('/api/events');
   state.events = es;
   es.addEventListener('ready', () => { $('live').classList.add('on'); $('live').textContent = t('queue.live'); refresh(true); });
-  es.addEventListener('changed', () => refresh(true));
+  es.addEventListener('changed', () => {
+    refresh(true);
+    if (!$('supervisor-view').hidden) openSupervisor();
+  });
   es.addEventListener('expired', () => toLogin('login.expired'));
   es.onerror = () => {
     $('live').classList.remove('on');
@@ -106,6 +118,10 @@ function listen() {
 
 async function refresh(background) {
   if (!state.session) return;
+  if (state.mode === 'search') {
+    if (!background && state.search) await runSearch(state.search.params, false);
+    return;
+  }
   const booth = $('booth').value;
   let path = '/api/inspections?limit=50';
   if (booth) path += '&booth=' + encodeURIComponent(booth);
@@ -145,7 +161,7 @@ function el(tag, cls, text) {
 function renderQueue() {
   const q = $('queue');
   q.replaceChildren();
-  $('empty').hidden = state.items.length > 0;
+  $('empty').hidden = state.items.length > 0 || state.mode === 'search';
   state.items.forEach((item, i) => {
     const li = el('li', 'level-' + item.level + (i === state.selected ? ' selected' : ''));
     li.dataset.uuid = item.uuid;
@@ -166,13 +182,116 @@ function renderQueue() {
       li.append(el('div', 'restricted', t('detail.restricted', {agency: t('agency.' + agency)})));
     }
     if (item.decision) {
-      li.append(el('div', 'decided', t('decision.by', {decision: t('decision.' + item.decision.decision), officer: item.decision.officer})));
+      li.append(el('div', 'decided', decidedText(item.decision)));
     }
     li.addEventListener('click', () => { state.selected = i; renderQueue(); openDetail(item.uuid, true); });
     q.append(li);
   });
   const sel = q.children[state.selected];
   if (sel) sel.scrollIntoView({block: 'nearest'});
+}
+
+// History: the search form's criteria as the API's parameters (dates as UTC days).
+function searchParams() {
+  const p = new URLSearchParams();
+  for (const k of ['document', 'name', 'plate', 'container', 'level']) {
+    const v = $('search-' + k).value.trim();
+    if (v) p.set(k, v);
+  }
+  const day = (id, plus) => {
+    const v = $(id).value;
+    return v ? String(Date.parse(v + 'T00:00:00Z') + plus) : '';
+  };
+  if (day('search-from', 0)) p.set('from', day('search-from', 0));
+  if (day('search-to', 0)) p.set('to', day('search-to', 86400000));
+  if ($('booth').value) p.set('booth', $('booth').value);
+  p.set('limit', '25');
+  return p;
+}
+
+async function runSearch(params, more) {
+  const p = new URLSearchParams(params);
+  if (more && state.search && state.search.next) p.set('before', String(state.search.next));
+  const r = await api('GET', '/api/search?' + p.toString());
+  if (r.status !== 200) {
+    $('search-status').textContent = t(r.status === 400 ? 'search.bad' : 'search.failed',
+                                       {field: r.data && r.data.field ? t('search.' + r.data.field) : ''});
+    return;
+  }
+  state.search = {params, next: r.data.next};
+  const selectedUuid = state.items[state.selected] && state.items[state.selected].uuid;
+  state.items = more ? state.items.concat(r.data.items) : r.data.items;
+  const again = state.items.findIndex((i) => i.uuid === selectedUuid);
+  state.selected = again >= 0 ? again : 0;
+  $('search-more').hidden = !r.data.next;
+  $('search-status').textContent = t('search.found', {count: state.items.length});
+  renderQueue();
+}
+
+function openSearch() {
+  state.mode = 'search';
+  show('queue');
+  $('search-form').hidden = false;
+  $('empty').hidden = true;
+  $('search-document').focus();
+}
+
+function closeSearch() {
+  state.mode = 'live';
+  state.search = null;
+  $('search-form').hidden = true;
+  $('search-status').textContent = '';
+  closeDetail();
+  refresh(false);
+}
+
+// The supervisor's view: booths and lanes, devices, the backlog to HQ, recent alerts.
+async function openSupervisor() {
+  const r = await api('GET', '/api/supervisor');
+  if (r.status !== 200) { toast(t('sup.forbidden')); return; }
+  const d = r.data;
+  show('supervisor');
+  const ago = (ms) => ms ? t('sup.ago', {s: Math.max(0, Math.round((d.nowMs - ms) / 1000))}) : '—';
+  const grid = (id, head, rows) => {
+    const tb = $(id);
+    tb.replaceChildren();
+    const tr = el('tr');
+    for (const h of head) tr.append(el('th', null, t(h)));
+    tb.append(tr);
+    for (const cells of rows) {
+      const x = el('tr');
+      for (const c of cells) x.append(typeof c === 'object' && c ? c : el('td', null, String(c)));
+      tb.append(x);
+    }
+  };
+  grid('sup-booths', ['sup.booth', 'sup.agencies', 'sup.last', 'level.clear', 'level.refer', 'level.alert', 'sup.undecided'],
+    d.booths.map((b) => [b.id + ' (' + t('sup.kind.' + b.kind) + ')', b.agencies.map((a) => t('agency.' + a)).join(', '),
+      ago(b.lastInspectionAtMs), b.lastHour.clear || 0, b.lastHour.refer || 0, b.lastHour.alert || 0, b.undecided]));
+  grid('sup-devices', ['sup.device', 'sup.class', 'sup.state', 'sup.lastEvent', 'sup.events', 'sup.faults'],
+    d.devices.map((x) => {
+      const state = el('td', x.connected ? 'ok' : 'bad', t(x.connected ? 'sup.connected' : 'sup.disconnected'));
+      return [x.id, x.class, state, ago(x.last_event_ms), x.events, x.faults + (x.last_fault ? ' — ' + x.last_fault : '')];
+    }));
+  grid('sup-backlog', ['sup.lane', 'sup.pending', 'sup.oldest'],
+    d.backlog.length ? d.backlog.map((b) => [t('sup.lane.' + b.lane), b.pending, ago(b.oldestAtMs)]) : [[t('sup.none'), 0, '—']]);
+  const ol = $('sup-alerts');
+  ol.replaceChildren();
+  for (const item of d.alerts) {
+    const li = el('li', 'level-alert');
+    li.append(el('div', 'who', subjectOf(item)));
+    li.append(el('div', 'meta', t('kind.' + item.kind) + ' · ' + item.booth + ' · ' + new Date(item.createdAtMs).toLocaleTimeString()));
+    if (item.decision) li.append(el('div', 'decided', decidedText(item.decision)));
+    ol.append(li);
+  }
+}
+
+function decidedText(d) {
+  return t('decision.by', {decision: t('decision.' + d.decision), officer: d.officer}) +
+    (d.reason ? ' · ' + reasonText(d.reason) : '');
+}
+
+function reasonText(code) {
+  return state.catalogue['reason.' + code] || code;
 }
 
 function row(table, label, value) {
@@ -232,20 +351,11 @@ async function openDetail(uuid, focus) {
     }
     box.append(ul);
   }
-  if (p.plate || p.containers || p.weights || p.radiation || p.seals) {
-    box.append(el('h3', null, t('detail.vehicle')));
-    const tb = el('table');
-    if (p.plate) row(tb, 'plate', p.plate.normalised || p.plate.read);
-    for (const c of p.containers || []) row(tb, 'container', c.code || c.read);
-    for (const w of p.weights || []) row(tb, 'weight', w);
-    for (const x of p.radiation || []) row(tb, 'radiation', x);
-    for (const s of p.seals || []) row(tb, 'seal', s);
-    box.append(tb);
-  }
+  if (p.plate || p.containers || p.weights || p.radiation || p.seals) renderCargo(box, p);
   if (d.decisions.length) {
     box.append(el('h3', null, t('detail.decisions')));
     const ul = el('ul');
-    for (const x of d.decisions) ul.append(el('li', 'decided', t('decision.by', {decision: t('decision.' + x.decision), officer: x.officer}) + (x.note ? ' — ' + x.note : '')));
+    for (const x of d.decisions) ul.append(el('li', 'decided', decidedText(x) + (x.note ? ' — ' + x.note : '')));
     box.append(ul);
   }
   const more = el('details');
@@ -253,6 +363,70 @@ async function openDetail(uuid, focus) {
   more.append(el('pre', null, JSON.stringify(p, null, 2)));
   box.append(more);
   if (focus) box.focus();
+}
+
+// A row of the cargo table; `bad` marks a deviation (in red).
+function flagRow(tb, label, text, bad) {
+  const tr = el('tr', bad ? 'bad' : null);
+  tr.append(el('th', null, label));
+  tr.append(el('td', null, text));
+  tb.append(tr);
+}
+
+// Vehicle and cargo laid out for the lane: the plate, each container against the
+// declaration, the weight measured against the declared, radiation, seals.
+function renderCargo(box, p) {
+  const decl = p.declaration || null;
+  box.append(el('h3', null, t('detail.vehicle')));
+  const tb = el('table', 'cargo');
+  if (p.plate) {
+    const pl = p.plate;
+    row(tb, t('cargo.plate'), [pl.normalised || pl.read, pl.country, pl.confidence !== undefined ? Math.round(pl.confidence * 100) + ' %' : ''].filter(Boolean).join(' · '));
+    if (decl && decl.plate && decl.plate !== (pl.normalised || pl.read)) row(tb, t('cargo.declaredPlate'), decl.plate);
+  }
+  const declared = (decl && decl.containerCodes) || [];
+  for (const c of p.containers || []) {
+    const code = c.code || c.read;
+    const notes = [];
+    if (c.valid === false) notes.push(t('cargo.checkDigitFails'));
+    if (c.correctedFrom) notes.push(t('cargo.correctedFrom', {from: c.correctedFrom}));
+    if (decl) notes.push(declared.includes(code) ? t('cargo.declared') : t('cargo.notDeclared'));
+    flagRow(tb, t('cargo.container'), code + (notes.length ? ' — ' + notes.join(', ') : ''), c.valid === false || (decl && !declared.includes(code)) ? 'bad' : null);
+  }
+  const weights = p.weights || [];
+  const w = weights.length ? weights[weights.length - 1] : null;
+  if (w || (decl && decl.grossWeightKg)) {
+    const measured = w && typeof w.grossKg === 'number' ? w.grossKg : null;
+    const want = decl && typeof decl.grossWeightKg === 'number' ? decl.grossWeightKg : null;
+    let text = (measured !== null ? measured.toLocaleString() + ' kg' : '—') + ' / ' +
+      (want !== null ? want.toLocaleString() + ' kg' : t('cargo.noDeclaration'));
+    let off = false;
+    if (measured !== null && want) {
+      const dev = (measured - want) / want * 100;
+      text += ' (' + (dev >= 0 ? '+' : '') + dev.toFixed(1) + ' %)';
+      off = Math.abs(dev) > 5;
+    }
+    flagRow(tb, t('cargo.weight'), text, off ? 'bad' : null);
+  }
+  for (const r of p.radiation || []) {
+    const alarm = r.gammaAlarm || r.neutronAlarm;
+    flagRow(tb, t('cargo.radiation'), [
+      r.gammaCps !== undefined ? 'γ ' + r.gammaCps + ' cps' : '',
+      r.neutronCps !== undefined ? 'n ' + r.neutronCps + ' cps' : '',
+      r.doseRateUsvH !== undefined ? r.doseRateUsvH + ' µSv/h' : '',
+      alarm ? t('cargo.alarm') + (r.alarmText ? ': ' + r.alarmText : '') : t('cargo.noAlarm'),
+    ].filter(Boolean).join(' · '), alarm ? 'bad' : null);
+  }
+  const declaredSeals = (decl && decl.seals) || [];
+  for (const x of p.seals || []) {
+    const ok = !decl || declaredSeals.includes(x.seal);
+    flagRow(tb, t('cargo.seal'), [x.seal, x.technology, x.status, decl ? t(ok ? 'cargo.declared' : 'cargo.notDeclared') : ''].filter(Boolean).join(' · '), ok && x.status !== 'tampered' ? null : 'bad');
+  }
+  for (const sealId of declaredSeals) {
+    if ((p.seals || []).some((x) => x.seal === sealId)) continue;
+    flagRow(tb, t('cargo.seal'), sealId + ' — ' + t('cargo.notRead'), 'bad');
+  }
+  box.append(tb);
 }
 
 function closeDetail() {
@@ -266,21 +440,59 @@ const kKeys = {
   cargo: {a: 'release', r: 'refer', f: 'hold'},
 };
 
+function reasonRequired(decision) {
+  return (state.session.reasonRequired || []).includes(decision);
+}
+
 function ask(decision, item) {
   state.pending = {decision, uuid: item.uuid};
   $('confirm-text').textContent = t('decision.ask', {decision: t('decision.' + decision), subject: subjectOf(item)});
   $('confirm-note').value = '';
+  $('confirm-error').textContent = '';
+  const sel = $('confirm-reason');
+  sel.replaceChildren();
+  const none = el('option', null, t(reasonRequired(decision) ? 'decision.chooseReason' : 'decision.noReason'));
+  none.value = '';
+  sel.append(none);
+  (state.session.reasons || []).forEach((code, i) => {
+    const o = el('option', null, (i < 9 ? (i + 1) + ' · ' : '') + reasonText(code));
+    o.value = code;
+    sel.append(o);
+  });
+  sel.value = '';
   $('confirm').showModal();
   $('confirm-yes').focus();
 }
 
+// In the confirmation: ↑↓ move through the reasons, 1-9 pick one.
+function reasonKey(e) {
+  const sel = $('confirm-reason');
+  if (document.activeElement === $('confirm-note')) return false;
+  if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+    const n = sel.options.length;
+    sel.selectedIndex = Math.max(0, Math.min(n - 1, sel.selectedIndex + (e.key === 'ArrowDown' ? 1 : -1)));
+    return true;
+  }
+  if (/^[1-9]$/.test(e.key) && Number(e.key) < sel.options.length) {
+    sel.selectedIndex = Number(e.key);
+    return true;
+  }
+  return false;
+}
+
 async function confirmDecision() {
   const p = state.pending;
+  if (!p) { $('confirm').close(); return; }
+  const reason = $('confirm-reason').value;
+  if (!reason && reasonRequired(p.decision)) {
+    $('confirm-error').textContent = t('decision.reasonRequired');
+    return;
+  }
   state.pending = null;
   $('confirm').close();
-  if (!p) return;
-  const r = await api('POST', '/api/inspections/' + encodeURIComponent(p.uuid) + '/decision',
-    {decision: p.decision, note: $('confirm-note').value});
+  const body = {decision: p.decision, note: $('confirm-note').value};
+  if (reason) body.reason = reason;
+  const r = await api('POST', '/api/inspections/' + encodeURIComponent(p.uuid) + '/decision', body);
   toast(r.status === 201 ? t('decision.done', {decision: t('decision.' + p.decision)}) : t('decision.failed'));
   await refresh(false);
   if (state.open === p.uuid) await openDetail(p.uuid, false);
@@ -298,12 +510,24 @@ function toast(text) {
 }
 
 function onKey(e) {
-  if (!state.session || $('queue-view').hidden) return;
+  if (!state.session) return;
+  if (!$('supervisor-view').hidden) {
+    if (e.key === 'Escape' || e.key.toLowerCase() === 's') { e.preventDefault(); show('queue'); refresh(false); }
+    return;
+  }
+  if ($('queue-view').hidden) return;
   if ($('confirm').open) {
+    if (reasonKey(e)) { e.preventDefault(); return; }
     if (e.key === 'Enter' && document.activeElement !== $('confirm-no')) { e.preventDefault(); confirmDecision(); }
     return;  // Esc closes the dialog by itself
   }
-  if (e.target && ['INPUT', 'SELECT', 'TEXTAREA'].includes(e.target.tagName)) return;
+  if (e.target && ['INPUT', 'SELECT', 'TEXTAREA'].includes(e.target.tagName)) {
+    if (e.key === 'Escape' && state.mode === 'search') { e.preventDefault(); e.target.blur(); closeSearch(); }
+    return;
+  }
+  if (e.key === '/') { e.preventDefault(); openSearch(); return; }
+  if (e.key.toLowerCase() === 's' && state.session.officer.role === 'supervisor') { e.preventDefault(); openSupervisor(); return; }
+  if (e.key === 'Escape' && state.mode === 'search' && !state.open) { e.preventDefault(); closeSearch(); return; }
   const item = state.items[state.selected];
   const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
   if (key === 'ArrowDown' || key === 'j') {
@@ -352,6 +576,10 @@ async function main() {
   });
   $('logout').addEventListener('click', async () => { await api('POST', '/api/logout'); toLogin(null); });
   $('booth').addEventListener('change', () => refresh(false));
+  $('history').addEventListener('click', openSearch);
+  $('supervisor').addEventListener('click', openSupervisor);
+  $('search-form').addEventListener('submit', (e) => { e.preventDefault(); runSearch(searchParams(), false); });
+  $('search-more').addEventListener('click', () => runSearch(state.search.params, true));
   $('confirm-yes').addEventListener('click', confirmDecision);
   $('confirm-no').addEventListener('click', () => { state.pending = null; $('confirm').close(); });
   $('confirm').addEventListener('close', () => { state.pending = null; });

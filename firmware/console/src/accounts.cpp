@@ -243,4 +243,70 @@ Status OfficerRepository::SetDisabled(std::string_view id, bool disabled, std::i
       id, disabled ? "1" : "0", now_ms);
 }
 
+namespace {
+store::Blob AsBlob(const common::Digest256& d) {
+  return store::Blob{std::span(d.data(), d.size())};
+}
+}  // namespace
+
+Status SessionRepository::Create(const common::Digest256& token_sha256, std::string_view officer_id,
+                                 std::int64_t now_ms, std::int64_t expires_at_ms) {
+  auto st = db_.Prepare(
+      "INSERT INTO console_sessions (token_sha256, officer_id, created_at_ms, last_seen_ms, "
+      "expires_at_ms) VALUES (?, ?, ?, ?, ?)");
+  if (!st) return std::move(st).error();
+  if (auto s = st->BindAll(AsBlob(token_sha256), officer_id, now_ms, now_ms, expires_at_ms); !s) {
+    return s;
+  }
+  return st->Run();
+}
+
+Expected<std::optional<StoredSession>> SessionRepository::Find(
+    const common::Digest256& token_sha256) {
+  auto st = db_.Prepare(
+      "SELECT o.id, o.name, o.agency, o.role, o.language, '', o.disabled, o.failed_logins, "
+      "o.locked_until_ms, s.created_at_ms, s.last_seen_ms, s.expires_at_ms "
+      "FROM console_sessions s JOIN officers o ON o.id = s.officer_id "
+      "WHERE s.token_sha256 = ? AND o.disabled = 0");
+  if (!st) return std::move(st).error();
+  if (auto s = st->Bind(1, AsBlob(token_sha256)); !s) return std::move(s).error();
+  auto row = st->Step();
+  if (!row) return std::move(row).error();
+  if (!*row) return std::optional<StoredSession>();
+  StoredSession out{Row(*st), st->Int(9), st->Int(10), st->Int(11)};
+  return std::optional<StoredSession>(std::move(out));
+}
+
+Status SessionRepository::ByToken(std::string_view sql, const common::Digest256& token_sha256,
+                                  std::optional<std::int64_t> now_ms) {
+  auto st = db_.Prepare(sql);
+  if (!st) return std::move(st).error();
+  int i = 0;
+  if (now_ms) {
+    if (auto s = st->Bind(++i, *now_ms); !s) return s;
+  }
+  if (auto s = st->Bind(++i, AsBlob(token_sha256)); !s) return s;
+  return st->Run();
+}
+
+Status SessionRepository::Touch(const common::Digest256& token_sha256, std::int64_t now_ms) {
+  return ByToken(
+      "UPDATE console_sessions SET last_seen_ms = max(last_seen_ms, ?) "
+      "WHERE token_sha256 = ?",
+      token_sha256, now_ms);
+}
+
+Status SessionRepository::Remove(const common::Digest256& token_sha256) {
+  return ByToken("DELETE FROM console_sessions WHERE token_sha256 = ?", token_sha256, std::nullopt);
+}
+
+Expected<std::int64_t> SessionRepository::Prune(std::int64_t now_ms, std::int64_t idle_ms) {
+  auto st = db_.Prepare(
+      "DELETE FROM console_sessions WHERE expires_at_ms <= ?1 OR last_seen_ms + ?2 < ?1");
+  if (!st) return std::move(st).error();
+  if (auto s = st->BindAll(now_ms, idle_ms); !s) return std::move(s).error();
+  if (auto s = st->Run(); !s) return std::move(s).error();
+  return db_.QueryInt("SELECT count(*) FROM console_sessions");
+}
+
 }  // namespace checkpoint::console

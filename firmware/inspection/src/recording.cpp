@@ -50,6 +50,12 @@ bool ValidOfficerId(std::string_view id) {
 
 }  // namespace
 
+bool IsReasonCode(std::string_view code) noexcept {
+  return !code.empty() && code.size() <= 32 && std::all_of(code.begin(), code.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
 Expected<DecisionRecorded> RecordDecision(store::Store& store, const DecisionInput& in) {
   if (!ValidOfficerId(in.officer_id)) {
     return MakeError(CommonErrc::kInvalidArgument, "officer id must be 1-64 of A-Z a-z 0-9 _ . -");
@@ -58,6 +64,9 @@ Expected<DecisionRecorded> RecordDecision(store::Store& store, const DecisionInp
       std::end(kDecisions)) {
     return MakeError(CommonErrc::kInvalidArgument,
                      "decision must be one of admit, refer, refuse, release, hold");
+  }
+  if (!in.reason.empty() && !IsReasonCode(in.reason)) {
+    return MakeError(CommonErrc::kInvalidArgument, "a reason code is 1-32 of a-z 0-9 _");
   }
   if (in.note.size() > 2000) {
     return MakeError(CommonErrc::kInvalidArgument, "note is longer than 2000 bytes");
@@ -80,6 +89,7 @@ Expected<DecisionRecorded> RecordDecision(store::Store& store, const DecisionInp
                  {"decision", in.decision},
                  {"note", in.note},
                  {"decidedAtMs", in.at_ms}};
+    if (!in.reason.empty()) payload["reason"] = in.reason;
     out.record =
         store::InspectionRecord{common::NewUuid(),
                                 "decision",
@@ -90,6 +100,7 @@ Expected<DecisionRecorded> RecordDecision(store::Store& store, const DecisionInp
     json details{{"inspection", inspected.uuid},
                  {"decision", in.decision},
                  {"inspectionLevel", inspected.level}};
+    if (!in.reason.empty()) details["reason"] = in.reason;
     const store::AuditEvent audit{in.at_ms, "officer:" + in.officer_id, "decision.recorded",
                                   out.record.uuid, details.dump()};
     auto stored = store.RecordInspection(out.record, audit, store::Lane::kPriority);

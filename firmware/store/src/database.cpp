@@ -41,6 +41,8 @@ class StoreCategoryImpl final : public std::error_category {
         return "database I/O error";
       case StoreErrc::kMisuse:
         return "database API misuse";
+      case StoreErrc::kInterrupted:
+        return "query took longer than allowed";
     }
     return "unknown store error";
   }
@@ -67,6 +69,7 @@ struct Statement::Impl {
 struct Connection::Impl {
   sqlite3* db = nullptr;
   std::filesystem::path path;
+  std::optional<std::chrono::steady_clock::time_point> deadline;
   ~Impl() {
     // sqlite3_close_v2 defers the close until unfinalized statements are gone,
     // so a misordered destruction cannot leak the handle.
@@ -177,6 +180,22 @@ bool Connection::InTransaction() const noexcept {
 }
 const std::filesystem::path& Connection::path() const noexcept {
   return impl_->path;
+}
+
+void Connection::SetDeadline(std::optional<std::chrono::steady_clock::time_point> deadline) {
+  impl_->deadline = deadline;
+  if (!deadline) {
+    sqlite3_progress_handler(impl_->db, 0, nullptr, nullptr);
+    return;
+  }
+  // Every 1000 virtual machine steps: a clock read, cheap beside the steps.
+  sqlite3_progress_handler(
+      impl_->db, 1000,
+      [](void* p) -> int {
+        const auto* impl = static_cast<const Impl*>(p);
+        return impl->deadline && std::chrono::steady_clock::now() > *impl->deadline ? 1 : 0;
+      },
+      impl_.get());
 }
 
 // ---------------------------------------------------------------- Statement

@@ -206,6 +206,90 @@ CREATE TABLE officers (
      R"sql(
 DROP TABLE officers;
 )sql"},
+    // The console's second slice (docs/console.md, ADR 0015): officer sessions that
+    // survive a restart (only a SHA-256 of the session token is kept; an officer
+    // disabled, or given a new password, loses them at once, whoever changed the row),
+    // indexes for the booth queue and the alerts, and the search terms of past
+    // inspections (document number, names, plate, container codes; upper case),
+    // filled by a trigger in the inspection's own transaction.
+    {7, "console_sessions_history_search",
+     R"sql(
+CREATE TABLE console_sessions (
+  token_sha256  BLOB    NOT NULL PRIMARY KEY CHECK (length(token_sha256) = 32),
+  officer_id    TEXT    NOT NULL REFERENCES officers(id) ON DELETE CASCADE,
+  created_at_ms INTEGER NOT NULL,
+  last_seen_ms  INTEGER NOT NULL,
+  expires_at_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX console_sessions_by_officer ON console_sessions(officer_id);
+CREATE TRIGGER console_sessions_end_with_account AFTER UPDATE OF disabled, password ON officers
+  WHEN NEW.disabled <> 0 OR NEW.password IS NOT OLD.password
+BEGIN DELETE FROM console_sessions WHERE officer_id = NEW.id; END;
+
+CREATE INDEX inspections_by_booth ON inspections(booth, id);
+CREATE INDEX inspections_by_level ON inspections(level, id);
+
+CREATE TABLE inspection_terms (
+  kind          TEXT    NOT NULL
+                CHECK (kind IN ('document', 'name', 'plate', 'container', 'decision_of')),
+  term          TEXT    NOT NULL,
+  inspection_id INTEGER NOT NULL
+);
+CREATE INDEX inspection_terms_by_term ON inspection_terms(kind, term, inspection_id);
+CREATE TRIGGER inspection_terms_of_record AFTER INSERT ON inspections
+  WHEN NEW.kind <> 'decision'
+BEGIN
+  INSERT INTO inspection_terms (kind, term, inspection_id)
+  SELECT k, t, NEW.id FROM (
+    SELECT 'document' AS k, upper(trim(json_extract(NEW.payload, '$.document.number'))) AS t
+    UNION ALL SELECT 'name', upper(trim(json_extract(NEW.payload, '$.document.surname')))
+    UNION ALL SELECT 'name', upper(trim(json_extract(NEW.payload, '$.document.givenNames')))
+    UNION ALL SELECT 'plate', upper(trim(coalesce(json_extract(NEW.payload, '$.plate.normalised'),
+                                                  json_extract(NEW.payload, '$.plate.read'))))
+    UNION ALL SELECT 'container', upper(trim(coalesce(json_extract(c.value, '$.code'),
+                                                      json_extract(c.value, '$.read'))))
+      FROM json_each(CASE json_type(NEW.payload, '$.containers') WHEN 'array'
+                     THEN json_extract(NEW.payload, '$.containers') ELSE '[]' END) AS c
+  ) WHERE typeof(t) = 'text' AND length(t) BETWEEN 1 AND 200;
+END;
+CREATE TRIGGER inspection_terms_of_decision AFTER INSERT ON inspections
+  WHEN NEW.kind = 'decision' AND typeof(json_extract(NEW.payload, '$.inspection')) = 'text'
+BEGIN
+  INSERT INTO inspection_terms (kind, term, inspection_id)
+  VALUES ('decision_of', json_extract(NEW.payload, '$.inspection'), NEW.id);
+END;
+INSERT INTO inspection_terms (kind, term, inspection_id)
+SELECT 'decision_of', json_extract(payload, '$.inspection'), id FROM inspections
+ WHERE kind = 'decision' AND typeof(json_extract(payload, '$.inspection')) = 'text';
+INSERT INTO inspection_terms (kind, term, inspection_id)
+SELECT k, t, id FROM (
+  SELECT i.id, 'document' AS k, upper(trim(json_extract(i.payload, '$.document.number'))) AS t
+    FROM inspections i WHERE i.kind <> 'decision'
+  UNION ALL SELECT i.id, 'name', upper(trim(json_extract(i.payload, '$.document.surname')))
+    FROM inspections i WHERE i.kind <> 'decision'
+  UNION ALL SELECT i.id, 'name', upper(trim(json_extract(i.payload, '$.document.givenNames')))
+    FROM inspections i WHERE i.kind <> 'decision'
+  UNION ALL SELECT i.id, 'plate', upper(trim(coalesce(json_extract(i.payload, '$.plate.normalised'),
+                                                       json_extract(i.payload, '$.plate.read'))))
+    FROM inspections i WHERE i.kind <> 'decision'
+  UNION ALL SELECT i.id, 'container', upper(trim(coalesce(json_extract(c.value, '$.code'),
+                                                           json_extract(c.value, '$.read'))))
+    FROM inspections i, json_each(CASE json_type(i.payload, '$.containers') WHEN 'array'
+                                  THEN json_extract(i.payload, '$.containers') ELSE '[]' END) AS c
+    WHERE i.kind <> 'decision'
+) WHERE typeof(t) = 'text' AND length(t) BETWEEN 1 AND 200;
+)sql",
+     R"sql(
+DROP TRIGGER inspection_terms_of_decision;
+DROP TRIGGER inspection_terms_of_record;
+DROP INDEX inspection_terms_by_term;
+DROP TABLE inspection_terms;
+DROP INDEX inspections_by_level;
+DROP INDEX inspections_by_booth;
+DROP TRIGGER console_sessions_end_with_account;
+DROP INDEX console_sessions_by_officer;
+DROP TABLE console_sessions;
+)sql"},
 };
 
 }  // namespace

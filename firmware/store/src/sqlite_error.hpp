@@ -30,6 +30,8 @@ inline StoreErrc FromSqlite(int rc) {
       return StoreErrc::kMisuse;
     case SQLITE_NOTFOUND:
       return StoreErrc::kNotFound;
+    case SQLITE_INTERRUPT:
+      return StoreErrc::kInterrupted;
     default:
       return StoreErrc::kIo;
   }

@@ -2,7 +2,9 @@
 // simulated scenario (issue 8, item 7): log in, see a simulated scan appear, open
 // it, decide by keyboard, and check that the decision reached the store and the
 // outbox; also no access without login, lockout, another agency's restricted hit
-// hidden, the officer's language kept. Screenshots go to WORK/artifacts.
+// hidden, the officer's language kept; a reason code chosen by keyboard; the session
+// kept across a restart of checkpointd; history search; the supervisor view.
+// Screenshots go to WORK/artifacts.
 //   node console.mjs WORK CHECKPOINTD CHECKPOINTCTL SOURCE_DIR
 import {spawn, spawnSync} from 'node:child_process';
 import {createRequire} from 'node:module';
@@ -59,6 +61,16 @@ function sql(query) {
   return r.stdout.trim();
 }
 
+// A record written straight into the store, as the lane's pipeline would (the
+// scenario has no lane): the search index is filled by the store's trigger.
+function recordVehicle(uuid, payload) {
+  const q = `INSERT INTO inspections (record_uuid, kind, booth, created_at_ms, level, payload)
+             VALUES ('${uuid}', 'vehicle', 'B1', ${Date.now()}, 'alert', '${JSON.stringify(payload)}')`;
+  const r = spawnSync('sqlite3', ['-cmd', '.timeout 5000', path.join(dataDir, 'checkpoint.db'), q],
+                      {encoding: 'utf8'});
+  if (r.status !== 0) throw new Error('sqlite3: ' + r.stderr);
+}
+
 const port = await freePort();
 const configPath = path.join(dir, 'checkpoint.toml');
 fs.writeFileSync(configPath, `
@@ -104,6 +116,8 @@ serial = { path = "/dev/null", baud = 9600 }
 fs.mkdirSync(dataDir, {mode: 0o700});
 ctl(['officer', 'add', 'bg1', '--name', 'Olena Kovalenko', '--agency', 'border_guard'], password + '\n');
 ctl(['officer', 'add', 'bg2', '--name', 'Petro Bondar', '--agency', 'border_guard'], password + '\n');
+ctl(['officer', 'add', 'sup1', '--name', 'Iryna Melnyk', '--agency', 'border_guard', '--role', 'supervisor'],
+    password + '\n');
 ctl(['watchlist', 'import', path.join(here, 'watchlist.jsonl')]);
 
 const browser = await chromium.launch({
@@ -112,13 +126,36 @@ const browser = await chromium.launch({
          '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
 const daemonLog = fs.openSync(path.join(artifacts, 'checkpointd.log'), 'w');
-const daemon = spawn(daemonPath, ['--config', configPath, '--simulate', path.join(here, 'scenario.jsonl')],
-                     {stdio: ['ignore', daemonLog, daemonLog]});
-const started = Date.now();
+let daemon = null;
 let exited = null;
-daemon.on('exit', (code) => { exited = code; });
+function startDaemon() {
+  exited = null;
+  daemon = spawn(daemonPath, ['--config', configPath, '--simulate', path.join(here, 'scenario.jsonl')],
+                 {stdio: ['ignore', daemonLog, daemonLog]});
+  daemon.on('exit', (code) => { exited = code; });
+}
+async function stopDaemon() {
+  if (exited !== null) return;
+  const gone = new Promise((r) => daemon.once('exit', r));
+  daemon.kill('SIGTERM');
+  await gone;
+}
+startDaemon();
+const started = Date.now();
 
 const base = `https://127.0.0.1:${port}`;
+// Loads the page once the daemon (just started) serves it.
+async function openConsole(page) {
+  for (let i = 0; ; i++) {
+    try {
+      await page.goto(base + '/', {timeout: 2000});
+      return;
+    } catch (e) {
+      if (i > 100 || exited !== null) throw new Error('the console did not come up: ' + e.message);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
 try {
   // The console's self-signed certificate: the browser is told to accept it (an
   // officer's browser would be given it by the technician).
@@ -129,15 +166,7 @@ try {
   page.on('request', (r) => { if (!r.url().startsWith(base)) external.push(r.url()); });
   const cspErrors = [];
   page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text()); });
-  for (let i = 0; ; i++) {
-    try {
-      await page.goto(base + '/', {timeout: 2000});
-      break;
-    } catch (e) {
-      if (i > 100 || exited !== null) throw new Error('the console did not come up: ' + e.message);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  await openConsole(page);
   await page.waitForSelector('#login-view:not([hidden])');
   await page.screenshot({path: path.join(artifacts, '01-login.png')});
 
@@ -196,31 +225,110 @@ try {
         !/CU-TEST-0001/.test(await page.content()), "the other agency's listing is not on the page");
   await page.screenshot({path: path.join(artifacts, '05-detail.png')});
 
-  // R: refer, asked for confirmation; Enter confirms.
+  // R: refer, asked for confirmation; a referral needs a reason: Enter alone is
+  // refused on the page, 6 picks the sixth reason (watchlist hit), Enter confirms.
   const uuid = await page.$eval('#queue > li.selected', (e) => e.dataset.uuid);
   await page.keyboard.press('r');
   await page.waitForSelector('#confirm[open]');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => /reason/i.test(document.querySelector('#confirm-error').textContent));
+  check(await page.isVisible('#confirm'), 'a referral without a reason is not sent');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  check(await page.$eval('#confirm-reason', (e) => e.value) === 'document_expired', 'arrows move through the reasons');
+  await page.keyboard.press('6');
+  check(await page.$eval('#confirm-reason', (e) => e.value) === 'watchlist_hit', 'a digit picks a reason');
   await page.screenshot({path: path.join(artifacts, '06-confirm.png')});
   await page.keyboard.press('Enter');
   await page.waitForSelector('#toast:not([hidden])');
   check(/Decision recorded/.test(await page.textContent('#toast')), 'the decision is confirmed on screen');
   await page.waitForFunction((u) => {
     const li = document.querySelector(`#queue > li[data-uuid="${u}"] .decided`);
-    return li && /Refer/.test(li.textContent);
+    return li && /Refer/.test(li.textContent) && /Watchlist hit/.test(li.textContent);
   }, uuid);
   await page.screenshot({path: path.join(artifacts, '07-decided.png')});
 
   // In the store and the outbox: a decision record linked to the inspection, in the
   // priority lane, with its audit entry.
   const decision = sql(`SELECT record_uuid || '|' || json_extract(payload, '$.decision') || '|' ||
+                        json_extract(payload, '$.reason') || '|' ||
                         json_extract(payload, '$.officer') FROM inspections WHERE kind = 'decision'
                         AND json_extract(payload, '$.inspection') = '${uuid}'`);
-  check(/\|refer\|bg1$/.test(decision), 'the decision is in the store, linked to the inspection: ' + decision);
+  check(/\|refer\|watchlist_hit\|bg1$/.test(decision),
+        'the decision and its reason are in the store, linked to the inspection: ' + decision);
   const decisionUuid = decision.split('|')[0];
-  const lane = sql(`SELECT lane FROM outbox WHERE record_uuid = '${decisionUuid}'`);
-  check(lane === '0', 'the decision is in the outbox, priority lane');
+  const lane = sql(`SELECT lane || '|' || (instr(CAST(payload AS TEXT), '"reason":"watchlist_hit"') > 0)
+                    FROM outbox WHERE record_uuid = '${decisionUuid}'`);
+  check(lane === '0|1', 'the decision is in the outbox, priority lane, with its reason: ' + lane);
   const viewed = sql(`SELECT count(*) FROM audit_log WHERE action = 'console.viewed' AND subject = '${uuid}'`);
   check(Number(viewed) >= 1, 'viewing the record was audited');
+
+  // checkpointd restarts: the officer's session holds (the same cookie, the same page).
+  await stopDaemon();
+  const down = await page.evaluate(async () => { try { return (await fetch('/api/session')).status; } catch (e) { return 0; } });
+  check(down === 0, 'the daemon is down');
+  startDaemon();
+  await openConsole(page);
+  await page.waitForSelector('#queue-view:not([hidden])');
+  check(await page.isHidden('#login-view'), 'after a restart of checkpointd the officer is still logged in');
+  await page.waitForSelector('#live.on');
+  await page.waitForFunction((u) => document.querySelector(`#queue > li[data-uuid="${u}"] .decided`), uuid);
+  check(true, 'the queue is back with the decision after the restart');
+
+  // History: / opens the search, Enter runs it, Esc returns to the live queue.
+  await page.keyboard.press('/');
+  await page.waitForSelector('#search-form:not([hidden])');
+  check(await page.evaluate(() => document.activeElement.id) === 'search-document', '/ focuses the search');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('shev');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => /found/.test(document.querySelector('#search-status').textContent));
+  const found = await page.$$eval('#queue > li', (els) => els.map((e) => e.textContent));
+  check(found.length >= 1 && found.every((x) => /SHEVCHENKO/.test(x)), 'the search finds the traveller by name: ' + found.length);
+  check(found.some((x) => /Watchlist hit/.test(x)), 'the search shows the decision and its reason');
+  await page.screenshot({path: path.join(artifacts, '08-search.png')});
+  await page.fill('#search-name', '%');
+  await page.press('#search-name', 'Enter');
+  await page.waitForFunction(() => /Check the search field/.test(document.querySelector('#search-status').textContent));
+  check(true, 'a bad search term is refused with a message');
+
+  // The cargo detail: the vehicle found by its plate, each container, the weight and
+  // the seals against the declaration, the radiation alarm.
+  recordVehicle('44444444-4444-4444-8444-444444444444', {
+    schema: 1, kind: 'vehicle',
+    plate: {read: 'AA1234BB', normalised: 'AA1234BB', country: 'UA', confidence: 0.93},
+    containers: [{read: 'MSCU1234565', code: 'MSCU1234565', valid: true},
+                 {read: 'TGHU0000001', code: 'TGHU0000001', valid: false}],
+    weights: [{grossKg: 33000}],
+    radiation: [{gammaCps: 410, neutronCps: 2, doseRateUsvH: 0.4, gammaAlarm: true, alarmText: 'gamma high'}],
+    seals: [{seal: 'S-1', technology: 'rfid', status: 'intact'}, {seal: 'S-9', technology: 'rfid', status: 'intact'}],
+    declaration: {id: 'D-1', plate: 'AA1234BB', containerCodes: ['MSCU1234565'], grossWeightKg: 30000, seals: ['S-1', 'S-2']},
+    assessment: {level: 'alert', reasons: []},
+  });
+  await page.fill('#search-name', '');
+  await page.fill('#search-plate', 'aa12');
+  await page.press('#search-plate', 'Enter');
+  await page.waitForFunction(() => /AA1234BB/.test(document.querySelector('#queue').textContent));
+  await page.$eval('#search-plate', (e) => e.blur());
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#detail:not([hidden]) table.cargo');
+  const cargo = await page.textContent('#detail table.cargo');
+  check(/AA1234BB/.test(cargo) && /93 %/.test(cargo), 'the cargo detail shows the plate: ' + cargo.slice(0, 60));
+  check(/TGHU0000001 — check digit fails, not on the declaration/.test(cargo), 'an undeclared, invalid container is flagged');
+  check(/MSCU1234565 — declared/.test(cargo), 'a declared container is shown as declared');
+  check(/33,000 kg \/ 30,000 kg \(\+10\.0 %\)/.test(cargo), 'the weight measured against the declared, with the deviation');
+  check(/ALARM: gamma high/.test(cargo), 'the radiation alarm');
+  check(/S-9 · rfid · intact · not on the declaration/.test(cargo) && /S-2 — declared, not read/.test(cargo),
+        'the seals against the manifest');
+  check(await page.$$eval('#detail table.cargo tr.bad', (r) => r.length) === 5, 'the deviations are marked');
+  await page.screenshot({path: path.join(artifacts, '08b-cargo.png')});
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('#detail', {state: 'hidden'});
+  await page.press('#search-name', 'Escape');
+  await page.waitForSelector('#search-form', {state: 'hidden'});
+  const bgSup = await page.evaluate(async () => { const r = await fetch('/api/supervisor'); return r.status + ' ' + await r.text(); });
+  check(bgSup.startsWith('403'), 'an officer is refused the supervisor view: ' + bgSup);
+  check(await page.isHidden('#supervisor'), 'an officer has no supervisor button');
 
   // Language: Ukrainian, kept for the officer.
   await page.selectOption('#language', 'uk');
@@ -231,13 +339,28 @@ try {
   check(/Вийти/.test(await page.textContent('#logout')), "the officer's language is kept (Ukrainian)");
   check(/Мандрівник збігається із записом списку осіб/.test(await page.textContent('#queue')),
         'the reasons are in the officer\'s language');
-  await page.screenshot({path: path.join(artifacts, '08-ukrainian.png')});
+  await page.screenshot({path: path.join(artifacts, '09-ukrainian.png')});
 
   // Logging out goes back to the login; the API closes again.
   await page.click('#logout');
   await page.waitForSelector('#login-view:not([hidden])');
   const after = await page.evaluate(async () => (await fetch('/api/inspections')).status);
   check(after === 401, 'after logout the API answers 401');
+
+  // The supervisor: S opens the view of booths, devices, backlog and alerts.
+  await attempt('sup1', password);
+  await page.waitForSelector('#queue-view:not([hidden])');
+  await page.keyboard.press('s');
+  await page.waitForSelector('#supervisor-view:not([hidden])');
+  const sup = await page.textContent('#supervisor-view');
+  check(/B1/.test(sup) && /mrz-b1/.test(sup), 'the supervisor view shows the booth and its device');
+  check(/SHEVCHENKO/.test(await page.textContent('#sup-alerts')), 'the supervisor view lists the recent alert');
+  check(/\d/.test(await page.textContent('#sup-backlog')), 'the supervisor view shows the sync backlog');
+  await page.screenshot({path: path.join(artifacts, '10-supervisor.png')});
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('#queue-view:not([hidden])');
+  await page.click('#logout');
+  await page.waitForSelector('#login-view:not([hidden])');
 
   // Without the session's CSRF token a decision is refused, even from the page itself.
   await attempt('bg1', password);
@@ -259,7 +382,7 @@ try {
         `an expired session returns to the login (${idleMs} ms idle)`);
   check(await page.evaluate(async () => (await fetch('/api/inspections')).status) === 401,
         'the expired session opens nothing');
-  await page.screenshot({path: path.join(artifacts, '09-expired.png')});
+  await page.screenshot({path: path.join(artifacts, '11-expired.png')});
 
   check(external.length === 0, 'no request left the box: ' + external.join(' '));
   check(cspErrors.length === 0, 'no Content Security Policy violation: ' + cspErrors.join(' '));
@@ -269,8 +392,7 @@ try {
   console.log('not ok - ' + e.message);
 } finally {
   await browser.close();
-  daemon.kill('SIGTERM');
-  if (exited === null) await new Promise((r) => daemon.on('exit', r));
+  await stopDaemon();
   fs.rmSync(dir, {recursive: true, force: true});
 }
 console.log(`screenshots: ${artifacts}`);

@@ -88,6 +88,16 @@ struct ConsoleConfig {
   // others see that a restricted hit exists, and whose (docs/console.md).
   std::vector<Agency> restricted_agencies;
   int threads = 2;
+  // The reason codes an officer picks from when deciding ([a-z0-9_]{1,32} each, at
+  // most 64); required for refer, refuse and hold. Their labels are in the console's
+  // language catalogues ("reason.<code>"); a code without a label shows as itself.
+  std::vector<std::string> reason_codes{"document_invalid",    "document_expired",
+                                        "document_stolen",     "identity_doubt",
+                                        "chip_failed",         "watchlist_hit",
+                                        "entry_conditions",    "previous_refusal",
+                                        "minor_unaccompanied", "declaration_mismatch",
+                                        "weight_deviation",    "radiation_alarm",
+                                        "seal_mismatch",       "other"};
 };
 
 // [update]: the automatic install of a firmware bundle staged by checkpoint-sync

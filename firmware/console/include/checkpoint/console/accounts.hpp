@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "checkpoint/common/error.hpp"
+#include "checkpoint/common/sha256.hpp"
 #include "checkpoint/store/database.hpp"
 
 namespace checkpoint::console {
@@ -71,6 +72,40 @@ class OfficerRepository {
  private:
   Status UpdateOne(std::string_view sql, std::string_view id, std::string_view value,
                    std::int64_t now_ms);
+  store::Connection& db_;
+};
+
+// Officer sessions of the console, kept in the store (migration 7, table
+// console_sessions) so that a restart of checkpointd does not log officers out. Only
+// the SHA-256 of a session's token is kept: the store's file does not hold the key
+// to any session. The session's CSRF token is derived from the token (App), so it is
+// not stored either. Disabling an officer or changing their password deletes their
+// sessions (a trigger of migration 7, whichever process changed the account).
+struct StoredSession {
+  Officer officer;  // password_hash left empty
+  std::int64_t created_at_ms = 0;
+  std::int64_t last_seen_ms = 0;
+  std::int64_t expires_at_ms = 0;  // absolute end
+};
+
+class SessionRepository {
+ public:
+  explicit SessionRepository(store::Connection& db) : db_(db) {}
+
+  Status Create(const common::Digest256& token_sha256, std::string_view officer_id,
+                std::int64_t now_ms, std::int64_t expires_at_ms);
+  // The session and its officer; nullopt when there is none or the officer is
+  // disabled. Expiry is the caller's to judge (its idle timeout is configuration).
+  Expected<std::optional<StoredSession>> Find(const common::Digest256& token_sha256);
+  Status Touch(const common::Digest256& token_sha256, std::int64_t now_ms);
+  Status Remove(const common::Digest256& token_sha256);
+  // Deletes the sessions past their end or idle for longer than idle_ms; returns how
+  // many sessions remain.
+  Expected<std::int64_t> Prune(std::int64_t now_ms, std::int64_t idle_ms);
+
+ private:
+  Status ByToken(std::string_view sql, const common::Digest256& token_sha256,
+                 std::optional<std::int64_t> now_ms);
   store::Connection& db_;
 };
 

@@ -15,6 +15,7 @@
 
 #include "checkpoint/common/clock.hpp"
 #include "checkpoint/common/log.hpp"
+#include "checkpoint/common/sha256.hpp"
 #include "checkpoint/config/config.hpp"
 #include "checkpoint/console/console.hpp"
 #include "checkpoint/console/http.hpp"
@@ -45,6 +46,28 @@ std::optional<nlohmann::json> ParseJsonObject(std::string_view body);
 int RedactRestricted(nlohmann::json& payload, std::string_view viewer_agency,
                      const std::vector<std::string>& restricted);
 
+// A search of past inspections (GET /api/search), parsed from the query string:
+// values are percent-decoded, bounded and checked against a small alphabet, so that
+// nothing but an index lookup reaches the store. Terms are prefixes, upper case.
+struct SearchQuery {
+  std::string document;               // [A-Z0-9<]{2,20}
+  std::string name;                   // surname or given names: [A-Z '<-]{2,64}
+  std::string plate;                  // [A-Z0-9]{2,20}
+  std::string container;              // [A-Z0-9]{2,20}
+  std::string level;                  // "" or clear | refer | alert
+  std::string booth;                  // "" or one booth id
+  std::int64_t from_ms = 0;           // created at or after (wall, ms)
+  std::optional<std::int64_t> to_ms;  // created before
+  std::int64_t before_id = 0;         // the next page: rows older than this cursor
+  int limit = 25;                     // 1 .. 50
+};
+// kInvalidArgument naming the parameter at fault ("name", "from", ...) for an
+// unknown parameter, a value too long, outside its alphabet, or a range upside down.
+Expected<SearchQuery> ParseSearch(const std::map<std::string, std::string>& query);
+
+// "%41+b" -> "A b"; nullopt for a broken escape or an encoded control byte.
+std::optional<std::string> PercentDecode(std::string_view s);
+
 // The static pages: an allow-list of URL paths, each to one file of the assets
 // directory, read once at start. Nothing else on disk can be reached by a URL.
 struct Asset {
@@ -72,9 +95,18 @@ class App {
     std::string agency;
     std::string role;
     std::string language;
-    std::string csrf;
-    std::int64_t created_ms = 0;
+    std::string csrf;  // derived from the session's token (CsrfOf), never stored
+    common::Digest256 token_sha256{};
+    std::int64_t created_ms = 0;  // wall clock: sessions outlive the process
     std::int64_t last_seen_ms = 0;
+    std::int64_t expires_ms = 0;
+  };
+  // What this process knows of a session beyond the store: the officer's activity
+  // since the store's last_seen_ms was written (it is written at most every
+  // touch interval), and the end, for the event streams' checks.
+  struct Seen {
+    std::int64_t last_seen_ms = 0;
+    std::int64_t expires_ms = 0;
   };
 
   HttpResponse Api(const HttpRequest& req, const Target& t);
@@ -82,14 +114,18 @@ class App {
   HttpResponse Static(const HttpRequest& req, const Target& t) const;
   // The session of the request's cookie, refreshed; nullopt when none or expired
   // (`expired` tells which).
-  std::optional<std::pair<std::string, Session>> Authenticate(const HttpRequest& req,
-                                                              bool* expired);
-  bool Alive(const std::string& id);
+  std::optional<Session> Authenticate(const HttpRequest& req, bool* expired);
+  bool Alive(const std::string& key);
   std::vector<std::string> VisibleBooths(const Session& s) const;
   nlohmann::json SessionJson(const Session& s) const;
   HttpResponse List(const Session& s, const Target& t);
   HttpResponse Detail(const Session& s, const std::string& uuid);
   HttpResponse Decide(const Session& s, const std::string& uuid, const nlohmann::json& body);
+  HttpResponse Supervisor(const Session& s);
+  HttpResponse Search(const Session& s, const Target& t);
+  // The queue's item of an inspection, agency-filtered for `s`.
+  nlohmann::json Item(const Session& s, const store::InspectionRecord& r,
+                      nlohmann::json* payload_out = nullptr) const;
 
   template <typename Job>
   auto OnStore(Job job) -> decltype(job(std::declval<store::Store&>()));
@@ -104,7 +140,7 @@ class App {
   std::string dummy_hash_;  // verified for unknown officers: the same time as a real one
 
   std::mutex mu_;
-  std::map<std::string, Session> sessions_;
+  std::map<std::string, Seen> seen_;  // by the token's SHA-256 (hex)
 };
 
 }  // namespace checkpoint::console

@@ -46,7 +46,13 @@ struct DecisionInput {
   std::string decision;    // one of kDecisions
   std::string note;        // free text, <= 2000 bytes; may hold personal data (never logged)
   std::int64_t at_ms = 0;  // wall time of the decision
+  // A code of the console's reason catalogue (IsReasonCode), or "" for none. Which
+  // codes exist, and which decisions need one, is the console's (docs/console.md).
+  std::string reason;
 };
+
+// [a-z0-9_]{1,32}.
+bool IsReasonCode(std::string_view code) noexcept;
 
 // "admit", "refer", "refuse" (travellers); "release", "hold" (vehicles and cargo).
 inline constexpr std::string_view kDecisions[] = {"admit", "refer", "refuse", "release", "hold"};
@@ -59,8 +65,9 @@ struct DecisionRecorded {
 // Writes the decision as a record of kind "decision" linked to the inspection (its
 // uuid in the payload and the audit entry), in the priority lane, with its audit
 // entry (actor "officer:<id>"), in one transaction. A refusal of a traveller also
-// counts as a refusal in traveller_history. Errors: kInvalidArgument for a bad
-// officer id, decision or note; StoreErrc::kNotFound when there is no such inspection
+// counts as a refusal in traveller_history. The reason code, when given, is in the
+// payload (`reason`) and the audit details. Errors: kInvalidArgument for a bad
+// officer id, decision, reason code or note; StoreErrc::kNotFound when there is no such inspection
 // (or it is itself a decision).
 Expected<DecisionRecorded> RecordDecision(store::Store& store, const DecisionInput& input);
 

@@ -7,6 +7,7 @@
 // Several processes may open the same file: WAL mode lets readers run beside the
 // one writer, and writers wait up to busy_timeout for each other.
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -55,6 +56,10 @@ class Connection {
   std::int64_t Changes() const noexcept;
   bool InTransaction() const noexcept;
   const std::filesystem::path& path() const noexcept;
+  // Statements that run past `deadline` stop with StoreErrc::kInterrupted (a
+  // hostile search must not hold the store's thread); nullopt lifts it. The
+  // connection's thread only.
+  void SetDeadline(std::optional<std::chrono::steady_clock::time_point> deadline);
 
  private:
   friend class Statement;
