@@ -36,7 +36,7 @@ using namespace checkpoint;
 constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
-// run: the database is corrupt or its directory refuses writes (ADR 0016); the unit
+// run: the database is corrupt or its directory refuses writes (ADR 0017); the unit
 // does not restart on it (a restart cannot fix it), a technician acts.
 constexpr int kExitStorage = 3;
 

@@ -1,6 +1,6 @@
 // The remaining storage faults of issue 9 item 4, from outside: a real checkpointd
 // with simulated devices on real SQLite files (docs/technician.md, "Storage faults";
-// ADR 0016).
+// ADR 0017).
 //  - The data directory's file system goes read-only under the running daemon, as
 //    ext4 does after an error with errors=remount-ro (a loop-mounted ext4 image in a
 //    private mount namespace; the kernel's own trigger_fs_error). The daemon keeps

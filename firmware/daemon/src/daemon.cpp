@@ -242,7 +242,7 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
                                     .mode = access.group ? 0660u : 0600u});
   if (!opened) return StoreUnusable(log, cfg, "cannot open store", opened.error());
   // A damaged page is found now, before anything is added to the file, rather than
-  // by the first write that touches it (O(size): ADR 0016 has the figures).
+  // by the first write that touches it (O(size): ADR 0017 has the figures).
   const auto check_start = clock.SteadyMs();
   if (auto qc = opened->QuickCheck(); !qc || *qc != "ok") {
     return StoreUnusable(

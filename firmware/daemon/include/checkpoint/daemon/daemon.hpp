@@ -16,7 +16,7 @@ inline constexpr const char* kVersion = "0.1.0";
 // Exit codes, so that systemd can tell a bad config (do not restart) from a fault.
 // kExitStorage: the data directory is read-only or the database is corrupt; a
 // restart cannot fix it and must not touch the file, a technician must act
-// (docs/technician.md, ADR 0016). The unit does not restart on 2 or 3.
+// (docs/technician.md, ADR 0017). The unit does not restart on 2 or 3.
 enum ExitCode : int { kExitOk = 0, kExitFailure = 1, kExitUsage = 2, kExitStorage = 3 };
 
 struct DaemonOptions {
