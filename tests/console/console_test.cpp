@@ -11,6 +11,7 @@
 #include <fstream>
 #include <future>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
@@ -136,6 +137,10 @@ std::string TravellerPayload(const std::string& booth, const std::string& hit_ag
 }
 
 struct Fixture {
+  // What the daemon would report as wrong with the box (Console::Options::problems).
+  std::mutex problems_mu;
+  std::vector<std::string> problems;
+
   testing::TempDir dir;
   common::ManualClock clock;
   std::unique_ptr<ThreadRunner> runner;
@@ -193,6 +198,10 @@ struct Fixture {
                  {config::Agency::kBorderGuard, config::Agency::kCustoms}}};
     o.data_dir = dir.path();
     o.device_id = "CP-TEST";
+    o.problems = [this] {
+      std::lock_guard lock(problems_mu);
+      return problems;
+    };
     auto started = console::Console::Start(o, *runner, clock, log::Logger::Null());
     REQUIRE(started);
     console = std::move(*started);
@@ -980,4 +989,37 @@ TEST_CASE("search parameters: the parser on its own", "[console][search]") {
   CHECK_FALSE(console::PercentDecode("%4"));
   CHECK_FALSE(console::PercentDecode("%0a"));
   CHECK_FALSE(console::PercentDecode("%"));
+}
+
+TEST_CASE("the box's problems reach every officer's page, from memory, not the store",
+          "[console][health]") {
+  Fixture f;
+  CHECK(f.Call("GET", "/api/health").status == 401);
+  auto bg = f.LogIn("bg1");
+  auto healthy = f.Call("GET", "/api/health?background=1", "", {bg.cookie});
+  REQUIRE(healthy.status == 200);
+  CHECK(healthy.Json()["problems"] == json::array());
+  {
+    std::lock_guard lock(f.problems_mu);
+    f.problems = {"storage.readOnly", "disk.full"};
+  }
+  auto cu = f.LogIn("cu1");  // any agency, any role
+  for (const auto& who : {bg, cu}) {
+    auto faulty = f.Call("GET", "/api/health?background=1", "", {who.cookie});
+    REQUIRE(faulty.status == 200);
+    CHECK(faulty.Json()["problems"] == json::array({"storage.readOnly", "disk.full"}));
+  }
+  CHECK(f.Call("POST", "/api/health", "{}", {"Content-Type: application/json", bg.cookie, bg.csrf})
+            .status == 405);
+  // Every code the daemon sends has a text in each language's catalogue.
+  for (const char* lang : {"en", "uk", "ru"}) {
+    auto cat = f.Call("GET", std::string("/i18n/") + lang + ".json");
+    REQUIRE(cat.status == 200);
+    const json j = cat.Json();
+    for (const char* code : {"storage.readOnly", "storage.corrupt", "storage.io",
+                             "storage.unavailable", "disk.low", "disk.full"}) {
+      INFO(lang << " " << code);
+      CHECK(j.contains(std::string("problem.") + code));
+    }
+  }
 }

@@ -96,3 +96,16 @@ TEST_CASE("disk full releases the reserve once") {
   REQUIRE(shed);
   CHECK(*shed == 0);
 }
+
+TEST_CASE("the console's banner codes: the store's fault, then the disk's level") {
+  using checkpoint::daemon::BoxProblems;
+  using checkpoint::store::Fault;
+  CHECK(BoxProblems(Fault::kNone, DiskLevel::kOk).empty());
+  CHECK(BoxProblems(Fault::kReadOnly, DiskLevel::kOk) ==
+        std::vector<std::string>{"storage.readOnly"});
+  CHECK(BoxProblems(Fault::kCorrupt, DiskLevel::kLow) ==
+        std::vector<std::string>{"storage.corrupt", "disk.low"});
+  CHECK(BoxProblems(Fault::kIo, DiskLevel::kCritical) ==
+        std::vector<std::string>{"storage.io", "disk.full"});
+  CHECK(BoxProblems(Fault::kNone, DiskLevel::kCritical) == std::vector<std::string>{"disk.full"});
+}

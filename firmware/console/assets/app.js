@@ -14,6 +14,7 @@ const state = {
   mode: 'live',      // 'live': the booth's queue; 'search': history results
   search: null,      // {params, next} of the last history search
   lastActivity: Date.now(),  // the officer's last key or click
+  health: null,      // interval of the box health check
 };
 
 const $ = (id) => document.getElementById(id);
@@ -70,6 +71,8 @@ function toLogin(messageKey) {
   state.search = null;
   $('search-form').hidden = true;
   if (state.events) { state.events.close(); state.events = null; }
+  if (state.health) { clearInterval(state.health); state.health = null; }
+  $('problems').hidden = true;
   show('login');
   $('login-error').textContent = messageKey ? t(messageKey) : '';
   $('login-password').value = '';
@@ -96,6 +99,34 @@ async function started(session) {
   show('queue');
   await refresh(false);
   listen();
+  checkHealth();
+  if (state.health) clearInterval(state.health);
+  state.health = setInterval(checkHealth, 10000);
+}
+
+// What is wrong with the box (a read-only or corrupt store, a full disk): a banner
+// above everything, so the officer knows records may not be kept and calls a
+// technician. The answer comes from the daemon's memory, not the store; a store
+// that cannot even check the session shows as unavailable.
+async function checkHealth() {
+  if (!state.session) return;
+  let codes = [];
+  try {
+    const r = await api('GET', '/api/health?background=1');
+    if (r.status === 200 && r.data && Array.isArray(r.data.problems)) codes = r.data.problems;
+    else if (r.status === 503) codes = ['storage.unavailable'];
+  } catch (e) {
+    return;  // the box is unreachable: the live badge already says offline
+  }
+  const list = $('problems');
+  list.replaceChildren();
+  for (const code of codes) {
+    const li = document.createElement('li');
+    li.dataset.code = code;
+    li.textContent = t('problem.' + code);
+    list.append(li);
+  }
+  list.hidden = codes.length === 0;
 }
 
 function listen() {
@@ -105,6 +136,7 @@ function listen() {
   es.addEventListener('ready', () => { $('live').classList.add('on'); $('live').textContent = t('queue.live'); refresh(true); });
   es.addEventListener('changed', () => {
     refresh(true);
+    checkHealth();
     if (!$('supervisor-view').hidden) openSupervisor();
   });
   es.addEventListener('expired', () => toLogin('login.expired'));

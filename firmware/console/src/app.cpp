@@ -722,6 +722,16 @@ HttpResponse App::Api(const HttpRequest& req, const Target& t) {
     r.alive = [this, key = common::ToHex(s.token_sha256)] { return Alive(key); };
     return r;
   }
+  if (t.path == "/api/health") {
+    // What is wrong with the box (storage, disk), for the page's banner: from the
+    // daemon's memory, not the store, which may be what is failing.
+    if (req.method != "GET") return Error(405, "method_not_allowed");
+    json problems = json::array();
+    if (options_.problems) {
+      for (auto& p : options_.problems()) problems.push_back(std::move(p));
+    }
+    return Json(200, json{{"problems", std::move(problems)}});
+  }
   if (t.path == "/api/inspections") {
     if (req.method != "GET") return Error(405, "method_not_allowed");
     return List(s, t);

@@ -69,8 +69,9 @@ Expected<std::unique_ptr<Console>> Console::Start(const Options& options, StoreR
 
   // The App wakes the Events that the server's streams wait on: both live in Running.
   auto running = std::make_unique<Running>(o.cert_chain_file);
-  running->SetApp(std::make_unique<App>(App::Options{cfg, options.booths}, std::move(*assets),
-                                        store, clock, running->events(), logger));
+  running->SetApp(std::make_unique<App>(App::Options{cfg, options.booths, options.problems},
+                                        std::move(*assets), store, clock, running->events(),
+                                        logger));
   if (auto s = running->Serve(o, logger); !s) return std::move(s).error();
   return std::unique_ptr<Console>(std::move(running));
 }

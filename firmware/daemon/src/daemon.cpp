@@ -340,7 +340,12 @@ int RunDaemon(const config::Config& cfg, const DaemonOptions& options, const log
     auto started = console::Console::Start({.config = cfg.console,
                                             .booths = cfg.booths,
                                             .data_dir = cfg.data_dir,
-                                            .device_id = cfg.device_id},
+                                            .device_id = cfg.device_id,
+                                            .problems =
+                                                [&store_faults, &disk] {
+                                                  return BoxProblems(store_faults.current(),
+                                                                     disk.published_level());
+                                                }},
                                            console_store, clock, logger.Child("console"));
     if (!started) {
       log.Critical("cannot start the officer console", {{"error", started.error().message()}});

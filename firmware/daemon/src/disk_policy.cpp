@@ -16,6 +16,34 @@ void DiskPolicy::Report(store::Store& st, std::int64_t now_ms) {
   }
 }
 
+std::vector<std::string> BoxProblems(store::Fault fault, store::DiskLevel disk) {
+  std::vector<std::string> out;
+  switch (fault) {
+    case store::Fault::kNone:
+      break;
+    case store::Fault::kReadOnly:
+      out.emplace_back("storage.readOnly");
+      break;
+    case store::Fault::kCorrupt:
+      out.emplace_back("storage.corrupt");
+      break;
+    case store::Fault::kIo:
+      out.emplace_back("storage.io");
+      break;
+  }
+  switch (disk) {
+    case store::DiskLevel::kOk:
+      break;
+    case store::DiskLevel::kLow:
+      out.emplace_back("disk.low");
+      break;
+    case store::DiskLevel::kCritical:
+      out.emplace_back("disk.full");
+      break;
+  }
+  return out;
+}
+
 store::DiskLevel DiskPolicy::Check(store::Store& st, std::int64_t now_ms) {
   const store::DiskLevel before = guard_.level();
   auto level = guard_.Check();
@@ -23,6 +51,7 @@ store::DiskLevel DiskPolicy::Check(store::Store& st, std::int64_t now_ms) {
     log_.Error("cannot read free disk space", {{"error", level.error().message()}});
     return before;
   }
+  published_.store(*level, std::memory_order_relaxed);
   if (!checked_ || *level != reported_) {
     const std::vector<log::Field> f{
         {"level", store::DiskLevelName(*level)},
@@ -67,6 +96,7 @@ Expected<std::int64_t> DiskPolicy::RecordTelemetry(store::Store& st, std::string
 
 bool DiskPolicy::OnDiskFull() {
   const bool released = guard_.OnDiskFull();
+  published_.store(store::DiskLevel::kCritical, std::memory_order_relaxed);
   if (released) {
     log_.Critical(
         "disk full: reserve released so that inspections can be recorded",

@@ -341,6 +341,22 @@ try {
         'the reasons are in the officer\'s language');
   await page.screenshot({path: path.join(artifacts, '09-ukrainian.png')});
 
+  // The box's problems: none on this healthy box, so no banner. A storage fault as
+  // the daemon reports it (the answer of /api/health stood in for: a real read-only
+  // store is the system tests' business) shows above everything, in the officer's
+  // language.
+  check(await page.isHidden('#problems'), 'a healthy box shows no problem banner');
+  await page.route('**/api/health*', (route) => route.fulfill({
+    status: 200, contentType: 'application/json',
+    body: JSON.stringify({problems: ['storage.readOnly', 'disk.full']})}));
+  await page.reload();
+  await page.waitForSelector('#problems:not([hidden])');
+  const banner = await page.textContent('#problems');
+  check(/лише для читання/.test(banner) && /Диск заповнено/.test(banner),
+        'a storage fault and a full disk are shown in the officer\'s language: ' + banner);
+  await page.screenshot({path: path.join(artifacts, '09b-storage-fault.png')});
+  await page.unroute('**/api/health*');
+
   // Logging out goes back to the login; the API closes again.
   await page.click('#logout');
   await page.waitForSelector('#login-view:not([hidden])');

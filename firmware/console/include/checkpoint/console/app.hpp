@@ -5,6 +5,7 @@
 // its threads; the Catch2 tests and the fuzz target call the pure helpers below.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -82,6 +83,7 @@ class App {
   struct Options {
     config::ConsoleConfig config;
     std::vector<config::Booth> booths;
+    std::function<std::vector<std::string>()> problems;  // Console::Options::problems
   };
   App(Options options, std::map<std::string, Asset> assets, StoreRunner& store,
       const common::Clock& clock, Events& events, log::Logger log);

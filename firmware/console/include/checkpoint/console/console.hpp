@@ -41,6 +41,11 @@ class Console {
     std::vector<config::Booth> booths;
     std::filesystem::path data_dir;  // the self-signed identity goes to data_dir/console
     std::string device_id;
+    // What is wrong with the box now, as codes the page explains to the officer
+    // ("storage.readOnly", "storage.corrupt", "storage.io", "disk.low", "disk.full");
+    // empty when healthy. Called on the console's threads: must be thread-safe and
+    // must not wait on the store (it reports the store's faults).
+    std::function<std::vector<std::string>()> problems;
   };
 
   // Loads the pages, prepares the certificate and starts serving. Errors: an

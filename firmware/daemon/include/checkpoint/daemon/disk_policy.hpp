@@ -6,10 +6,12 @@
 // disk is full.
 //
 // Threading: every member runs on the store thread (StoreWorker), which owns the
-// reserve file as it owns the database.
+// reserve file as it owns the database, except published_level(), for any thread.
 
+#include <atomic>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "checkpoint/common/log.hpp"
 #include "checkpoint/daemon/store_faults.hpp"
@@ -17,6 +19,11 @@
 #include "checkpoint/store/store.hpp"
 
 namespace checkpoint::daemon {
+
+// What the officer console's banner shows (docs/console.md): one code per problem,
+// "storage.readOnly", "storage.corrupt", "storage.io", then "disk.low" or
+// "disk.full" (critical); none when healthy.
+std::vector<std::string> BoxProblems(store::Fault fault, store::DiskLevel disk);
 
 class DiskPolicy {
  public:
@@ -40,6 +47,10 @@ class DiskPolicy {
   void SetStoreFaults(StoreFaults* faults) { faults_ = faults; }
 
   store::DiskLevel level() const noexcept { return guard_.level(); }
+  // The level as last checked, for other threads (the officer console's banner).
+  store::DiskLevel published_level() const noexcept {
+    return published_.load(std::memory_order_relaxed);
+  }
   std::uint64_t shed() const noexcept { return shed_; }
   const store::DiskGuard& guard() const noexcept { return guard_; }
 
@@ -53,6 +64,7 @@ class DiskPolicy {
   store::DiskLevel reported_ = store::DiskLevel::kOk;
   std::uint64_t shed_ = 0;        // telemetry records shed since the last one written
   std::uint64_t shed_total_ = 0;  // since start
+  std::atomic<store::DiskLevel> published_{store::DiskLevel::kOk};
 };
 
 }  // namespace checkpoint::daemon
