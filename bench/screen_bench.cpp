@@ -344,7 +344,7 @@ int FullList(std::size_t persons, std::size_t documents, std::size_t nqueries) {
     d.number = doc_number(i);
     d.issuing_state = kStates[i % 20];
     d.type = "P";
-    d.listing = {"interpol", i % 3 ? "stolen" : "lost", "seize", 0, 0};
+    d.listing = {"interpol", i % 3 ? "stolen" : "lost", "seize", 0, 0, {}};
     if (auto st = b.AddDocument(d); !st) {
       std::fprintf(stderr, "%s\n", st.error().String().c_str());
       return 1;

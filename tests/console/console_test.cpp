@@ -476,6 +476,99 @@ TEST_CASE("an idle session expires and is sent back to the login", "[console]") 
   CHECK(f.Call("GET", "/api/inspections", "", {bg.cookie}).Json()["error"] == "unauthenticated");
 }
 
+TEST_CASE("the list's sharing policy decides who sees a hit, default otherwise",
+          "[console][sharing]") {
+  // Hits as the inspection writes them (tests/inspection: "shareWith" only when set).
+  const auto payload = [] {
+    json hits = json::array();
+    hits.push_back({{"id", "A"}, {"kind", "person"}, {"agency", "customs"}, {"reasons", {"r"}}});
+    hits.push_back({{"id", "B"},
+                    {"kind", "person"},
+                    {"agency", "customs"},
+                    {"shareWith", {"police"}},
+                    {"reasons", {"r"}}});
+    hits.push_back({{"id", "C"},
+                    {"kind", "person"},
+                    {"agency", "police"},
+                    {"shareWith", json::array()},
+                    {"reasons", {"r"}}});
+    hits.push_back({{"id", "D"}, {"kind", "person"}, {"agency", "police"}, {"reasons", {"r"}}});
+    hits.push_back({{"id", "E"},
+                    {"kind", "person"},
+                    {"agency", "police"},
+                    {"shareWith", "border_guard"},  // not an array: shared with no one
+                    {"reasons", {"r"}}});
+    return json{{"watchlist", {{"persons", hits}}}};
+  };
+  const std::vector<std::string> restricted{"customs"};
+  const auto visible = [&](std::string_view viewer) {
+    json p = payload();
+    const int hidden = console::RedactRestricted(p, viewer, restricted);
+    std::string ids;
+    for (const auto& h : p["watchlist"]["persons"]) {
+      if (h.contains("restricted")) {
+        CHECK(h == json{{"restricted", true}, {"agency", h["agency"]}, {"kind", "person"}});
+      } else {
+        ids += h["id"].get<std::string>();
+      }
+    }
+    CHECK(static_cast<std::size_t>(hidden) + ids.size() == 5);
+    return ids;
+  };
+  CHECK(visible("customs") == "ABD");  // owner of A and B; D: police, not restricted
+  CHECK(visible("police") == "BCDE");  // B shared with police; C, D, E its own
+  CHECK(visible("border_guard") == "D");
+  // A policy that shares overrides the box's restricted default, and [] overrides
+  // an unrestricted one.
+  json p = payload();
+  CHECK(console::RedactRestricted(p, "border_guard", {}) == 3);  // B, C, E
+}
+
+TEST_CASE("inspection to console: shareWith officers see the hit, others see it redacted",
+          "[console][sharing]") {
+  Fixture f;
+  // Listed by police, shared with customs, at L1 (border guard and customs work there).
+  json p = json::parse(TravellerPayload("L1", "police"));
+  p["watchlist"]["persons"][0]["shareWith"] = json::array({"customs"});
+  const std::string uuid = "33333333-3333-4333-8333-333333333333";
+  f.Record(uuid, "L1", "traveller", "alert", p.dump());
+  // Listed by customs (restricted on this box), shared with the border guard.
+  json q = json::parse(TravellerPayload("L1", "customs"));
+  q["watchlist"]["persons"][0]["shareWith"] = json::array({"border_guard"});
+  q["watchlist"]["persons"][0]["id"] = "SHARED-LISTING-7";
+  const std::string shared = "44444444-4444-4444-8444-444444444444";
+  f.Record(shared, "L1", "traveller", "alert", q.dump());
+
+  auto cu = f.LogIn("cu1");
+  auto bg = f.LogIn("bg1");
+  auto sup = f.LogIn("sup1");
+  const auto view = [&](const Fixture::Login& who, const std::string& id) {
+    auto r = f.Call("GET", "/api/inspections/" + id, "", {who.cookie});
+    REQUIRE(r.status == 200);
+    return r;
+  };
+  auto cu_view = view(cu, uuid);  // customs: in shareWith
+  CHECK(cu_view.body.find("SECRET-LISTING-42") != std::string::npos);
+  CHECK(cu_view.Json()["restrictedHits"] == 0);
+  for (const auto* who : {&bg, &sup}) {  // border guard: not in shareWith; no role bypass
+    auto r = view(*who, uuid);
+    CHECK(r.body.find("SECRET-LISTING-42") == std::string::npos);
+    CHECK(r.body.find("name matched in Cyrillic") == std::string::npos);
+    const json j = r.Json();
+    CHECK(j["restrictedHits"] == 1);
+    CHECK(j["restrictedAgencies"] == json::array({"police"}));
+    CHECK(j["payload"]["watchlist"]["persons"][0] ==
+          json{{"restricted", true}, {"agency", "police"}, {"kind", "person"}});
+  }
+  // Customs restricted by the box, but this list shares with the border guard.
+  auto bg_shared = view(bg, shared);
+  CHECK(bg_shared.body.find("SHARED-LISTING-7") != std::string::npos);
+  CHECK(bg_shared.Json()["restrictedHits"] == 0);
+  auto cu_shared = view(cu, shared);  // the owner
+  CHECK(cu_shared.body.find("SHARED-LISTING-7") != std::string::npos);
+  CHECK(cu_shared.Json()["restrictedHits"] == 0);
+}
+
 TEST_CASE("another agency's restricted hit is hidden, its own officers see it", "[console]") {
   Fixture f;
   auto bg = f.LogIn("bg1");

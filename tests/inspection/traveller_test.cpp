@@ -216,8 +216,10 @@ TEST_CASE("a listed person and a stolen document are found", "[inspection][trave
   person.agency = "police";
   person.reason = "warrant";
   person.action = "detain";
+  person.share_with = std::vector<std::string>{"customs"};
   data.persons.push_back(person);
-  data.documents.push_back({"D-9", "L898902C3", "UTO", "P", {"interpol", "stolen", "seize", 0, 0}});
+  data.documents.push_back(
+      {"D-9", "L898902C3", "UTO", "P", {"interpol", "stolen", "seize", 0, 0, {}}});
   REQUIRE(fx.watchlist.Replace(std::move(data)));
   auto out = fx.inspector.OnEvent(Mrz(kJune2026), 0);
   REQUIRE(out.size() == 1);
@@ -226,6 +228,10 @@ TEST_CASE("a listed person and a stolen document are found", "[inspection][trave
   CHECK(B(out[0], Field::kWatchlistDocumentHit));
   CHECK(out[0].body["watchlist"]["persons"][0]["id"] == "P-17");
   CHECK(out[0].body["watchlist"]["documents"][0]["id"] == "D-9");
+  // The list's sharing policy travels with the hit, and only when the list set one.
+  CHECK(out[0].body["watchlist"]["persons"][0]["agency"] == "police");
+  CHECK(out[0].body["watchlist"]["persons"][0]["shareWith"] == nlohmann::json::array({"customs"}));
+  CHECK_FALSE(out[0].body["watchlist"]["documents"][0].contains("shareWith"));
 }
 
 // Not run by ctest: `inspection_tests "[.bench]"` prints the loop time of one
@@ -249,7 +255,7 @@ TEST_CASE("traveller inspection time", "[.bench]") {
                               "X" + std::to_string(1'000'000 + i),
                               "UKR",
                               "P",
-                              {"interpol", "stolen", "seize", 0, 0}});
+                              {"interpol", "stolen", "seize", 0, 0, {}}});
   }
   REQUIRE(fx.watchlist.Replace(std::move(data)));
   const auto chip = SpecimenChip();

@@ -197,7 +197,7 @@ TEST_CASE("an OCR-misread container code is corrected when only one reading is v
 TEST_CASE("a listed plate is an alert", "[inspection][vehicle]") {
   Fixture fx;
   risk::WatchlistData data;
-  data.vehicles.push_back({"V-1", "AA 1234 BB", "UA", {"police", "stolen", "stop", 0, 0}});
+  data.vehicles.push_back({"V-1", "AA 1234 BB", "UA", {"police", "stolen", "stop", 0, 0, {}}});
   REQUIRE(fx.watchlist.Replace(std::move(data)));
   (void)fx.inspector.OnEvent(Plate("AA1234BB"), 0);
   auto p = fx.inspector.Flush().at(0);
@@ -221,7 +221,7 @@ TEST_CASE("document reader events and faults are not vehicle events", "[inspecti
 TEST_CASE("a listed container is an alert that names the code", "[inspection][vehicle]") {
   Fixture fx;
   risk::WatchlistData data;
-  data.containers.push_back({"C-1", "CSQU3054383", {"customs", "smuggling", "inspect", 0, 0}});
+  data.containers.push_back({"C-1", "CSQU3054383", {"customs", "smuggling", "inspect", 0, 0, {}}});
   REQUIRE(fx.watchlist.Replace(std::move(data)));
   (void)fx.inspector.OnEvent(Plate("AA1234BB"), 0);
   (void)fx.inspector.OnEvent(Container("CSQU3054383"), 1);

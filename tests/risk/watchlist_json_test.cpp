@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "checkpoint/risk/watchlist.hpp"
+
 using namespace checkpoint;
 using namespace checkpoint::risk;
 
@@ -346,4 +348,127 @@ TEST_CASE("watchlist stream: bounded memory on hostile files", "[risk][watchlist
   REQUIRE(!cancelled);
   CHECK(cancelled.error().Is(CommonErrc::kCancelled));
   CHECK(cancelled.error().message() == "cancelled after line 4096");
+}
+
+// ------------------------------------------------------------------ sharing policy
+
+using Agencies = std::optional<std::vector<std::string>>;
+
+TEST_CASE("watchlist line: shareWith on every kind, kept sorted, absent stays absent",
+          "[risk][watchlist_json][sharing]") {
+  auto p = Parse(R"({"id":"P","kind":"person","names":["A B"],"agency":"customs",)"
+                 R"("shareWith":["police","border_guard"]})");
+  CHECK(std::get<PersonRecord>(p.record).share_with == Agencies({"border_guard", "police"}));
+  auto d = Parse(R"({"id":"D","kind":"document","number":"X1","issuingState":"UTO",)"
+                 R"("agency":"police","shareWith":[]})");
+  CHECK(std::get<DocumentRecord>(d.record).listing.share_with ==
+        Agencies(std::vector<std::string>{}));
+  auto v = Parse(R"({"id":"V","kind":"vehicle","plate":"AA1234BB","agency":"customs",)"
+                 R"("shareWith":["police"]})");
+  CHECK(std::get<VehicleRecord>(v.record).listing.share_with == Agencies({"police"}));
+  auto c = Parse(R"({"id":"C","kind":"container","code":"MSCU1234566","agency":"customs",)"
+                 R"("shareWith":null})");
+  CHECK(!std::get<ContainerRecord>(c.record).listing.share_with);
+  CHECK(CanonicalJson(c).find("shareWith") == std::string::npos);
+  for (const auto* e : {&p, &d, &v}) {
+    const std::string canonical = CanonicalJson(*e);
+    CHECK(canonical.find("\"shareWith\"") != std::string::npos);
+    CHECK(CanonicalJson(Parse(canonical)) == canonical);
+  }
+  CHECK(CanonicalJson(d).find(R"("shareWith":[])") != std::string::npos);
+}
+
+TEST_CASE("watchlist line: shareWith refusals name the line", "[risk][watchlist_json][sharing]") {
+  const std::string head = R"({"id":"D","kind":"document","number":"X1","issuingState":"UTO",)";
+  CHECK(ErrorOf(head + R"("agency":"customs","shareWith":"police"})") ==
+        "line 17: \"shareWith\" must be an array of agency names");
+  CHECK(ErrorOf(head + R"("agency":"customs","shareWith":{"a":1}})") ==
+        "line 17: \"shareWith\" must be an array of agency names");
+  CHECK(ErrorOf(head + R"("agency":"customs","shareWith":["army"]})") ==
+        "line 17: \"shareWith\" holds other than border_guard, customs, police");
+  CHECK(ErrorOf(head + R"("agency":"customs","shareWith":["Police"]})") ==
+        "line 17: \"shareWith\" holds other than border_guard, customs, police");
+  CHECK(ErrorOf(head + R"("agency":"customs","shareWith":[1]})") ==
+        "line 17: \"shareWith\" holds other than border_guard, customs, police");
+  CHECK(ErrorOf(head + R"("agency":"customs","shareWith":[null]})") ==
+        "line 17: \"shareWith\" holds other than border_guard, customs, police");
+  CHECK(ErrorOf(head + R"("agency":"customs","shareWith":["police","police"]})") ==
+        "line 17: \"shareWith\" names an agency twice");
+  CHECK(ErrorOf(head + R"("agency":"customs","shareWith":["customs"]})") ==
+        "line 17: \"shareWith\" names the listing agency itself");
+  CHECK(ErrorOf(head + R"("agency":"customs","shareWith":["police","border_guard","x"]})") ==
+        "line 17: \"shareWith\" names more than the 2 other agencies");
+  // A policy needs an owner the console knows.
+  CHECK(ErrorOf(head + R"("shareWith":["police"]})") ==
+        "line 17: \"shareWith\" needs \"agency\": border_guard, customs or police");
+  CHECK(ErrorOf(head + R"("agency":"Interpol","shareWith":[]})") ==
+        "line 17: \"shareWith\" needs \"agency\": border_guard, customs or police");
+  // Hostile: a huge array costs a size check; a value never reaches the message.
+  std::string huge = head + R"("agency":"customs","shareWith":[)";
+  for (int i = 0; i < 6'000; ++i) huge += i ? ",\"police\"" : "\"police\"";  // under 64 KiB
+  huge += "]}";
+  CHECK(ErrorOf(huge) == "line 17: \"shareWith\" names more than the 2 other agencies");
+  const std::string secret = ErrorOf(head + R"("agency":"customs","shareWith":["SHEVCHENKO"]})");
+  CHECK(secret.find("SHEVCHENKO") == std::string::npos);
+}
+
+TEST_CASE("watchlist: the policy reaches the hit of every kind, and only when set",
+          "[risk][watchlist][sharing]") {
+  WatchlistData data;
+  data.persons.push_back(std::get<PersonRecord>(
+      Parse(R"({"id":"P","kind":"person","names":["TARAS SHEVCHENKO"],"agency":"customs",)"
+            R"("shareWith":["police"]})")
+          .record));
+  data.persons.push_back(std::get<PersonRecord>(
+      Parse(R"({"id":"Q","kind":"person","names":["ANNA BERG"],"agency":"customs"})").record));
+  data.documents.push_back(std::get<DocumentRecord>(
+      Parse(R"({"id":"D","kind":"document","number":"X1","issuingState":"UTO",)"
+            R"("agency":"police","shareWith":[]})")
+          .record));
+  data.documents.push_back(std::get<DocumentRecord>(
+      Parse(R"({"id":"E","kind":"document","number":"X2","issuingState":"UTO","agency":"police"})")
+          .record));
+  data.vehicles.push_back(std::get<VehicleRecord>(
+      Parse(R"({"id":"V","kind":"vehicle","plate":"AA1234BB","agency":"customs",)"
+            R"("shareWith":["border_guard","police"]})")
+          .record));
+  data.containers.push_back(std::get<ContainerRecord>(
+      Parse(R"({"id":"C","kind":"container","code":"MSCU1234566","agency":"customs",)"
+            R"("shareWith":["border_guard"]})")
+          .record));
+  Watchlist w;
+  REQUIRE(w.Replace(std::move(data)));
+  PersonQuery q;
+  q.surname = "SHEVCHENKO";
+  q.given_names = "TARAS";
+  auto p = w.ScreenPerson(q, {}, 0);
+  REQUIRE(p.size() == 1);
+  CHECK(p[0].share_with == Agencies({"police"}));
+  q.surname = "BERG";
+  q.given_names = "ANNA";
+  auto pq = w.ScreenPerson(q, {}, 0);
+  REQUIRE(pq.size() == 1);
+  CHECK(!pq[0].share_with);
+  auto d = w.CheckDocument("X1", "UTO", 0);
+  REQUIRE(d.size() == 1);
+  CHECK(d[0].share_with == Agencies(std::vector<std::string>{}));
+  auto e = w.CheckDocument("X2", "UTO", 0);
+  REQUIRE(e.size() == 1);
+  CHECK(!e[0].share_with);
+  auto v = w.CheckVehicle("AA1234BB", "", 0);
+  REQUIRE(v.size() == 1);
+  CHECK(v[0].share_with == Agencies({"border_guard", "police"}));
+  auto c = w.CheckContainer("MSCU1234566", 0);
+  REQUIRE(c.size() == 1);
+  CHECK(c[0].share_with == Agencies({"border_guard"}));
+  // Through a delta (the overlay index) too.
+  WatchlistDelta delta;
+  delta.upsert.documents.push_back(std::get<DocumentRecord>(
+      Parse(R"({"id":"E","kind":"document","number":"X2","issuingState":"UTO","agency":"police",)"
+            R"("shareWith":["customs"]})")
+          .record));
+  REQUIRE(w.Apply(std::move(delta)));
+  auto e2 = w.CheckDocument("X2", "UTO", 0);
+  REQUIRE(e2.size() == 1);
+  CHECK(e2[0].share_with == Agencies({"customs"}));
 }

@@ -28,7 +28,7 @@ DocumentRecord Document(std::string id, std::string number, std::string state) {
   d.number = std::move(number);
   d.issuing_state = std::move(state);
   d.type = "P";
-  d.listing = {"interpol", "stolen", "seize", 0, 0};
+  d.listing = {"interpol", "stolen", "seize", 0, 0, {}};
   return d;
 }
 
@@ -36,8 +36,8 @@ WatchlistData Sample() {
   WatchlistData w;
   w.persons = {Person("P1", "Шевченко Тарас", "1961-03-09"), Person("P2", "John Smith", "1970")};
   w.documents = {Document("D1", "L898902C3", "UTO"), Document("D2", "C01X00T47", "D")};
-  w.vehicles = {{"V1", "B-MW 1234", "DE", {"police", "stolen", "stop", 0, 0}}};
-  w.containers = {{"C1", "CSQU 305438 3", {"customs", "smuggling", "inspect", 0, 0}}};
+  w.vehicles = {{"V1", "B-MW 1234", "DE", {"police", "stolen", "stop", 0, 0, {}}}};
+  w.containers = {{"C1", "CSQU 305438 3", {"customs", "smuggling", "inspect", 0, 0, {}}}};
   return w;
 }
 

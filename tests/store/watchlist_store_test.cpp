@@ -104,6 +104,46 @@ TEST_CASE("watchlist store: import, reopen, load", "[store][watchlist]") {
   CHECK(agency->Text(1) == "person");
 }
 
+TEST_CASE("watchlist store: the sharing policy survives import, reopen, delta and load",
+          "[store][watchlist][sharing]") {
+  using Agencies = std::optional<std::vector<std::string>>;
+  const std::string list =
+      R"({"id":"P-1","kind":"person","names":["Anna Berg"],"agency":"customs","shareWith":["police","border_guard"]})"
+      "\n"
+      R"({"id":"D-1","kind":"document","number":"X1","issuingState":"UTO","agency":"police","shareWith":[]})"
+      "\n"
+      R"({"id":"V-1","kind":"vehicle","plate":"AB123CD","agency":"customs","shareWith":["police"]})"
+      "\n"
+      R"({"id":"C-1","kind":"container","code":"CSQU3054383","agency":"customs"})"
+      "\n";
+  TempDir dir;
+  {
+    auto st = OpenStore(dir / "cp.db");
+    REQUIRE(st.watchlist().ImportFull(Source(list), kNowMs));
+  }
+  auto st = OpenStore(dir / "cp.db");
+  auto data = st.watchlist().Load();
+  REQUIRE(data);
+  REQUIRE(data->persons.size() == 1);
+  CHECK(data->persons[0].share_with == Agencies({"border_guard", "police"}));
+  REQUIRE(data->documents.size() == 1);
+  CHECK(data->documents[0].listing.share_with == Agencies(std::vector<std::string>{}));
+  CHECK(data->vehicles.at(0).listing.share_with == Agencies({"police"}));
+  CHECK(!data->containers.at(0).listing.share_with);
+  // A delta changes an entry's policy (or drops it: the box default again).
+  const std::string delta =
+      R"({"id":"C-1","kind":"container","code":"CSQU3054383","agency":"customs","shareWith":["border_guard"]})"
+      "\n"
+      R"({"id":"V-1","kind":"vehicle","plate":"AB123CD","agency":"customs"})"
+      "\n";
+  REQUIRE(st.watchlist().ApplyDelta(Source(delta, "delta.jsonl"), kNowMs + 1));
+  auto after = st.watchlist().Load();
+  REQUIRE(after);
+  CHECK(after->containers.at(0).listing.share_with == Agencies({"border_guard"}));
+  CHECK(!after->vehicles.at(0).listing.share_with);
+  CHECK(after->persons.at(0).share_with == Agencies({"border_guard", "police"}));
+}
+
 TEST_CASE("watchlist store: a full list replaces, a delta changes", "[store][watchlist]") {
   TempDir dir;
   auto st = OpenStore(dir / "cp.db");

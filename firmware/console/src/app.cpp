@@ -454,8 +454,16 @@ int RedactRestricted(json& payload, std::string_view viewer_agency,
   for (json* list : HitLists(payload)) {
     for (auto& hit : *list) {
       const std::string agency = Str(hit, "agency");
-      if (agency.empty() || agency == viewer_agency ||
-          std::find(restricted.begin(), restricted.end(), agency) == restricted.end()) {
+      if (agency.empty() || agency == viewer_agency) continue;
+      if (const json* share = Find(hit, "shareWith")) {
+        // The list's policy wins over the box's default; anything but an array of
+        // names shares with no one (fails closed).
+        if (share->is_array() && std::any_of(share->begin(), share->end(), [&](const json& a) {
+              return a.is_string() && a.get_ref<const std::string&>() == viewer_agency;
+            })) {
+          continue;
+        }
+      } else if (std::find(restricted.begin(), restricted.end(), agency) == restricted.end()) {
         continue;
       }
       hit = json{{"restricted", true}, {"agency", agency}, {"kind", Str(hit, "kind")}};

@@ -29,6 +29,7 @@ inline nlohmann::json HitsJson(const std::vector<risk::WatchlistHit>& hits) {
   for (const auto& h : hits) {
     nlohmann::json hit{{"id", h.id}, {"kind", h.kind}, {"score", h.score}, {"reasons", h.reasons}};
     if (!h.agency.empty()) hit["agency"] = h.agency;
+    if (h.share_with) hit["shareWith"] = *h.share_with;  // only when the list set one
     a.push_back(std::move(hit));
   }
   return a;

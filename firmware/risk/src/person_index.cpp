@@ -421,6 +421,30 @@ Expected<PartialDate> ParseListDate(std::string_view t) {
   return d;
 }
 
+std::string SharingKey(const std::optional<std::vector<std::string>>& share_with) {
+  if (!share_with) return {};
+  std::string key = "share:";
+  for (std::size_t i = 0; i < share_with->size(); ++i) {
+    if (i != 0) key += ',';
+    key += (*share_with)[i];
+  }
+  return key;
+}
+
+std::optional<std::vector<std::string>> SharingFromKey(std::string_view key) {
+  constexpr std::string_view kPrefix = "share:";
+  if (!key.starts_with(kPrefix)) return std::nullopt;
+  key.remove_prefix(kPrefix.size());
+  std::vector<std::string> agencies;
+  while (!key.empty()) {
+    const auto comma = key.find(',');
+    agencies.emplace_back(key.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    key.remove_prefix(comma + 1);
+  }
+  return agencies;
+}
+
 Expected<PartialDate> ParseMrzDate(std::string_view t) {
   if (t.size() != 6) return ParseError("MRZ date is not six characters");
   PartialDate d;
@@ -455,8 +479,8 @@ struct PersonIndex::Impl {
   std::vector<std::uint32_t> by_id;                   // entries sorted by id
   std::vector<std::array<char, 3>> nationality;
   std::vector<char> sex;
-  Interner meta;  // agency, reason, action
-  std::vector<std::array<std::uint32_t, 3>> entry_meta;
+  Interner meta;                                         // agency, reason, action
+  std::vector<std::array<std::uint32_t, 4>> entry_meta;  // agency, reason, action, sharing
   // Name forms: entry → forms → raw token ids.
   std::vector<std::uint32_t> entry_forms{0}, form_tokens_start{0}, form_tokens;
   // Token dictionaries.
@@ -572,9 +596,10 @@ struct PersonIndex::Impl {
       hit.agency = meta.arena()[m[0]];
       hit.reasons.push_back("listed by " + hit.agency);
     }
-    for (std::size_t i = 1; i < m.size(); ++i) {
+    for (std::size_t i = 1; i < 3; ++i) {
       if (m[i] != 0) hit.reasons.push_back(std::string(meta.arena()[m[i]]));
     }
+    if (m[3] != 0) hit.share_with = SharingFromKey(meta.arena()[m[3]]);
     return hit;
   }
 
@@ -721,7 +746,8 @@ Expected<std::shared_ptr<const PersonIndex>> PersonIndex::Build(std::vector<Pers
     x.valid_until.push_back(r.valid_until_ms);
     x.entry_meta.push_back({x.meta.Intern(r.agency),
                             x.meta.Intern(r.reason.empty() ? "" : "reason: " + r.reason),
-                            x.meta.Intern(r.action.empty() ? "" : "action: " + r.action)});
+                            x.meta.Intern(r.action.empty() ? "" : "action: " + r.action),
+                            x.meta.Intern(SharingKey(r.share_with))});
     sk.clear();
     std::size_t shortest = 255;
     for (const auto& form : forms) {
@@ -825,7 +851,7 @@ Expected<std::shared_ptr<const PersonIndex>> PersonIndex::Build(std::vector<Pers
   x.stats.deletion_keys = x.skeleton_deletions.id.size() + x.token_deletions.id.size();
   x.stats.bytes =
       x.ids.bytes() + x.birth.capacity() * sizeof(CompactDate) + x.nationality.capacity() * 3 +
-      x.sex.capacity() + x.entry_meta.capacity() * 12 +
+      x.sex.capacity() + x.entry_meta.capacity() * 16 +
       (x.entry_forms.capacity() + x.form_tokens_start.capacity() + x.form_tokens.capacity() +
        x.tok_skel.capacity() + x.post_start.capacity() + x.postings.capacity() + x.idf.capacity() +
        x.twice_start.capacity() + x.twice.capacity()) *

@@ -65,10 +65,10 @@ std::uint64_t Hash(std::string_view s) {
   return std::hash<std::string_view>{}(s);
 }
 
-// The texts of a listing (agency, reason, action, document type), interned: lists
-// repeat a few of them millions of times.
+// The texts of a listing (agency, reason, action, document type, sharing policy as
+// SharingKey), interned: lists repeat a few of them millions of times.
 struct ListingText {
-  std::string agency, reason, action, type;
+  std::string agency, reason, action, type, sharing;
   auto operator<=>(const ListingText&) const = default;
 };
 
@@ -167,7 +167,7 @@ struct ExactLists {
   std::map<ListingText, std::uint16_t> interned;  // build time only
 
   Expected<std::uint16_t> Intern(const Listing& l, std::string_view type) {
-    ListingText t{l.agency, l.reason, l.action, std::string(type)};
+    ListingText t{l.agency, l.reason, l.action, std::string(type), SharingKey(l.share_with)};
     auto it = interned.find(t);
     if (it != interned.end()) return it->second;
     if (listings.size() >= 65535) return ParseError("more than 65535 distinct listings");
@@ -253,6 +253,7 @@ std::vector<WatchlistHit> ExactHits(const Watchlist::Snapshot& s, const char* ki
       h.score = 1.0;
       const ListingText& l = lists.listings[listing];
       h.agency = l.agency;
+      h.share_with = SharingFromKey(l.sharing);
       h.reasons.push_back(what(l));
       ListingReasons(l, h.reasons);
       hits.push_back(std::move(h));
@@ -274,6 +275,7 @@ WatchlistHit FromPerson(PersonHit&& p) {
   h.kind = "person";
   h.score = p.score;
   h.agency = std::move(p.agency);
+  h.share_with = std::move(p.share_with);
   h.reasons = std::move(p.reasons);
   return h;
 }

@@ -285,11 +285,51 @@ Status Validity(Fields& f, std::int64_t& from, std::int64_t& until) {
   return {};
 }
 
+// The agency names of the box's configuration (config::ParseAgency); the console
+// compares them with the officer's agency. console_tests pins that they agree.
+constexpr std::array<std::string_view, 3> kAgencies{"border_guard", "customs", "police"};
+
+bool KnownAgency(std::string_view name) {
+  return std::find(kAgencies.begin(), kAgencies.end(), name) != kAgencies.end();
+}
+
+// "shareWith": the agencies besides the listing one that may see a hit. Absent or
+// null: the box's default. Kept sorted, so equal policies intern once.
+Status Sharing(Fields& f, const std::string& agency, std::optional<std::vector<std::string>>& out) {
+  const json* v = f.Take("shareWith");
+  if (!v) return {};
+  if (!v->is_array()) return f.Fail("\"shareWith\" must be an array of agency names");
+  if (v->size() >= kAgencies.size()) {
+    return f.Fail("\"shareWith\" names more than the " + std::to_string(kAgencies.size() - 1) +
+                  " other agencies");
+  }
+  if (!KnownAgency(agency)) {
+    return f.Fail("\"shareWith\" needs \"agency\": border_guard, customs or police");
+  }
+  std::vector<std::string> names;
+  for (const auto& a : *v) {
+    if (!a.is_string() || !KnownAgency(a.get_ref<const std::string&>())) {
+      return f.Fail("\"shareWith\" holds other than border_guard, customs, police");
+    }
+    const auto& name = a.get_ref<const std::string&>();
+    if (name == agency) return f.Fail("\"shareWith\" names the listing agency itself");
+    if (std::find(names.begin(), names.end(), name) != names.end()) {
+      return f.Fail("\"shareWith\" names an agency twice");
+    }
+    names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  out = std::move(names);
+  return {};
+}
+
 Status Listed(Fields& f, std::string& agency, std::string& reason, std::string& action,
-              std::int64_t& from, std::int64_t& until) {
+              std::int64_t& from, std::int64_t& until,
+              std::optional<std::vector<std::string>>& share_with) {
   if (auto st = f.String("agency", kMaxWatchlistField, false, agency); !st) return st;
   if (auto st = f.String("reason", kMaxWatchlistField, false, reason); !st) return st;
   if (auto st = f.String("action", kMaxWatchlistField, false, action); !st) return st;
+  if (auto st = Sharing(f, agency, share_with); !st) return st;
   return Validity(f, from, until);
 }
 
@@ -334,7 +374,9 @@ Expected<PersonRecord> Person(Fields& f, std::string id) {
   } else if (!sex.empty() && sex != "<") {
     return f.Fail("\"sex\" must be \"M\", \"F\" or \"X\"");
   }
-  if (auto st = Listed(f, p.agency, p.reason, p.action, p.valid_from_ms, p.valid_until_ms); !st) {
+  if (auto st =
+          Listed(f, p.agency, p.reason, p.action, p.valid_from_ms, p.valid_until_ms, p.share_with);
+      !st) {
     return std::move(st).error();
   }
   return p;
@@ -356,7 +398,9 @@ Expected<DocumentRecord> Document(Fields& f, std::string id) {
     return std::move(st).error();
   }
   auto& l = d.listing;
-  if (auto st = Listed(f, l.agency, l.reason, l.action, l.valid_from_ms, l.valid_until_ms); !st) {
+  if (auto st =
+          Listed(f, l.agency, l.reason, l.action, l.valid_from_ms, l.valid_until_ms, l.share_with);
+      !st) {
     return std::move(st).error();
   }
   return d;
@@ -373,7 +417,9 @@ Expected<VehicleRecord> Vehicle(Fields& f, std::string id) {
     return f.Fail("\"plate\" has no character used on plates");
   }
   auto& l = v.listing;
-  if (auto st = Listed(f, l.agency, l.reason, l.action, l.valid_from_ms, l.valid_until_ms); !st) {
+  if (auto st =
+          Listed(f, l.agency, l.reason, l.action, l.valid_from_ms, l.valid_until_ms, l.share_with);
+      !st) {
     return std::move(st).error();
   }
   return v;
@@ -401,7 +447,9 @@ Expected<ContainerRecord> Container(Fields& f, std::string id) {
     return f.Fail("\"code\" must be an ISO 6346 code (11 letters and digits)");
   }
   auto& l = c.listing;
-  if (auto st = Listed(f, l.agency, l.reason, l.action, l.valid_from_ms, l.valid_until_ms); !st) {
+  if (auto st =
+          Listed(f, l.agency, l.reason, l.action, l.valid_from_ms, l.valid_until_ms, l.share_with);
+      !st) {
     return std::move(st).error();
   }
   return c;
@@ -458,8 +506,10 @@ Expected<WatchlistEntry> FromObject(json& j, std::size_t line, const WatchlistPa
 // ------------------------------------------------------------------ canonical form
 
 void PutListing(json& j, const std::string& agency, const std::string& reason,
-                const std::string& action, std::int64_t from, std::int64_t until) {
+                const std::string& action, std::int64_t from, std::int64_t until,
+                const std::optional<std::vector<std::string>>& share_with) {
   if (!agency.empty()) j["agency"] = agency;
+  if (share_with) j["shareWith"] = *share_with;
   if (!reason.empty()) j["reason"] = reason;
   if (!action.empty()) j["action"] = action;
   if (from != 0) j["validFrom"] = FormatInstant(from);
@@ -558,25 +608,26 @@ std::string CanonicalJson(const WatchlistEntry& e) {
     if (p->birth.year != 0) j["birthDate"] = FormatPartialDate(p->birth);
     if (!p->nationality.empty()) j["nationality"] = p->nationality;
     if (p->sex != 0) j["sex"] = std::string(1, p->sex);
-    PutListing(j, p->agency, p->reason, p->action, p->valid_from_ms, p->valid_until_ms);
+    PutListing(j, p->agency, p->reason, p->action, p->valid_from_ms, p->valid_until_ms,
+               p->share_with);
   } else if (const auto* d = std::get_if<DocumentRecord>(&e.record)) {
     j["kind"] = "document";
     j["number"] = d->number;
     j["issuingState"] = d->issuing_state;
     if (!d->type.empty()) j["type"] = d->type;
     const auto& l = d->listing;
-    PutListing(j, l.agency, l.reason, l.action, l.valid_from_ms, l.valid_until_ms);
+    PutListing(j, l.agency, l.reason, l.action, l.valid_from_ms, l.valid_until_ms, l.share_with);
   } else if (const auto* v = std::get_if<VehicleRecord>(&e.record)) {
     j["kind"] = "vehicle";
     j["plate"] = v->plate;
     if (!v->country.empty()) j["country"] = v->country;
     const auto& l = v->listing;
-    PutListing(j, l.agency, l.reason, l.action, l.valid_from_ms, l.valid_until_ms);
+    PutListing(j, l.agency, l.reason, l.action, l.valid_from_ms, l.valid_until_ms, l.share_with);
   } else if (const auto* c = std::get_if<ContainerRecord>(&e.record)) {
     j["kind"] = "container";
     j["code"] = c->code;
     const auto& l = c->listing;
-    PutListing(j, l.agency, l.reason, l.action, l.valid_from_ms, l.valid_until_ms);
+    PutListing(j, l.agency, l.reason, l.action, l.valid_from_ms, l.valid_until_ms, l.share_with);
   }
   // Every string was checked to be UTF-8 when parsed; replace guards records built
   // by other code.

@@ -40,8 +40,10 @@ std::string CookieValue(std::string_view header, std::string_view name);
 // A JSON object body of at most 16 KiB; nullopt otherwise.
 std::optional<nlohmann::json> ParseJsonObject(std::string_view body);
 
-// Hides, in an inspection payload (docs/inspection.md), the watchlist hits of
-// agencies in `restricted` other than `viewer_agency`: such a hit becomes
+// Hides, in an inspection payload (docs/inspection.md), the watchlist hits that
+// `viewer_agency` may not see. A hit listed by another agency is visible when its
+// list's "shareWith" names the viewer's agency; with no "shareWith", unless its
+// agency is in `restricted` (the box's default). A hidden hit becomes
 // {"restricted": true, "agency", "kind"} and the evidence of watchlist reasons is
 // withheld. Returns how many hits were hidden.
 int RedactRestricted(nlohmann::json& payload, std::string_view viewer_agency,

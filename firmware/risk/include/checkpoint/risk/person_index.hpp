@@ -50,7 +50,15 @@ struct PersonRecord {
   char sex = 0;             // 'M', 'F', 'X' or 0 when not listed
   std::string agency, reason, action;
   std::int64_t valid_from_ms = 0, valid_until_ms = 0;  // 0: open
+  // The agencies besides `agency` that may see a hit (docs/risk/screening.md); empty:
+  // the owner only; nullopt: the box's default (the console's restricted_agencies).
+  std::optional<std::vector<std::string>> share_with;
 };
+
+// A sharing policy in the indexes' compact form (interned like the other listing
+// texts): "" when absent, otherwise "share:" and the agencies joined by ','.
+std::string SharingKey(const std::optional<std::vector<std::string>>& share_with);
+std::optional<std::vector<std::string>> SharingFromKey(std::string_view key);
 
 struct PersonQuery {
   // MRZ form (A-Z and '<') or UTF-8 in any script.
@@ -79,6 +87,7 @@ struct PersonHit {
   double name_score = 0;  // 0..1
   double rank = 0;        // the score before it is clipped to 0..1: orders the hits
   std::string agency;     // who listed the person (explained hits only)
+  std::optional<std::vector<std::string>> share_with;  // explained hits only
   std::vector<std::string> reasons;
 };
 

@@ -33,6 +33,9 @@ namespace checkpoint::risk {
 struct Listing {
   std::string agency, reason, action;
   std::int64_t valid_from_ms = 0, valid_until_ms = 0;  // 0: open
+  // The agencies besides `agency` that may see a hit; empty: the owner only; nullopt:
+  // the box's default (docs/risk/screening.md, "Sharing policy").
+  std::optional<std::vector<std::string>> share_with;
   bool operator==(const Listing&) const = default;
 };
 
@@ -77,6 +80,7 @@ struct WatchlistHit {
   std::string kind;    // "person", "document", "vehicle", "container"
   double score = 0;    // 0..1; 1 for exact document, vehicle and container matches
   std::string agency;  // who listed it ("" when the list does not say)
+  std::optional<std::vector<std::string>> share_with;  // the entry's sharing policy, if any
   std::vector<std::string> reasons;
 };
 
