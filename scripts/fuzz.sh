@@ -8,6 +8,9 @@
 #   scripts/fuzz.sh --runs 20000 a fixed number of inputs per target from seed 1:
 #                                the same inputs on every machine, so the CI gate is
 #                                reproducible (a finding fails every run, locally first)
+# One summary line per target: executions, exec/s, coverage edges, new inputs found,
+# peak RSS (libFuzzer's final stats). FUZZ_KEEP=DIR keeps each target's new inputs in
+# DIR/<name>/ (for `-merge=1` into the seed corpus by hand) instead of deleting them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 limit=(-max_total_time="${1:-20}")
@@ -22,6 +25,8 @@ CC=clang-14 CXX=clang++-14 cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=
 cmake --build build/fuzz --target fuzz_all
 mkdir -p build/fuzz/artifacts
 status=0
+# One of libFuzzer's final stats (-print_final_stats=1) from the current log.
+final() { grep -m1 "stat::$1" "$log" | awk '{print $2}' || true; }
 for bin in build/fuzz/tests/fuzz/fuzz_*; do
   name=${bin##*/fuzz_}
   work=$(mktemp -d)
@@ -33,9 +38,16 @@ for bin in build/fuzz/tests/fuzz/fuzz_*; do
     tail -n 30 "$log" >&2
     status=1
   fi
-  runs=$(grep -m1 'stat::number_of_executed_units' "$log" | awk '{print $2}')
+  runs=$(final number_of_executed_units)
+  rate=$(final average_exec_per_sec)
+  rss=$(final peak_rss_mb)
   cov=$(grep -Eo 'cov: [0-9]+' "$log" | tail -n 1 | awk '{print $2}')
-  echo "fuzz: $name: ${runs:-?} executions (limit ${what}), coverage ${cov:-?} edges, corpus $(ls "$work" | wc -l) new"
-  rm -rf "$work"
+  echo "fuzz: $name: ${runs:-?} executions (limit ${what}), ${rate:-?} exec/s," \
+    "coverage ${cov:-?} edges, corpus $(ls "$work" | wc -l) new, peak RSS ${rss:-?} MB"
+  if [[ -n ${FUZZ_KEEP:-} ]]; then
+    mkdir -p "$FUZZ_KEEP" && rm -rf "${FUZZ_KEEP:?}/$name" && mv "$work" "$FUZZ_KEEP/$name"
+  else
+    rm -rf "$work"
+  fi
 done
 exit $status
