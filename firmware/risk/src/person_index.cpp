@@ -879,7 +879,7 @@ struct Tally {
 };
 
 // What one query knows of each entry, in one byte so that a posting costs one memory
-// access and the array of a million entries stays within a core's L2 cache (the walk
+// access and the array of a million entries (1 MiB) is half what it was (the walk
 // of a query on common names is bound by these random accesses): which of the first
 // kMetUnits walked units met it (without bringing it in), whether it was brought in
 // (has a tally), and whether its votes wait for the last walk. Only the bytes a
@@ -895,10 +895,6 @@ enum : std::uint8_t { kSkip, kMarkIt, kBringIn };
 struct Scratch {
   std::vector<std::uint32_t> slot;
   std::vector<EntryState> state;
-  // One bit per entry: whether its state is not zero, and whether it is late. A
-  // million entries take 128 KiB each, so the postings of entries nothing has met
-  // (most of a common word's list) and the last walk read these, not the states.
-  std::vector<std::uint64_t> met_bits, late_bits;
   // The entries whose state is not zero, the first `touched_count` of `touched`
   // (sized to the index once: a mark is one store, not a push_back).
   std::vector<std::uint32_t> touched;
@@ -914,33 +910,18 @@ struct Scratch {
   void Prepare(std::size_t n) {
     if (slot.size() < n) slot.resize(n, 0);
     if (state.size() < n) state.resize(n, 0);
-    const std::size_t words = (n + 63) / 64;
-    if (met_bits.size() < words) met_bits.resize(words, 0);
-    if (late_bits.size() < words) late_bits.resize(words, 0);
-    for (std::size_t i = 0; i < touched_count; ++i) {
-      const std::uint32_t e = touched[i];
-      state[e] = 0;
-      met_bits[e >> 6] = 0;
-      late_bits[e >> 6] = 0;
-    }
+    for (std::size_t i = 0; i < touched_count; ++i) state[touched[i]] = 0;
     if (touched.size() < n) touched.resize(n);
     touched_count = 0;
     tally.clear();
   }
-  bool Met(std::uint32_t e) const { return ((met_bits[e >> 6] >> (e & 63U)) & 1U) != 0; }
-  bool Late(std::uint32_t e) const { return ((late_bits[e >> 6] >> (e & 63U)) & 1U) != 0; }
   void Mark(std::uint32_t e, EntryState bits) {
-    if (state[e] == 0) {
-      touched[touched_count++] = e;
-      met_bits[e >> 6] |= std::uint64_t{1} << (e & 63U);
-    }
+    if (state[e] == 0) touched[touched_count++] = e;
     state[e] = static_cast<EntryState>(state[e] | bits);
-    if ((bits & kLate) != 0) late_bits[e >> 6] |= std::uint64_t{1} << (e & 63U);
   }
   // Mark for an entry nothing has met yet.
   void MarkFresh(std::uint32_t e, EntryState bits) {
     touched[touched_count++] = e;
-    met_bits[e >> 6] |= std::uint64_t{1} << (e & 63U);
     state[e] = bits;
   }
 };
@@ -1131,7 +1112,12 @@ std::vector<PersonHit> PersonIndex::Screen(const PersonQuery& query,
     // entry's own for the lists of repeated words).
     auto visit = [&](std::uint32_t e, std::uint8_t len, const CompactDate& birth, std::uint32_t mi)
         __attribute__((always_inline)) {
-      if (!s.Met(e)) {
+      const EntryState st = s.state[e];
+      if ((st & kSeen) != 0) {
+        if ((st & kLate) == 0) vote(e, matches[mi]);
+        return;
+      }
+      if (st == 0) {
         if (hopeless) return;  // this unit and the rest could not make it a hit
         const std::uint8_t verdict = fresh[len];
         if (verdict == kBringIn) {
@@ -1140,11 +1126,6 @@ std::vector<PersonHit> PersonIndex::Screen(const PersonQuery& query,
         } else if (verdict == kMarkIt) {
           s.MarkFresh(e, static_cast<EntryState>(1U << walked));
         }
-        return;
-      }
-      const EntryState st = s.state[e];
-      if ((st & kSeen) != 0) {
-        if ((st & kLate) == 0) vote(e, matches[mi]);
         return;
       }
       // Met by earlier units: what it matched so far, the units walked before that
@@ -1193,7 +1174,7 @@ std::vector<PersonHit> PersonIndex::Screen(const PersonQuery& query,
       const std::uint32_t first = repeated ? x.twice_start[m.sid] : x.post_start[m.sid];
       const std::uint32_t last = repeated ? x.twice_start[m.sid + 1] : x.post_start[m.sid + 1];
       for (std::uint32_t k = first; k < last; ++k) {
-        if (s.Late(list[k])) vote(list[k], m);
+        if ((s.state[list[k]] & kLate) != 0) vote(list[k], m);
       }
     }
   }

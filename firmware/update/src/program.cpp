@@ -51,6 +51,13 @@ Expected<std::string> RunProgram(const std::vector<std::string>& argv) {
     if (errno != EINTR) return ErrnoError("cannot wait for " + argv[0], errno);
   }
   if (too_much) return MakeError(UpdateErrc::kSlot, argv[0] + " wrote more than 64 KiB");
+  // POSIX lets posix_spawn report a program that cannot be executed as a child that
+  // exits 127 instead of an error (qemu-user does so, where glibc natively returns
+  // ENOENT): the same failure, said the same way.
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && output.empty()) {
+    return MakeError(UpdateErrc::kSlot,
+                     "cannot run " + argv[0] + ": not found or not executable (exit 127)");
+  }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     return MakeError(
         UpdateErrc::kSlot,
