@@ -8,27 +8,43 @@
 
 namespace checkpoint::inspection {
 
+namespace {
+
+std::string PlateKey(std::string_view plate) {
+  return plate.empty() ? std::string() : risk::PlateMatchKey(plate, "");
+}
+
+}  // namespace
+
 void InMemoryDeclarations::Add(Declaration d) {
+  std::string key = PlateKey(d.plate);
   std::lock_guard lock(mu_);
   items_.push_back(std::move(d));
+  plate_keys_.push_back(std::move(key));
 }
 
 void InMemoryDeclarations::Replace(std::vector<Declaration> all) {
+  std::vector<std::string> keys;
+  keys.reserve(all.size());
+  for (const auto& d : all) keys.push_back(PlateKey(d.plate));
   std::lock_guard lock(mu_);
   items_ = std::move(all);
+  plate_keys_ = std::move(keys);
 }
 
 void InMemoryDeclarations::Clear() {
   std::lock_guard lock(mu_);
   items_.clear();
+  plate_keys_.clear();
 }
 
 std::optional<Declaration> InMemoryDeclarations::Find(
     std::string_view, std::string_view plate, std::span<const std::string> container_codes) const {
-  const std::string plate_key = plate.empty() ? std::string() : risk::PlateMatchKey(plate, "");
+  const std::string plate_key = PlateKey(plate);
   std::lock_guard lock(mu_);
-  for (const auto& d : items_) {
-    if (!plate_key.empty() && risk::PlateMatchKey(d.plate, "") == plate_key) return d;
+  for (std::size_t i = 0; i < items_.size(); ++i) {
+    const Declaration& d = items_[i];
+    if (!plate_key.empty() && plate_keys_[i] == plate_key) return d;
     for (const auto& declared : d.container_codes) {
       for (const auto& read : container_codes) {
         if (cargo::SameContainer(declared, read)) return d;
@@ -37,10 +53,6 @@ std::optional<Declaration> InMemoryDeclarations::Find(
   }
   return std::nullopt;
 }
-
-}  // namespace checkpoint::inspection
-
-namespace checkpoint::inspection {
 
 namespace {
 

@@ -49,6 +49,9 @@ class InMemoryDeclarations final : public DeclarationProvider {
  private:
   mutable std::mutex mu_;
   std::vector<Declaration> items_;
+  // Each declaration's plate match key, made once when it is added (a lookup per
+  // vehicle would otherwise normalise every declared plate again).
+  std::vector<std::string> plate_keys_;
 };
 
 // Declarations as JSON lines, one object a line ('#' comments and blank lines
