@@ -50,6 +50,7 @@
 #include "checkpoint/protocol/batch.hpp"
 #include "checkpoint/protocol/keys.hpp"
 #include "checkpoint/store/store.hpp"
+#include "support/forwarding_client.hpp"
 
 extern char** environ;
 
@@ -247,43 +248,46 @@ Fill FillOutbox(store::Store& st, std::int64_t n, std::uint64_t seed) {
 
 // Counts what goes on the wire (HTTP request line, headers and body as libcurl sends
 // them for this client; the answers) and keeps request bodies for the replay.
-class CountingClient final : public agent::HttpClient {
+// What the drain's connections sent and got back, and the first request bodies
+// (kept for the replay), over every connection.
+struct Tally {
+  std::mutex mu;
+  std::int64_t requests = 0, body_bytes = 0, header_bytes = 0, answer_bytes = 0;
+  std::vector<std::string> kept;
+  std::size_t kept_records = 0;
+  std::size_t keep_records = 0;
+};
+
+class CountingClient final : public testing::ForwardingClient {
  public:
-  CountingClient(std::unique_ptr<agent::HttpClient> inner, std::string host, std::size_t keep)
-      : inner_(std::move(inner)), host_(std::move(host)), keep_records_(keep) {}
+  CountingClient(std::unique_ptr<agent::HttpClient> inner, std::string host, Tally& tally)
+      : ForwardingClient(std::move(inner)), host_(std::move(host)), tally_(tally) {}
   Expected<agent::HttpResult> Post(std::string_view path, std::string_view content_type,
                                    std::string_view body) override {
-    ++requests;
-    body_bytes += static_cast<std::int64_t>(body.size());
+    auto r = inner().Post(path, content_type, body);
+    std::lock_guard lock(tally_.mu);
+    ++tally_.requests;
+    tally_.body_bytes += static_cast<std::int64_t>(body.size());
     // What CurlHttpClient sends: request line, Host, Content-Type, Accept,
     // Content-Length (Expect: is suppressed).
-    header_bytes += static_cast<std::int64_t>(
+    tally_.header_bytes += static_cast<std::int64_t>(
         std::string("POST ").size() + path.size() + std::string(" HTTP/1.1\r\nHost: ").size() +
         host_.size() + std::string("\r\nContent-Type: ").size() + content_type.size() +
         std::string("\r\nAccept: application/json\r\nContent-Length: ").size() +
         std::to_string(body.size()).size() + std::string("\r\n\r\n").size());
-    auto r = inner_->Post(path, content_type, body);
-    if (r) answer_bytes += static_cast<std::int64_t>(r->body.size());
-    if (path == "/v1/records" && kept_records < keep_records_ && r && r->status == 200) {
+    if (r) tally_.answer_bytes += static_cast<std::int64_t>(r->body.size());
+    if (path == "/v1/records" && tally_.kept_records < tally_.keep_records && r &&
+        r->status == 200) {
       auto ack = protocol::ParseAck(r->body);
-      if (ack) kept_records += ack->acked.size();
-      kept.emplace_back(body);
+      if (ack) tally_.kept_records += ack->acked.size();
+      tally_.kept.emplace_back(body);
     }
     return r;
   }
-  Expected<agent::HttpResult> Get(std::string_view path) override { return inner_->Get(path); }
-  Expected<agent::DownloadResult> Download(std::string_view path,
-                                           const agent::DownloadRequest& request) override {
-    return inner_->Download(path, request);
-  }
-  std::int64_t requests = 0, body_bytes = 0, header_bytes = 0, answer_bytes = 0;
-  std::vector<std::string> kept;
-  std::size_t kept_records = 0;
 
  private:
-  std::unique_ptr<agent::HttpClient> inner_;
   std::string host_;
-  std::size_t keep_records_;
+  Tally& tally_;
 };
 
 struct Device {
@@ -351,19 +355,52 @@ void Enroll(Device& d, const fs::path& hq_dir, const fs::path& hq_log, const std
   Must(agent::Enroll(*client, data, d.id, token, log), "enroll");
 }
 
+// The backlog sealed as the agent seals it while the link is down (each record chained
+// and signed once, ADR 0019): before the drain, timed apart. HQ is not asked.
+struct SealResult {
+  std::size_t records = 0;
+  double seconds = 0, cpu = 0;
+};
+SealResult SealBacklog(Device& d, const std::string& url, agent::UplinkOptions options) {
+  const fs::path data = d.dir / "agent";
+  const agent::AgentFiles files(data);
+  auto key = Must(protocol::DeviceKey::Load(files.key), "device key");
+  auto chain = Must(agent::ChainState::Open(files.state), "chain state");
+  auto client = Must(agent::MakeCurlHttpClient(ClientOptions(data, url, true)), "client");
+  common::SystemClock clock;
+  store::Outbox outbox = d.store->outbox();
+  agent::Uplink uplink(outbox, chain, key, *client, clock, log::Logger::Null(), options);
+  SealResult r;
+  const double cpu0 = SelfCpu();
+  const auto t0 = SteadyClock::now();
+  for (;;) {
+    const std::size_t n = Must(uplink.Seal(100'000), "seal");
+    if (n == 0) break;
+    r.records += n;
+  }
+  r.seconds = Seconds(t0, SteadyClock::now());
+  r.cpu = SelfCpu() - cpu0;
+  return r;
+}
+
 DrainResult Drain(Device& d, const std::string& url, const std::string& host, pid_t hq_pid,
                   agent::UplinkOptions options, std::size_t keep) {
   const fs::path data = d.dir / "agent";
   const agent::AgentFiles files(data);
   auto key = Must(protocol::DeviceKey::Load(files.key), "device key");
   auto chain = Must(agent::ChainState::Open(files.state), "chain state");
+  Tally tally;
+  tally.keep_records = keep;
   CountingClient client(Must(agent::MakeCurlHttpClient(ClientOptions(data, url, true)), "client"),
-                        host, keep);
+                        host, tally);
+  CountingClient second(Must(agent::MakeCurlHttpClient(ClientOptions(data, url, true)), "client"),
+                        host, tally);
   common::SystemClock clock;
   store::Outbox outbox = d.store->outbox();
   auto sink = std::make_shared<PipelineSink>();
   agent::Uplink uplink(outbox, chain, key, client, clock,
                        log::Logger(sink, "uplink", log::Level::kDebug), options);
+  uplink.AddConnection(second);  // as checkpoint-sync does without a bandwidth cap
   agent::StopSignal stop;
   DrainResult r;
   const double cpu0 = SelfCpu(), hq0 = ChildCpu(hq_pid);
@@ -375,12 +412,12 @@ DrainResult Drain(Device& d, const std::string& url, const std::string& host, pi
   auto stats = Must(outbox.Stats(), "stats");
   if (stats.pending[0] + stats.pending[1] + stats.pending[2] != 0) Die("records left pending");
   r.records = stats.synced;
-  r.requests = client.requests;
-  r.body_bytes = client.body_bytes;
-  r.header_bytes = client.header_bytes;
-  r.answer_bytes = client.answer_bytes;
-  r.kept = std::move(client.kept);
-  r.kept_records = client.kept_records;
+  r.requests = tally.requests;
+  r.body_bytes = tally.body_bytes;
+  r.header_bytes = tally.header_bytes;
+  r.answer_bytes = tally.answer_bytes;
+  r.kept = std::move(tally.kept);
+  r.kept_records = tally.kept_records;
   r.rounds = sink->rounds;
   r.prepare_ms = sink->prepare_ms;
   r.wait_ms = sink->wait_ms;
@@ -537,7 +574,7 @@ std::int64_t Arg(int argc, char** argv, int& i) {
 int main(int argc, char** argv) {
   std::int64_t n = 1'000'000, naive = -1, replay = -1;
   agent::UplinkOptions options;
-  bool keep_dir = false, quick = false;
+  bool keep_dir = false, quick = false, sealed = true;
   bool records_set = false;
   std::string replay_postgres;
   for (int i = 1; i < argc; ++i) {
@@ -557,6 +594,10 @@ int main(int argc, char** argv) {
       options.max_bytes = static_cast<std::size_t>(Arg(argc, argv, i));
     } else if (a == "--no-pipeline") {
       options.pipeline = false;
+    } else if (a == "--in-flight") {
+      options.max_in_flight = static_cast<std::size_t>(Arg(argc, argv, i));
+    } else if (a == "--unsealed") {
+      sealed = false;
     } else if (a == "--keep") {
       keep_dir = true;
     } else if (a == "--quick") {
@@ -615,6 +656,21 @@ int main(int argc, char** argv) {
   const std::string url = "https://" + host;
   Enroll(main, hq_dir, hq_log, hq_bin, url, log);
   Enroll(slow, hq_dir, hq_log, hq_bin, url, log);
+
+  // As the agent leaves a backlog built while the link was down: every record sealed
+  // (unless --unsealed: the drain then chains and signs as it goes).
+  SealResult seal;
+  if (sealed) {
+    seal = SealBacklog(main, url, options);
+    SealBacklog(slow, url, options);
+    std::printf(
+        "sealed before the link came back: %zu records in %.1f s, CPU %.1f s (%.1f us/record)\n",
+        seal.records, seal.seconds, seal.cpu,
+        1e6 * seal.cpu / static_cast<double>(std::max<std::size_t>(1, seal.records)));
+  } else {
+    std::printf("backlog not sealed (--unsealed): the drain chains and signs it\n");
+  }
+  std::fflush(stdout);
 
   DrainResult fast = Drain(main, url, host, hq.pid, options, static_cast<std::size_t>(replay));
   agent::UplinkOptions naive_options = options;
@@ -712,10 +768,13 @@ int main(int argc, char** argv) {
       "lld,"
       "\"naive_records_per_s\":%.0f,\"ratio\":%.1f,\"hq_ingest_records_per_s\":%.0f,"
       "\"hq_ingest_postgres_records_per_s\":%.0f,"
-      "\"batch_records\":%zu,\"batch_bytes\":%zu,\"pipeline\":%s}\n",
+      "\"batch_records\":%zu,\"batch_bytes\":%zu,\"pipeline\":%s,\"in_flight\":%zu,"
+      "\"sealed\":%s,"
+      "\"seal_s\":%.2f,\"seal_cpu_s\":%.2f}\n",
       static_cast<long long>(fast.records), fast.seconds, rate, b_body, b_http, fast.agent_cpu,
       fast.hq_cpu, static_cast<long long>(one.records), naive_rate, rate / naive_rate, replay_rate,
-      replay_pg_rate, options.max_records, options.max_bytes, options.pipeline ? "true" : "false");
+      replay_pg_rate, options.max_records, options.max_bytes, options.pipeline ? "true" : "false",
+      options.max_in_flight, sealed ? "true" : "false", seal.seconds, seal.cpu);
   if (!keep_dir) {
     std::error_code ec;
     fs::remove_all(work, ec);

@@ -208,6 +208,15 @@ int Run(const Settings& s, agent::HttpClientOptions http, const log::Logger& log
   };
   agent::Uplink uplink(outbox, *chain, *key, **client, clock, log.Child("uplink"), options,
                        &trusted);
+  // A second connection for batches: HQ checks one batch while it stores the other.
+  // Not with a bandwidth cap, which libcurl applies per connection.
+  std::unique_ptr<agent::HttpClient> second;
+  if (s.sync.max_send_bytes_per_s == 0) {
+    auto c = agent::MakeCurlHttpClient(http);
+    if (!c) return Fail(c.error());
+    second = std::move(*c);
+    uplink.AddConnection(*second);
+  }
 
   // SIGTERM/SIGINT stop the loop between batches: a signal thread waits for them.
   sigset_t set;

@@ -1,11 +1,14 @@
 #include <chrono>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <random>
 #include <thread>
 
 #include "checkpoint/protocol/batch.hpp"
 #include "checkpoint/protocol/messages.hpp"
 #include "support/fault_proxy.hpp"
+#include "support/forwarding_client.hpp"
 #include "sync_fixture.hpp"
 
 using namespace checkpoint;
@@ -436,31 +439,44 @@ TEST_CASE("with the disk low, synced records are purged at once, pending ones ne
 namespace {
 // Runs `hook(i)` before forwarding request i (0-based) of the uplink; the hook runs
 // on the uplink's worker thread while the uplink prepares the next batch.
-class HookClient final : public agent::HttpClient {
+class HookClient final : public ForwardingClient {
  public:
   HookClient(std::unique_ptr<agent::HttpClient> inner, std::function<void(int)> hook)
-      : inner_(std::move(inner)), hook_(std::move(hook)) {}
+      : ForwardingClient(std::move(inner)), hook_(std::move(hook)) {}
   Expected<agent::HttpResult> Post(std::string_view path, std::string_view content_type,
                                    std::string_view body) override {
     const int i = requests++;
     hook_(i);
     bodies.emplace_back(body);
-    auto r = inner_->Post(path, content_type, body);
+    auto r = inner().Post(path, content_type, body);
     if (drop_answer == i) return agent::MakeError(agent::SyncErrc::kNetwork, "test: answer lost");
     return r;
-  }
-  Expected<agent::HttpResult> Get(std::string_view path) override { return inner_->Get(path); }
-  Expected<agent::DownloadResult> Download(std::string_view path,
-                                           const agent::DownloadRequest& request) override {
-    return inner_->Download(path, request);
   }
   int requests = 0;
   int drop_answer = -1;
   std::vector<std::string> bodies;
 
  private:
-  std::unique_ptr<agent::HttpClient> inner_;
   std::function<void(int)> hook_;
+};
+
+// Calls `in` with each request's body before it goes and `out` when it is answered.
+class WatchedClient final : public ForwardingClient {
+ public:
+  WatchedClient(std::unique_ptr<agent::HttpClient> inner, std::function<void(std::string_view)> in,
+                std::function<void()> out)
+      : ForwardingClient(std::move(inner)), in_(std::move(in)), out_(std::move(out)) {}
+  Expected<agent::HttpResult> Post(std::string_view path, std::string_view type,
+                                   std::string_view body) override {
+    in_(body);
+    auto r = inner().Post(path, type, body);
+    out_();
+    return r;
+  }
+
+ private:
+  std::function<void(std::string_view)> in_;
+  std::function<void()> out_;
 };
 }  // namespace
 
@@ -532,4 +548,293 @@ TEST_CASE("a pipelined drain through failures mid-backlog stores every record ex
   CHECK(d.Pending() == 0);
   // 12 batches, and the three that failed sent again.
   CHECK(client->requests == 15);
+}
+
+namespace {
+std::int64_t CountLines(const log::MemorySink& sink, std::string_view text) {
+  std::int64_t n = 0;
+  for (const auto& line : sink.Lines()) n += line.find(text) != std::string::npos;
+  return n;
+}
+}  // namespace
+
+TEST_CASE("records are sealed while HQ is down and go up with the signatures made then",
+          "[sync][uplink][seal]") {
+  TestHq hq;
+  TestDevice d;
+  Must(d.Enroll(hq));
+  d.Enqueue(450);
+  const std::uint16_t port = hq.port;
+  hq.Down();
+  // The test's own views of the agent's state and the store (the uplink's
+  // connections are busy in its thread).
+  auto chain_view = Must(agent::ChainState::Open(agent::AgentFiles(d.data).state));
+  auto store_view =
+      Must(store::Store::Open({.path = d.dir / "store.db", .device_id = d.device_id}));
+  TestAgent a(d, hq, FastOptions(50));  // a failed batch seals 50; waiting seals the rest
+  agent::StopSignal stop;
+  Status result;
+  std::thread agent_thread([&] { result = a.uplink.Run(stop, true); });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (Must(chain_view.Head()) < 450 && std::chrono::steady_clock::now() < deadline) {
+    stop.WaitFor(std::chrono::milliseconds(5));
+  }
+  const std::int64_t sealed_offline = Must(chain_view.Head());
+  const int tries_offline = a.client->requests.load();
+  // Every seal is the device's signature over the record as it is in the outbox.
+  std::vector<std::int64_t> seqs(450);
+  for (std::size_t i = 0; i < seqs.size(); ++i) seqs[i] = static_cast<std::int64_t>(i) + 1;
+  const auto seals = Must(chain_view.SealsOf(seqs));
+  std::vector<protocol::Signature> sealed_sigs;
+  int verified = 0;
+  for (std::size_t i = 0; i < seals.size(); ++i) {
+    REQUIRE(seals[i].self);
+    REQUIRE(seals[i].self->sig);
+    REQUIRE(seals[i].prev);
+    const auto e = Must(store_view.outbox().Find(seqs[i]));
+    REQUIRE(e);
+    protocol::Record r{e->device_id,   e->seq,         static_cast<int>(e->lane),
+                       e->record_type, e->record_uuid, e->created_at_ms,
+                       *seals[i].prev, e->payload,     *seals[i].self->sig};
+    verified += protocol::VerifyRecord(r, a.key.Public()) ? 1 : 0;
+    CHECK(protocol::RecordHash(r) == seals[i].self->hash);
+    sealed_sigs.push_back(*seals[i].self->sig);
+  }
+  hq.Start(port);
+  agent_thread.join();
+  Must(result);
+  CHECK(sealed_offline == 450);
+  CHECK(tries_offline >= 1);
+  CHECK(verified == 450);
+  CHECK(CountLines(*d.logs, "records sealed while waiting") >= 1);
+  CHECK(hq.Count("CP-T1") == 450);
+  CHECK(hq.Contiguous("CP-T1") == 450);
+  CHECK(hq.Flags("CP-T1").empty());
+  CHECK(d.Pending() == 0);
+  // HQ holds the signatures made offline: none was made when the batches were.
+  CHECK(a.uplink.signed_when_sent() == 0);
+  int same = 0;
+  for (std::size_t i = 0; i < seqs.size(); ++i) {
+    auto held = hq.service->WithDatabase(
+        [&](hq::HqDatabase& db) { return Must(db.FindRecord("CP-T1", seqs[i])); });
+    REQUIRE(held);
+    same += held->sig == sealed_sigs[i] ? 1 : 0;
+  }
+  CHECK(same == 450);
+  CHECK(CountLines(*d.logs, "changed after it was sealed") == 0);
+}
+
+TEST_CASE("Seal seals in steps, only what is unsealed, and nothing twice", "[sync][uplink][seal]") {
+  TestHq hq;
+  TestDevice d;
+  Must(d.Enroll(hq));
+  TestAgent a(d, hq, FastOptions(100));
+  CHECK(Must(a.uplink.Seal(1000)) == 0);  // an empty outbox
+  d.Enqueue(30);
+  CHECK(Must(a.uplink.Seal(0)) == 0);
+  CHECK(Must(a.uplink.Seal(12)) == 12);
+  CHECK(Must(a.uplink.Seal(1000)) == 18);
+  CHECK(Must(a.uplink.Seal(1000)) == 0);
+  CHECK(Must(a.chain.Head()) == 30);
+  CHECK(a.client->requests.load() == 0);  // sealing needs no network
+  d.Enqueue(5, store::Lane::kPriority);
+  CHECK(Must(a.uplink.Seal(1000)) == 5);
+  agent::StopSignal stop;
+  Must(a.uplink.Run(stop, true));
+  CHECK(hq.Count("CP-T1") == 35);
+  CHECK(hq.Flags("CP-T1").empty());
+  CHECK(a.uplink.signed_when_sent() == 0);
+}
+
+TEST_CASE("a record altered in the outbox after it was sealed is logged and HQ flags the chain",
+          "[sync][uplink][seal]") {
+  TestHq hq;
+  TestDevice d;
+  Must(d.Enroll(hq));
+  d.Enqueue(3);
+  TestAgent a(d, hq);
+  CHECK(Must(a.uplink.Seal(10)) == 3);
+  // Someone with the store's file changes record 2 before it is sent.
+  Must(d.store.db().Exec(
+      "UPDATE outbox SET payload = CAST('{\"level\":\"clear\",\"score\":99}' AS BLOB) "
+      "WHERE seq = 2"));
+  const auto r = Must(a.uplink.SendOnce());
+  CHECK(r.sent == 3);
+  CHECK(r.rejected == 0);
+  // Sent as it is now, signed now; record 3 names the hash record 2 was sealed with.
+  CHECK(hq.Count("CP-T1") == 3);
+  const auto flags = hq.Flags("CP-T1");
+  REQUIRE(CountFlags(flags, "chain_break") == 1);
+  CHECK(flags.front().seq == 3);
+  CHECK(CountLines(*d.logs, "changed after it was sealed") == 1);
+  CHECK(a.uplink.signed_when_sent() == 1);
+  CHECK(CountLines(*d.logs, "seq=2") >= 1);
+}
+
+TEST_CASE("links chained before sealing existed (no signature) are signed when sent",
+          "[sync][uplink][seal]") {
+  TestHq hq;
+  TestDevice d;
+  Must(d.Enroll(hq));
+  d.Enqueue(40);
+  {
+    TestAgent a(d, hq);
+    CHECK(Must(a.uplink.Seal(100)) == 40);
+  }
+  // As an agent of the previous version left its state: hashes, no signatures.
+  {
+    auto c = Must(store::Connection::Open({.path = agent::AgentFiles(d.data).state}));
+    Must(c.Exec("UPDATE chain SET sig = NULL WHERE seq > 20"));
+  }
+  TestAgent a(d, hq);
+  agent::StopSignal stop;
+  Must(a.uplink.Run(stop, true));
+  CHECK(hq.Count("CP-T1") == 40);
+  CHECK(hq.Contiguous("CP-T1") == 40);
+  CHECK(hq.Flags("CP-T1").empty());
+  CHECK(CountLines(*d.logs, "changed after it was sealed") == 0);
+  CHECK(a.uplink.signed_when_sent() == 20);
+}
+
+TEST_CASE("the chain state keeps seals whole and finds each record's and its predecessor's",
+          "[sync][uplink][seal]") {
+  TestHq hq;
+  TestDevice d;
+  Must(d.Enroll(hq));
+  d.Enqueue(2);
+  auto chain = Must(agent::ChainState::Open(agent::AgentFiles(d.data).state));
+  const agent::ChainLink ok{1, protocol::Hash{7}, protocol::Signature{}};
+  Must(chain.Append(std::span(&ok, 1)));
+  // The schema's CHECK keeps a short signature out.
+  auto c = Must(store::Connection::Open({.path = agent::AgentFiles(d.data).state}));
+  CHECK_FALSE(c.Exec("INSERT INTO chain(seq, hash, sig) VALUES (2, zeroblob(32), zeroblob(10))"));
+  const std::int64_t seqs[] = {1, 2};
+  const auto seals = Must(chain.SealsOf(seqs));
+  REQUIRE(seals.size() == 2);
+  CHECK(seals[0].prev == protocol::kGenesisHash);
+  REQUIRE(seals[0].self);
+  CHECK(seals[0].self->hash == protocol::Hash{7});
+  CHECK(seals[1].prev == protocol::Hash{7});
+  CHECK_FALSE(seals[1].self);
+}
+
+TEST_CASE("two batches travel at once on two connections, and failures never duplicate or skip",
+          "[sync][uplink][pipeline]") {
+  TestHq hq;
+  TestDevice d;
+  Must(d.Enroll(hq));
+  d.Enqueue(300);
+  d.Enqueue(15, store::Lane::kTelemetry);
+  d.Enqueue(210);
+  std::atomic<int> second_started{0};
+  bool overlapped = false;
+  // The first request on the first connection waits until the second connection
+  // carries one too: both are then on the wire together.
+  HookClient first(Must(d.Client(hq, true)), [&](int i) {
+    if (i != 0) return;
+    agent::StopSignal never;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (second_started.load() == 0 && std::chrono::steady_clock::now() < deadline) {
+      never.WaitFor(std::chrono::milliseconds(2));
+    }
+    overlapped = second_started.load() > 0;
+  });
+  // On the second connection: request 2 gets a 500 (not stored) and the answer to
+  // request 3 is lost (stored).
+  HookClient second(Must(d.Client(hq, true)), [&](int i) {
+    ++second_started;
+    if (i == 2) hq.service->InjectFaults({{500, -1}});
+  });
+  second.drop_answer = 3;
+  const protocol::DeviceKey key = d.Key();
+  auto chain = Must(agent::ChainState::Open(agent::AgentFiles(d.data).state));
+  agent::Uplink uplink(d.outbox, chain, key, first, d.clock, d.log, FastOptions(40));
+  uplink.AddConnection(second);
+  agent::StopSignal stop;
+  Must(uplink.Run(stop, true));
+  CHECK(overlapped);
+  CHECK(hq.Count("CP-T1") == 525);
+  CHECK(hq.Contiguous("CP-T1") == 525);
+  CHECK(hq.Flags("CP-T1").empty());
+  CHECK(d.Pending() == 0);
+  CHECK(first.requests >= 3);
+  CHECK(second.requests >= 4);
+  // 14 batches of 40 at least, and the two that failed sent again.
+  CHECK(first.requests + second.requests >= 16);
+}
+
+TEST_CASE("a batch that carries alerts travels alone, so nothing sent beside it overtakes them",
+          "[sync][uplink][pipeline]") {
+  TestHq hq;
+  TestDevice d;
+  Must(d.Enroll(hq));
+  d.Enqueue(60);
+  d.Enqueue(5, store::Lane::kPriority);
+  d.Enqueue(60);
+  std::mutex mu;
+  int active = 0, started = 0;
+  std::vector<int> alerts_beside;  // for each batch with alerts: requests on the wire with it
+  std::condition_variable begun;
+  // Every request counts itself in; one that carries alerts counts the others on the
+  // wire, then watches for 200 ms whether another begins (with two connections the
+  // agent would start one at once).
+  auto hook = [&](std::string_view body) {
+    const auto batch = Must(protocol::DecodeBatch(body, protocol::kBatchCodec));
+    const bool alerts = std::any_of(batch.records.begin(), batch.records.end(),
+                                    [](const protocol::Record& r) { return r.lane == 0; });
+    std::unique_lock lock(mu);
+    ++active;
+    const int before = ++started;
+    begun.notify_all();
+    if (alerts) {
+      const int already = active - 1;
+      begun.wait_for(lock, std::chrono::milliseconds(200), [&] { return started > before; });
+      alerts_beside.push_back(already + started - before);
+    }
+  };
+  auto done = [&] {
+    std::lock_guard lock(mu);
+    --active;
+  };
+  WatchedClient first(Must(d.Client(hq, true)), hook, done);
+  WatchedClient second(Must(d.Client(hq, true)), hook, done);
+  const protocol::DeviceKey key = d.Key();
+  auto chain = Must(agent::ChainState::Open(agent::AgentFiles(d.data).state));
+  agent::Uplink uplink(d.outbox, chain, key, first, d.clock, d.log, FastOptions(20));
+  uplink.AddConnection(second);
+  agent::StopSignal stop;
+  Must(uplink.Run(stop, true));
+  CHECK(hq.Count("CP-T1") == 125);
+  CHECK(hq.Flags("CP-T1").empty());
+  REQUIRE(alerts_beside.size() == 1);  // the five alerts lead the first batch
+  CHECK(alerts_beside[0] == 0);
+  CHECK(started >= 7);
+}
+
+TEST_CASE("one connection means one batch on the wire, whatever max_in_flight says",
+          "[sync][uplink][pipeline]") {
+  TestHq hq;
+  TestDevice d;
+  Must(d.Enroll(hq));
+  d.Enqueue(120);
+  std::atomic<int> active{0}, most{0};
+  WatchedClient only(
+      Must(d.Client(hq, true)),
+      [&](std::string_view) {
+        const int now = ++active;
+        int seen = most.load();
+        while (now > seen && !most.compare_exchange_weak(seen, now)) {
+        }
+      },
+      [&] { --active; });
+  const protocol::DeviceKey key = d.Key();
+  auto chain = Must(agent::ChainState::Open(agent::AgentFiles(d.data).state));
+  auto options = FastOptions(10);
+  options.max_in_flight = 4;
+  agent::Uplink uplink(d.outbox, chain, key, only, d.clock, d.log, options);
+  agent::StopSignal stop;
+  Must(uplink.Run(stop, true));
+  CHECK(most.load() == 1);
+  CHECK(hq.Count("CP-T1") == 120);
+  CHECK(hq.Flags("CP-T1").empty());
 }

@@ -1,5 +1,6 @@
 #include "checkpoint/agent/chain.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "checkpoint/store/migrations.hpp"
@@ -25,7 +26,19 @@ CREATE TABLE agent_state (
 );
 )sql",
      "DROP TABLE agent_state;"},
+    {3, "chain_signatures",
+     R"sql(
+ALTER TABLE chain ADD COLUMN sig BLOB CHECK (sig IS NULL OR length(sig) = 64);
+)sql",
+     "ALTER TABLE chain DROP COLUMN sig;"},
 };
+
+template <typename T>
+bool CopyBlob(const std::string& b, T& out) {
+  if (b.size() != out.size()) return false;
+  std::memcpy(out.data(), b.data(), out.size());
+  return true;
+}
 }  // namespace
 
 Expected<ChainState> ChainState::Open(const std::filesystem::path& path) {
@@ -67,25 +80,87 @@ Expected<std::vector<std::optional<protocol::Hash>>> ChainState::HashesOf(
       out.emplace_back();
       continue;
     }
-    const std::string b = st->BlobColumn(0);
     protocol::Hash h{};
-    if (b.size() != h.size()) {
+    if (!CopyBlob(st->BlobColumn(0), h)) {
       return store::MakeError(store::StoreErrc::kCorrupt, "chain hash of the wrong size");
     }
-    std::memcpy(h.data(), b.data(), h.size());
     out.emplace_back(h);
   }
   return out;
 }
 
-Status ChainState::Append(std::span<const std::pair<std::int64_t, protocol::Hash>> entries) {
+Expected<std::vector<SealOf>> ChainState::SealsOf(std::span<const std::int64_t> seqs) {
+  // Every seq needed (each record's own and the one before it), sorted, then read
+  // one contiguous run at a time.
+  std::vector<std::int64_t> need;
+  need.reserve(2 * seqs.size());
+  for (const std::int64_t seq : seqs) {
+    if (seq > 1) need.push_back(seq - 1);
+    need.push_back(seq);
+  }
+  std::sort(need.begin(), need.end());
+  need.erase(std::unique(need.begin(), need.end()), need.end());
+  auto st = db_->Prepare("SELECT seq, hash, sig FROM chain WHERE seq BETWEEN ? AND ? ORDER BY seq");
+  if (!st) return std::move(st).error();
+  std::vector<ChainLink> held;  // sorted by seq
+  held.reserve(need.size());
+  for (std::size_t i = 0; i < need.size();) {
+    std::size_t j = i + 1;
+    while (j < need.size() && need[j] == need[j - 1] + 1) ++j;
+    if (auto s = st->Reset(); !s) return std::move(s).error();
+    if (auto s = st->BindAll(need[i], need[j - 1]); !s) return std::move(s).error();
+    for (;;) {
+      auto row = st->Step();
+      if (!row) return std::move(row).error();
+      if (!*row) break;
+      ChainLink link;
+      link.seq = st->Int(0);
+      if (!CopyBlob(st->BlobColumn(1), link.hash)) {
+        return store::MakeError(store::StoreErrc::kCorrupt, "chain hash of the wrong size");
+      }
+      if (!st->IsNull(2)) {
+        protocol::Signature sig{};
+        if (!CopyBlob(st->BlobColumn(2), sig)) {
+          return store::MakeError(store::StoreErrc::kCorrupt, "chain signature of the wrong size");
+        }
+        link.sig = sig;
+      }
+      held.push_back(link);
+    }
+    i = j;
+  }
+  auto find = [&](std::int64_t seq) -> const ChainLink* {
+    auto it = std::lower_bound(held.begin(), held.end(), seq,
+                               [](const ChainLink& l, std::int64_t s) { return l.seq < s; });
+    return it != held.end() && it->seq == seq ? &*it : nullptr;
+  };
+  std::vector<SealOf> out;
+  out.reserve(seqs.size());
+  for (const std::int64_t seq : seqs) {
+    SealOf s;
+    if (seq == 1) {
+      s.prev = protocol::kGenesisHash;
+    } else if (const ChainLink* before = find(seq - 1)) {
+      s.prev = before->hash;
+    }
+    if (const ChainLink* self = find(seq)) s.self = *self;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+Status ChainState::Append(std::span<const ChainLink> links) {
   auto tx = store::Transaction::Begin(*db_);
   if (!tx) return std::move(tx).error();
-  auto st = db_->Prepare("INSERT INTO chain(seq, hash) VALUES (?, ?)");
+  auto st = db_->Prepare("INSERT INTO chain(seq, hash, sig) VALUES (?, ?, ?)");
   if (!st) return std::move(st).error();
-  for (const auto& [seq, hash] : entries) {
+  for (const ChainLink& link : links) {
     if (auto s = st->Reset(); !s) return s;
-    if (auto s = st->BindAll(seq, store::Blob{hash}); !s) return s;
+    if (auto s = link.sig ? st->BindAll(link.seq, store::Blob{link.hash}, store::Blob{*link.sig})
+                          : st->BindAll(link.seq, store::Blob{link.hash}, std::nullopt);
+        !s) {
+      return s;
+    }
     if (auto s = st->Run(); !s) return s;
   }
   return tx->Commit();

@@ -1,12 +1,14 @@
 #include "checkpoint/agent/uplink.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <memory>
 #include <thread>
 #include <unordered_set>
 
 #include "checkpoint/agent/errors.hpp"
 #include "checkpoint/common/parallel.hpp"
+#include "checkpoint/common/sha256.hpp"
 #include "checkpoint/protocol/batch.hpp"
 #include "checkpoint/protocol/record.hpp"
 
@@ -63,7 +65,8 @@ Uplink::Uplink(store::Outbox& outbox, ChainState& chain, const protocol::DeviceK
       log_(std::move(logger)),
       options_(options),
       backoff_(options.backoff),
-      trusted_(trusted) {}
+      trusted_(trusted),
+      connections_{&http_} {}
 
 void Uplink::ObserveHqTime(std::int64_t hq_time_ms) {
   if (trusted_) trusted_->ObserveHq(hq_time_ms);
@@ -102,8 +105,8 @@ Status Uplink::Reanchor(std::int64_t before_seq) {
   } else {
     return MakeError(SyncErrc::kHttp, "chain anchor: " + Describe(*res));
   }
-  const std::pair<std::int64_t, protocol::Hash> entry{seq, anchor};
-  return chain_.Append(std::span(&entry, 1));
+  const ChainLink link{seq, anchor, std::nullopt};
+  return chain_.Append(std::span(&link, 1));
 }
 
 Status Uplink::ExtendChain(std::int64_t up_to, bool may_ask_hq) {
@@ -126,24 +129,66 @@ Status Uplink::ExtendChain(std::int64_t up_to, bool may_ask_hq) {
   protocol::Hash hash = **prev;
   std::int64_t seq = *head;
   while (seq < up_to) {
-    // Chunks of up to 10,000: one commit (fsync) each, ~10 MB of entries at a time.
-    const auto chunk = static_cast<std::size_t>(std::min<std::int64_t>(10'000, up_to - seq));
+    // Chunks of up to 4,000: one commit (fsync) each, ~8 MB of entries and their
+    // canonical bytes at a time.
+    const auto chunk = static_cast<std::size_t>(std::min<std::int64_t>(4'000, up_to - seq));
     auto entries = outbox_.Range(seq, chunk);
     if (!entries) return std::move(entries).error();
     if (entries->empty() || entries->front().seq != seq + 1) {
       return MakeError(SyncErrc::kChain, "outbox entry " + std::to_string(seq + 1) +
                                              " is missing: the chain cannot continue");
     }
-    std::vector<std::pair<std::int64_t, protocol::Hash>> add;
+    // The hashes in order (each names the one before), then the signatures on every
+    // core.
+    std::vector<ChainLink> add;
+    std::vector<std::string> bytes;
+    add.reserve(entries->size());
+    bytes.reserve(entries->size());
     for (const auto& e : *entries) {
       if (e.seq != seq + 1 || seq >= up_to) break;
-      hash = protocol::RecordHash(ToRecord(e, hash));
+      bytes.push_back(protocol::CanonicalBytes(ToRecord(e, hash)));
+      hash = common::Sha256::Of(bytes.back());
       seq = e.seq;
-      add.emplace_back(seq, hash);
+      add.push_back({seq, hash, std::nullopt});
     }
+    common::ParallelFor(add.size(), 128, options_.sign_threads,
+                        [&](std::size_t i) { add[i].sig = key_.Sign(bytes[i]); });
     if (auto s = chain_.Append(add); !s) return s;
   }
   return {};
+}
+
+Expected<std::size_t> Uplink::Seal(std::size_t max_records) {
+  auto head = chain_.Head();
+  if (!head) return std::move(head).error();
+  auto last = outbox_.LastSeq();
+  if (!last) return std::move(last).error();
+  if (*last <= *head || max_records == 0) return std::size_t{0};
+  const std::int64_t up_to =
+      *head + std::min<std::int64_t>(*last - *head, static_cast<std::int64_t>(max_records));
+  if (auto s = ExtendChain(up_to, true); !s) return std::move(s).error();
+  auto now = chain_.Head();
+  if (!now) return std::move(now).error();
+  return static_cast<std::size_t>(*now - *head);
+}
+
+void Uplink::SealWhileWaiting(StopSignal& stop, std::chrono::milliseconds wait) {
+  const auto until = std::chrono::steady_clock::now() + wait;
+  std::size_t sealed = 0;
+  while (!stop.stopped() && std::chrono::steady_clock::now() < until) {
+    auto n = Seal(options_.seal_step);
+    if (!n) {
+      log_.Warning("cannot seal records now", {{"error", n.error().String()}});
+      break;
+    }
+    if (*n == 0) break;
+    sealed += *n;
+  }
+  if (sealed > 0) log_.Info("records sealed while waiting", {{"count", sealed}});
+  const auto left = until - std::chrono::steady_clock::now();
+  if (left > left.zero()) {
+    stop.WaitFor(std::chrono::ceil<std::chrono::milliseconds>(left));
+  }
 }
 
 Expected<Uplink::Prepared> Uplink::Prepare(std::span<const std::int64_t> in_flight) {
@@ -160,14 +205,14 @@ Expected<Uplink::Prepared> Uplink::Prepare(std::span<const std::int64_t> in_flig
   batch.device_id = outbox_.device_id();
   batch.records.reserve(pending->size());
   out.seqs.reserve(pending->size());
-  std::vector<std::int64_t> before;
-  before.reserve(pending->size());
-  for (const auto& e : *pending) before.push_back(e.seq - 1);
-  auto prevs = chain_.HashesOf(before);
-  if (!prevs) return std::move(prevs).error();
+  std::vector<std::int64_t> seqs;
+  seqs.reserve(pending->size());
+  for (const auto& e : *pending) seqs.push_back(e.seq);
+  auto seals = chain_.SealsOf(seqs);
+  if (!seals) return std::move(seals).error();
   for (std::size_t i = 0; i < pending->size(); ++i) {
     const store::OutboxEntry& e = (*pending)[i];
-    const auto& prev = (*prevs)[i];
+    const auto& prev = (*seals)[i].prev;
     if (!prev) {
       return MakeError(SyncErrc::kChain,
                        "no hash for record " + std::to_string(e.seq - 1) + " in the chain");
@@ -177,19 +222,48 @@ Expected<Uplink::Prepared> Uplink::Prepare(std::span<const std::int64_t> in_flig
       return MakeError(SyncErrc::kRejected, "outbox entry cannot be sent: " + s.error().message());
     }
     out.seqs.push_back(r.seq);
+    out.priority = out.priority || e.lane == store::Lane::kPriority;
     batch.records.push_back(std::move(r));
   }
-  SignAll(batch.records);
+  SignAll(batch.records, *seals);
   auto body = protocol::EncodeBatch(batch);
   if (!body) return std::move(body).error();
   out.body = std::move(*body);
   return out;
 }
 
-void Uplink::SignAll(std::span<protocol::Record> records) const {
-  // Ed25519 signing is most of the agent's work (DeviceKey::Sign is thread-safe).
-  common::ParallelFor(records.size(), 128, options_.sign_threads,
-                      [&](std::size_t i) { protocol::SignRecord(records[i], key_); });
+void Uplink::SignAll(std::span<protocol::Record> records, std::span<const SealOf> seals) {
+  // A sealed record whose bytes still hash to its seal goes with the seal's
+  // signature. Any other is signed now (DeviceKey::Sign is thread-safe): one chained
+  // before sealing existed, or one altered in the outbox after it was sealed, which
+  // goes as it is now and shows at HQ as a chain break (the next record names the
+  // hash it was sealed with).
+  enum : std::uint8_t { kSealed, kSignedNow, kAltered };
+  std::vector<std::uint8_t> how(records.size(), kSealed);
+  common::ParallelFor(records.size(), 128, options_.sign_threads, [&](std::size_t i) {
+    const std::string bytes = protocol::CanonicalBytes(records[i]);
+    const std::optional<ChainLink>& self = seals[i].self;
+    if (self) {
+      const bool same = common::Sha256::Of(bytes) == self->hash;
+      if (same && self->sig) {
+        records[i].sig = *self->sig;
+        return;
+      }
+      how[i] = same ? kSignedNow : kAltered;
+    } else {
+      how[i] = kSignedNow;
+    }
+    records[i].sig = key_.Sign(bytes);
+  });
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (how[i] != kSealed) ++signed_when_sent_;
+    if (how[i] == kAltered) {
+      log_.Error(
+          "an outbox record changed after it was sealed: sent as it is now, HQ will "
+          "flag the chain",
+          {{"seq", records[i].seq}});
+    }
+  }
 }
 
 Expected<RoundResult> Uplink::Apply(const Prepared& batch, Expected<HttpResult> res) {
@@ -310,40 +384,83 @@ void Uplink::Housekeeping(std::int64_t& next_heartbeat, std::int64_t& next_purge
 }
 
 namespace {
-// A batch on the wire: its request runs on a worker thread (declared last, so it is
-// joined before the rest goes).
+// A batch on the wire: its request runs on a worker thread, with a connection of its
+// own (the worker is declared last, so it is joined before the rest goes).
 struct Flight {
   std::vector<std::int64_t> seqs;
   std::string body;
+  std::size_t connection = 0;
+  bool priority = false;
   std::optional<Expected<HttpResult>> answer;
   std::jthread worker;
 };
 }  // namespace
+
+void Uplink::AddConnection(HttpClient& another) {
+  connections_.push_back(&another);
+}
 
 Status Uplink::Run(StopSignal& stop, bool until_empty) {
   std::int64_t next_heartbeat = clock_.SteadyMs();
   std::int64_t next_purge = clock_.SteadyMs();
   std::int64_t next_disk_check = clock_.SteadyMs();
   std::int64_t next_housekeeping = clock_.SteadyMs();
-  std::optional<Prepared> ready;  // prepared while the last batch was in flight
-  std::unique_ptr<Flight> flight;
+  // At most one batch prepared and not yet on the wire (made while others were).
+  std::optional<Prepared> ready;
+  std::deque<std::unique_ptr<Flight>> flights;  // oldest first
+  const std::size_t max_flights =
+      options_.pipeline ? std::clamp<std::size_t>(options_.max_in_flight, 1, connections_.size())
+                        : 1;
   auto launch = [&](Prepared p) {
     auto f = std::make_unique<Flight>();
     f->seqs = std::move(p.seqs);
     f->body = std::move(p.body);
+    f->priority = p.priority;
+    // A connection no other batch on the wire uses.
+    for (std::size_t c = 0; c < connections_.size(); ++c) {
+      if (std::none_of(flights.begin(), flights.end(),
+                       [c](const auto& other) { return other->connection == c; })) {
+        f->connection = c;
+        break;
+      }
+    }
     Flight* raw = f.get();
-    raw->worker = std::jthread([this, raw] {
-      raw->answer.emplace(http_.Post("/v1/records", protocol::kBatchContentType, raw->body));
+    HttpClient* http = connections_[f->connection];
+    raw->worker = std::jthread([raw, http] {
+      raw->answer.emplace(http->Post("/v1/records", protocol::kBatchContentType, raw->body));
     });
-    return f;
+    flights.push_back(std::move(f));
   };
-  // Waits for the batch in flight and applies HQ's answer to it.
+  // The seqs of every batch on the wire, sorted (Prepare leaves them out).
+  auto in_flight = [&] {
+    std::vector<std::int64_t> seqs;
+    for (const auto& f : flights) seqs.insert(seqs.end(), f->seqs.begin(), f->seqs.end());
+    std::sort(seqs.begin(), seqs.end());
+    return seqs;
+  };
+  // Waits for the oldest batch on the wire and applies HQ's answer to it.
   auto land = [&]() -> Expected<RoundResult> {
-    flight->worker.join();
-    Prepared landed{std::move(flight->seqs), {}};
-    Expected<HttpResult> answer = std::move(*flight->answer);
-    flight.reset();
-    return Apply(landed, std::move(answer));
+    std::unique_ptr<Flight> f = std::move(flights.front());
+    flights.pop_front();
+    f->worker.join();
+    Prepared landed{std::move(f->seqs), {}};
+    return Apply(landed, std::move(*f->answer));
+  };
+  // After a failure: every batch still on the wire is finished first, its answer
+  // applied (its records are marked only if HQ acknowledged them), and the batch
+  // prepared meanwhile dropped (its records are read again).
+  auto land_all = [&] {
+    while (!flights.empty()) {
+      auto also = land();
+      if (!also) log_.Warning("batch in flight failed", {{"error", also.error().String()}});
+    }
+    ready.reset();
+  };
+  // Room for another batch on the wire: a connection free, and no batch there that
+  // carries alerts (were it to fail, one sent beside it would overtake them).
+  auto room = [&] {
+    return flights.size() < max_flights &&
+           std::none_of(flights.begin(), flights.end(), [](const auto& f) { return f->priority; });
   };
   // Work that needs the HTTP client is due: no batch may be on the wire for it.
   auto http_work_due = [&] {
@@ -352,50 +469,67 @@ Status Uplink::Run(StopSignal& stop, bool until_empty) {
            (options_.heartbeat_every.count() > 0 && now >= next_heartbeat);
   };
   while (!stop.stopped()) {
-    if (!flight && options_.housekeeping && clock_.SteadyMs() >= next_housekeeping) {
+    if (flights.empty() && options_.housekeeping && clock_.SteadyMs() >= next_housekeeping) {
       next_housekeeping = clock_.SteadyMs() + options_.housekeeping_every.count();
       options_.housekeeping();
     }
-    Housekeeping(next_heartbeat, next_purge, next_disk_check, !flight);
+    Housekeeping(next_heartbeat, next_purge, next_disk_check, flights.empty());
     last_retry_after_.reset();
     Expected<RoundResult> r = [&]() -> Expected<RoundResult> {
-      if (!flight) {
-        Prepared current;
+      if (!options_.pipeline) {
+        auto p = Prepare({});
+        if (!p) return std::move(p).error();
+        if (p->seqs.empty()) return RoundResult{};
+        return Apply(*p, http_.Post("/v1/records", protocol::kBatchContentType, p->body));
+      }
+      // Batches onto the wire while there is room: the one prepared last round
+      // first, then new ones (prepared while the others travel). While work that
+      // needs the HTTP client is due, none is added, so the wire empties for it.
+      while (flights.empty() || (room() && !http_work_due())) {
+        Prepared p;
         if (ready) {
-          current = std::move(*ready);
+          p = std::move(*ready);
           ready.reset();
         } else {
-          auto p = Prepare({});
-          if (!p) return std::move(p).error();
-          current = std::move(*p);
+          auto q = Prepare(in_flight());
+          if (!q) {
+            land_all();
+            return std::move(q).error();
+          }
+          p = std::move(*q);
         }
-        if (current.seqs.empty()) return RoundResult{};
-        if (!options_.pipeline) {
-          return Apply(current,
-                       http_.Post("/v1/records", protocol::kBatchContentType, current.body));
-        }
-        flight = launch(std::move(current));
+        if (p.seqs.empty()) break;
+        launch(std::move(p));
       }
-      // The next batch here, from the records not in flight, while HQ works.
+      if (flights.empty()) return RoundResult{};
+      // The next batch here, from the records not on the wire, while HQ works.
       const auto t0 = std::chrono::steady_clock::now();
-      std::vector<std::int64_t> in_flight = flight->seqs;
-      std::sort(in_flight.begin(), in_flight.end());
-      auto next = Prepare(in_flight);
+      std::optional<Error> prepare_error;
+      if (!ready) {
+        auto next = Prepare(in_flight());
+        if (!next) {
+          prepare_error = std::move(next).error();
+        } else if (!next->seqs.empty()) {
+          ready = std::move(*next);
+        }
+      }
       const auto t1 = std::chrono::steady_clock::now();
-      flight->worker.join();
+      std::unique_ptr<Flight> oldest = std::move(flights.front());
+      flights.pop_front();
+      oldest->worker.join();
       const auto t2 = std::chrono::steady_clock::now();
-      Prepared current{std::move(flight->seqs), {}};
-      Expected<HttpResult> answer = std::move(*flight->answer);
-      flight.reset();
+      Prepared current{std::move(oldest->seqs), {}};
+      Expected<HttpResult> answer = std::move(*oldest->answer);
+      oldest.reset();
       // HQ took the batch: the next one goes on the wire at once, so that HQ works
       // on it while this answer is applied here (unless work that needs the HTTP
-      // client is due: then it goes after that work, next round).
-      if (answer && answer->status == 200 && next && !next->seqs.empty() && !http_work_due()) {
-        flight = launch(std::move(*next));
-        next = Prepared{};
+      // client is due: then it goes after that work).
+      if (answer && answer->status == 200 && ready && room() && !http_work_due()) {
+        launch(std::move(*ready));
+        ready.reset();
       }
       auto applied = Apply(current, std::move(answer));
-      // Where a round's time goes: preparing the next batch while this one was in
+      // Where a round's time goes: preparing the next batch while others were in
       // flight, then waiting for HQ's answer (zero when preparing took longer), then
       // applying the answer (while the next batch is already in flight).
       auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
@@ -404,17 +538,14 @@ Status Uplink::Run(StopSignal& stop, bool until_empty) {
                               {"wait_ms", ms(t2 - t1)},
                               {"apply_ms", ms(std::chrono::steady_clock::now() - t2)}});
       if (!applied || applied->rejected > 0) {
-        // A batch already on the wire is finished first: its answer is applied (its
-        // records are marked only if HQ acknowledged them), then the failure above
-        // takes its course (backoff, or stop).
-        if (flight) {
-          auto also = land();
-          if (!also) log_.Warning("batch in flight failed", {{"error", also.error().String()}});
-        }
+        // The failure takes its course (backoff, or stop) once the wire is empty.
+        land_all();
         return applied;
       }
-      if (!next) return std::move(next).error();
-      if (!flight && !next->seqs.empty()) ready = std::move(*next);
+      if (prepare_error) {
+        land_all();
+        return std::move(*prepare_error);
+      }
       return applied;
     }();
     if (r && r->rejected == 0) {
@@ -438,13 +569,10 @@ Status Uplink::Run(StopSignal& stop, bool until_empty) {
                  {{"error", r ? std::string("records rejected") : r.error().String()},
                   {"wait_ms", static_cast<std::int64_t>(wait.count())},
                   {"attempt", backoff_.attempts()}});
-    stop.WaitFor(wait);
+    SealWhileWaiting(stop, wait);
   }
-  // Stopped with a batch on the wire: its answer is still applied.
-  if (flight) {
-    auto last = land();
-    if (!last) log_.Warning("last batch failed", {{"error", last.error().String()}});
-  }
+  // Stopped with batches on the wire: their answers are still applied.
+  land_all();
   return {};
 }
 

@@ -105,6 +105,15 @@ Expected<std::vector<OutboxEntry>> Outbox::Range(std::int64_t after_seq, std::si
   return out;
 }
 
+Expected<std::int64_t> Outbox::LastSeq() {
+  auto st = db_.Prepare("SELECT last_seq FROM outbox_sequence WHERE device_id = ?");
+  if (!st) return std::move(st).error();
+  if (auto s = st->Bind(1, device_id_); !s) return std::move(s).error();
+  auto row = st->Step();
+  if (!row) return std::move(row).error();
+  return *row ? st->Int(0) : std::int64_t{0};
+}
+
 Expected<std::optional<std::int64_t>> Outbox::OldestPending() {
   // One seek per lane on the pending index (named: without statistics SQLite would
   // scan the device's whole outbox by primary key instead).

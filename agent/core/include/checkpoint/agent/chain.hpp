@@ -1,10 +1,12 @@
 #pragma once
 // The agent's own state (sync.db in its directory, separate from the appliance
-// store): the last HQ time it saw, and the hash of every record it has chained, so
-// that record seq can name the hash of seq-1 even when seq-1 was sent, acknowledged
-// and purged long ago. The uplink prunes below what HQ holds contiguously and below
-// the oldest unacknowledged record; the newest entry is always kept. It also keeps
-// the downlink's anti-rollback floor per bundle kind.
+// store): the last HQ time it saw, and the seal of every record it has chained: the
+// record's hash, so that record seq can name the hash of seq-1 even when seq-1 was
+// sent, acknowledged and purged long ago, and the device's signature over it, made
+// when the record reached the outbox (link or no link) and sent as it is (see
+// docs/adr/0019). The uplink prunes below what HQ holds contiguously and below the
+// oldest unacknowledged record; the newest entry is always kept. It also keeps the
+// downlink's anti-rollback floor per bundle kind.
 //
 // Thread-safety: one thread at a time.
 
@@ -23,6 +25,21 @@
 
 namespace checkpoint::agent {
 
+// One chained record: its hash and, when the agent sealed it, its signature (an
+// anchor from HQ, and records chained by agents before sealing, have none).
+struct ChainLink {
+  std::int64_t seq = 0;
+  protocol::Hash hash{};
+  std::optional<protocol::Signature> sig;
+};
+
+// What the chain holds for one record: the hash of the record before it (the
+// genesis hash for seq 1) and the record's own link.
+struct SealOf {
+  std::optional<protocol::Hash> prev;
+  std::optional<ChainLink> self;
+};
+
 class ChainState {
  public:
   static Expected<ChainState> Open(const std::filesystem::path& path);
@@ -33,8 +50,10 @@ class ChainState {
   Expected<std::optional<protocol::Hash>> HashOf(std::int64_t seq);
   // HashOf for each of `seqs`, with one prepared statement.
   Expected<std::vector<std::optional<protocol::Hash>>> HashesOf(std::span<const std::int64_t> seqs);
-  // Appends hashes in one transaction (seqs must continue the head).
-  Status Append(std::span<const std::pair<std::int64_t, protocol::Hash>> entries);
+  // SealOf for each of `seqs`, read by ranges (a batch's seqs lie mostly together).
+  Expected<std::vector<SealOf>> SealsOf(std::span<const std::int64_t> seqs);
+  // Appends links in one transaction (seqs must continue the head).
+  Status Append(std::span<const ChainLink> links);
   // Forgets hashes of seq < before, always keeping the head.
   Status Prune(std::int64_t before);
 

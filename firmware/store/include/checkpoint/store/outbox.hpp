@@ -59,6 +59,8 @@ class Outbox {
   // Entries with seq > after_seq, synced or not, in sequence order, at most
   // max_count (the sync agent hashes its chain in this order).
   Expected<std::vector<OutboxEntry>> Range(std::int64_t after_seq, std::size_t max_count);
+  // The highest sequence number allocated so far (0 when none): one row, cheap.
+  Expected<std::int64_t> LastSeq();
 
   // The lowest sequence number not yet synced, in any lane; nullopt when none is.
   Expected<std::optional<std::int64_t>> OldestPending();
