@@ -9,7 +9,8 @@
 #   bench/run.sh sync [ARGS]  the sync uplink end to end on loopback: a 1,000,000-record
 #                             backlog drained to a real checkpoint-hq (mutual TLS,
 #                             SQLite), a naive one-request-per-record upload beside it,
-#                             HQ's ingest rate alone (ARGS go to sync_bench, e.g. --quick)
+#                             HQ's ingest rate alone (ARGS go to sync_bench, e.g. --quick;
+#                             --unsealed drains a backlog the agent has not sealed)
 #   bench/run.sh sync-pg [ARGS]  the same, and HQ's ingest rate alone also on PostgreSQL
 #                             (a throwaway cluster of scripts/pg.sh)
 #   bench/run.sh footprint [ARGS]  checkpointd's start-up to READY=1 and resident memory
