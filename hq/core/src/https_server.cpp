@@ -250,4 +250,31 @@ Expected<std::unique_ptr<HttpsServer>> HttpsServer::Start(const Options& options
   return std::unique_ptr<HttpsServer>(std::move(server));
 }
 
+std::optional<ByteRange> ParseByteRange(std::string_view v) {
+  constexpr std::string_view kUnit = "bytes=";
+  if (!v.starts_with(kUnit)) return std::nullopt;
+  v.remove_prefix(kUnit.size());
+  const auto dash = v.find('-');
+  if (dash == std::string_view::npos || dash == 0) return std::nullopt;
+  auto number = [](std::string_view d) -> std::optional<std::int64_t> {
+    if (d.empty() || d.size() > 15) return std::nullopt;
+    std::int64_t out = 0;
+    for (const char c : d) {
+      if (c < '0' || c > '9') return std::nullopt;
+      out = out * 10 + (c - '0');
+    }
+    return out;
+  };
+  ByteRange r;
+  const auto first = number(v.substr(0, dash));
+  if (!first) return std::nullopt;
+  r.first = *first;
+  const auto rest = v.substr(dash + 1);
+  if (rest.empty()) return r;
+  const auto last = number(rest);
+  if (!last || *last < r.first) return std::nullopt;
+  r.last = *last;
+  return r;
+}
+
 }  // namespace checkpoint::hq

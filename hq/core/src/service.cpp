@@ -49,31 +49,6 @@ HttpResponse AuthFailure(const Error& e) {
   if (e.Is(CommonErrc::kPermission)) return ErrorResponse(403, "forbidden", e.message());
   return Internal(e);
 }
-// "bytes=FIRST-" or "bytes=FIRST-LAST" (one range; suffix ranges are not needed by
-// the agent and are answered with the whole payload, as RFC 9110 allows).
-bool ParseRange(std::string_view v, std::int64_t& first, std::optional<std::int64_t>& last) {
-  constexpr std::string_view kUnit = "bytes=";
-  if (v.substr(0, kUnit.size()) != kUnit) return false;
-  v.remove_prefix(kUnit.size());
-  const auto dash = v.find('-');
-  if (dash == std::string_view::npos || dash == 0) return false;
-  auto number = [](std::string_view d, std::int64_t& out) {
-    if (d.empty() || d.size() > 15) return false;
-    out = 0;
-    for (const char c : d) {
-      if (c < '0' || c > '9') return false;
-      out = out * 10 + (c - '0');
-    }
-    return true;
-  };
-  if (!number(v.substr(0, dash), first)) return false;
-  const auto rest = v.substr(dash + 1);
-  if (rest.empty()) return true;
-  std::int64_t l = 0;
-  if (!number(rest, l) || l < first) return false;
-  last = l;
-  return true;
-}
 }  // namespace
 
 HqService::HqService(HqDatabase db, CertificateAuthority ca, const common::Clock& clock,
@@ -419,11 +394,14 @@ HttpResponse HqService::GetBundle(const HttpRequest& request) {
   const std::int64_t size = (*found)->size;
   const std::string etag = "\"" + (*found)->sha256_hex + "\"";
 
-  std::int64_t first = 0;
-  std::optional<std::int64_t> last;
   // A Range is honoured only when If-Range (if sent) still names this payload.
-  bool ranged = !request.range.empty() && (request.if_range.empty() || request.if_range == etag) &&
-                ParseRange(request.range, first, last);
+  const std::optional<ByteRange> range =
+      !request.range.empty() && (request.if_range.empty() || request.if_range == etag)
+          ? ParseByteRange(request.range)
+          : std::nullopt;
+  bool ranged = range.has_value();
+  std::int64_t first = range ? range->first : 0;
+  std::optional<std::int64_t> last = range ? range->last : std::nullopt;
   if (ranged && first >= size) {
     HttpResponse r = ErrorResponse(416, "range_not_satisfiable", "the range starts past the end");
     r.headers.emplace_back("Content-Range", "bytes */" + std::to_string(size));

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -43,6 +44,16 @@ struct HttpResponse {
   // must be free of CR and LF (the server refuses to send them otherwise).
   std::vector<std::pair<std::string, std::string>> headers;
 };
+
+// One byte range of a Range header: FIRST-LAST (inclusive) or FIRST- (to the end).
+struct ByteRange {
+  std::int64_t first = 0;
+  std::optional<std::int64_t> last;
+};
+// "bytes=FIRST-" or "bytes=FIRST-LAST", each number 1 to 15 decimal digits and LAST
+// not below FIRST; anything else (several ranges, a suffix range "-N", spaces, signs)
+// is nullopt, and the whole payload is served, as RFC 9110 allows.
+std::optional<ByteRange> ParseByteRange(std::string_view header);
 
 // Called on one of the server's threads, possibly concurrently; must not throw
 // (an exception is answered with 500).
