@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "checkpoint/common/base64.hpp"
+#include "checkpoint/common/ed25519_pem.hpp"
 #include "checkpoint/protocol/errors.hpp"
 #include "checkpoint/protocol/record.hpp"
 #include "json_reader.hpp"
@@ -233,51 +234,21 @@ Expected<BundleList> ParseBundleList(std::string_view text) {
 }
 
 Expected<std::vector<PublicKey>> ParsePublicKeysPem(std::string_view pem) {
-  if (pem.size() > 64u << 10) return MakeError(ProtocolErrc::kBadKey, "key list too large");
-  std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  if (!bio) return MakeError(ProtocolErrc::kCrypto, "out of memory");
-  std::vector<PublicKey> keys;
-  while (true) {
-    char* name = nullptr;
-    char* header = nullptr;
-    unsigned char* data = nullptr;
-    long len = 0;
-    if (PEM_read_bio(bio.get(), &name, &header, &data, &len) != 1) break;
-    const std::string type = name;
-    OPENSSL_free(name);
-    OPENSSL_free(header);
-    const unsigned char* p = data;
-    std::unique_ptr<EVP_PKEY, PkeyFree> k(type == "PUBLIC KEY" ? d2i_PUBKEY(nullptr, &p, len)
-                                                               : nullptr);
-    OPENSSL_free(data);
-    if (!k || EVP_PKEY_get_id(k.get()) != EVP_PKEY_ED25519) {
-      return MakeError(ProtocolErrc::kBadKey, "key " + std::to_string(keys.size() + 1) +
-                                                  ": not an Ed25519 public key (PEM PUBLIC KEY)");
-    }
-    PublicKey pk{};
-    std::size_t n = pk.size();
-    if (EVP_PKEY_get_raw_public_key(k.get(), pk.data(), &n) != 1 || n != pk.size()) {
-      return MakeError(ProtocolErrc::kBadKey, "cannot read an Ed25519 public key");
-    }
-    keys.push_back(pk);
+  auto keys = common::ParseEd25519PublicKeysPem(pem);
+  if (!keys) {
+    return MakeError(keys.error().Is(CommonErrc::kInvalidArgument) ? ProtocolErrc::kBadKey
+                                                                   : ProtocolErrc::kCrypto,
+                     keys.error().message());
   }
-  if (keys.empty()) return MakeError(ProtocolErrc::kBadKey, "no public key in the key list");
-  return keys;
+  return std::move(*keys);
 }
 
 std::string PublicKeyPem(const PublicKey& key) {
-  std::unique_ptr<EVP_PKEY, PkeyFree> k(
-      EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, key.data(), key.size()));
-  std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_mem()));
-  if (!k || !bio || PEM_write_bio_PUBKEY(bio.get(), k.get()) != 1) std::abort();  // out of memory
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<std::size_t>(n));
+  return common::Ed25519PublicKeyPem(key);
 }
 
 std::string KeyId(const PublicKey& key) {
-  const auto d = common::Sha256::Of(AsText(key));
-  return common::ToHex(std::span<const std::uint8_t>(d.data(), 8));
+  return common::Ed25519KeyId(key);
 }
 
 }  // namespace checkpoint::protocol

@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "checkpoint/common/ed25519_pem.hpp"
 #include "checkpoint/update/errors.hpp"
 
 namespace checkpoint::update {
@@ -65,51 +66,19 @@ Expected<Signed> Ed25519Sign(std::string_view private_key_pem, std::string_view 
 }  // namespace detail
 
 Expected<std::vector<PublicKey>> ParsePublicKeysPem(std::string_view pem) {
-  if (pem.size() > 64u << 10) return MakeError(UpdateErrc::kBadSignature, "key list too large");
-  BioPtr bio = MemBio(pem);
-  if (!bio) return MakeError(UpdateErrc::kBadSignature, "out of memory");
-  std::vector<PublicKey> keys;
-  for (;;) {
-    char* name = nullptr;
-    char* header = nullptr;
-    unsigned char* data = nullptr;
-    long len = 0;
-    if (PEM_read_bio(bio.get(), &name, &header, &data, &len) != 1) break;
-    const std::string type = name;
-    OPENSSL_free(name);
-    OPENSSL_free(header);
-    const unsigned char* p = data;
-    PkeyPtr k(type == "PUBLIC KEY" ? d2i_PUBKEY(nullptr, &p, len) : nullptr);
-    OPENSSL_free(data);
-    PublicKey pk{};
-    std::size_t n = pk.size();
-    if (!k || EVP_PKEY_get_id(k.get()) != EVP_PKEY_ED25519 ||
-        EVP_PKEY_get_raw_public_key(k.get(), pk.data(), &n) != 1 || n != pk.size()) {
-      return MakeError(UpdateErrc::kBadSignature,
-                       "firmware-signing key " + std::to_string(keys.size() + 1) +
-                           ": not an Ed25519 public key (PEM PUBLIC KEY)");
-    }
-    keys.push_back(pk);
+  auto keys = common::ParseEd25519PublicKeysPem(pem);
+  if (!keys) {
+    return MakeError(UpdateErrc::kBadSignature, "firmware-signing keys: " + keys.error().message());
   }
-  if (keys.empty()) {
-    return MakeError(UpdateErrc::kBadSignature, "no public key in the firmware-signing key list");
-  }
-  return keys;
+  return std::move(*keys);
 }
 
 std::string PublicKeyPem(const PublicKey& key) {
-  PkeyPtr k(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, key.data(), key.size()));
-  BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!k || !bio || PEM_write_bio_PUBKEY(bio.get(), k.get()) != 1) std::abort();  // out of memory
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<std::size_t>(n));
+  return common::Ed25519PublicKeyPem(key);
 }
 
 std::string KeyId(const PublicKey& key) {
-  const auto d =
-      common::Sha256::Of(std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
-  return common::ToHex(std::span<const std::uint8_t>(d.data(), 8));
+  return common::Ed25519KeyId(key);
 }
 
 }  // namespace checkpoint::update
