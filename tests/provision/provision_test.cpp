@@ -147,6 +147,21 @@ TEST_CASE("provision: a new box from site file and token to report", "[provision
   CHECK(hout.find(" s ago; backlog 0; chain head 1") != std::string::npos);
   CHECK(hout.find("bundles     none installed") != std::string::npos);
   CHECK(hout.find("\nhealthy\n") != std::string::npos);
+  // Records the agent has not seen yet (it is not running): not sealed, and said so.
+  {
+    auto st = Must(store::Store::Open({.path = box.data / "checkpoint.db", .device_id = "CP-P1"}));
+    auto outbox = st.outbox();
+    for (const char* uuid : {"uuid-p2", "uuid-p3"}) {
+      Must(outbox.Enqueue(store::Lane::kRecords, "inspection", uuid, R"({"level":"clear"})",
+                          common::SystemClock().WallMs()));
+    }
+  }
+  auto [ucode, uout] = RunCommand({CHECKPOINTCTL_PATH, "--config", box.config.string(), "status"});
+  INFO(uout);
+  CHECK(uout.find("; backlog 2 (2 not yet sealed); chain head 1") != std::string::npos);
+  auto [jcode, jout] =
+      RunCommand({CHECKPOINTCTL_PATH, "--config", box.config.string(), "--json", "status"});
+  CHECK(JsonOf(jout)["agent"]["unsealed"] == 2);
 }
 
 TEST_CASE("provision: running it again changes nothing and re-prints the report", "[provision]") {

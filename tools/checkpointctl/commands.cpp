@@ -1,5 +1,6 @@
 #include "commands.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "agent_health.hpp"
@@ -83,10 +84,12 @@ void PrintAgent(const Context& ctx, const json& agent, const json& bundles) {
         c.value("not_after", "?").c_str(),
         static_cast<long long>(c.value("days_left", std::int64_t{0})));
     const auto& age = agent["last_hq_contact_age_s"];
+    const std::int64_t unsealed = agent.value("unsealed", std::int64_t{0});
     std::fprintf(
-        ctx.out, "            last contact with HQ %s; backlog %lld; chain head %lld\n",
+        ctx.out, "            last contact with HQ %s; backlog %lld%s; chain head %lld\n",
         age.is_number() ? (std::to_string(age.get<std::int64_t>()) + " s ago").c_str() : "never",
         static_cast<long long>(agent.value("backlog", std::int64_t{0})),
+        unsealed > 0 ? (" (" + std::to_string(unsealed) + " not yet sealed)").c_str() : "",
         static_cast<long long>(
             agent["chain_head"].is_number() ? agent["chain_head"].get<std::int64_t>() : 0));
   }
@@ -231,6 +234,13 @@ int Status(const Context& ctx) {
   if (!ctx.config.sync.hq_url.empty()) {
     agent = AgentHealth(ctx.config, clock.WallMs());
     agent["backlog"] = outbox->pending[0] + outbox->pending[1] + outbox->pending[2];
+    // Records checkpoint-sync has not sealed (chained and signed) yet: it seals them as
+    // they come, link or no link, so a number that stays up says the agent is not
+    // running (ADR 0019).
+    if (agent["chain_head"].is_number()) {
+      agent["unsealed"] =
+          std::max<std::int64_t>(0, outbox->last_seq - agent["chain_head"].get<std::int64_t>());
+    }
     if (!agent.value("healthy", false)) {
       problems.push_back("agent: " + agent.value("problem", std::string("unhealthy")));
     }
