@@ -55,38 +55,18 @@ Expected<std::int64_t> ChainState::Head() {
 }
 
 Expected<std::optional<protocol::Hash>> ChainState::HashOf(std::int64_t seq) {
-  const std::int64_t one[] = {seq};
-  auto hashes = HashesOf(one);
-  if (!hashes) return std::move(hashes).error();
-  return hashes->front();
-}
-
-Expected<std::vector<std::optional<protocol::Hash>>> ChainState::HashesOf(
-    std::span<const std::int64_t> seqs) {
+  if (seq == 0) return std::optional<protocol::Hash>(protocol::kGenesisHash);
   auto st = db_->Prepare("SELECT hash FROM chain WHERE seq = ?");
   if (!st) return std::move(st).error();
-  std::vector<std::optional<protocol::Hash>> out;
-  out.reserve(seqs.size());
-  for (const std::int64_t seq : seqs) {
-    if (seq == 0) {
-      out.emplace_back(protocol::kGenesisHash);
-      continue;
-    }
-    if (auto s = st->Reset(); !s) return std::move(s).error();
-    if (auto s = st->Bind(1, seq); !s) return std::move(s).error();
-    auto row = st->Step();
-    if (!row) return std::move(row).error();
-    if (!*row) {
-      out.emplace_back();
-      continue;
-    }
-    protocol::Hash h{};
-    if (!CopyBlob(st->BlobColumn(0), h)) {
-      return store::MakeError(store::StoreErrc::kCorrupt, "chain hash of the wrong size");
-    }
-    out.emplace_back(h);
+  if (auto s = st->Bind(1, seq); !s) return std::move(s).error();
+  auto row = st->Step();
+  if (!row) return std::move(row).error();
+  if (!*row) return std::optional<protocol::Hash>();
+  protocol::Hash h{};
+  if (!CopyBlob(st->BlobColumn(0), h)) {
+    return store::MakeError(store::StoreErrc::kCorrupt, "chain hash of the wrong size");
   }
-  return out;
+  return std::optional<protocol::Hash>(h);
 }
 
 Expected<std::vector<SealOf>> ChainState::SealsOf(std::span<const std::int64_t> seqs) {

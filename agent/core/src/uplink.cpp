@@ -438,13 +438,21 @@ Status Uplink::Run(StopSignal& stop, bool until_empty) {
     std::sort(seqs.begin(), seqs.end());
     return seqs;
   };
-  // Waits for the oldest batch on the wire and applies HQ's answer to it.
-  auto land = [&]() -> Expected<RoundResult> {
+  // Waits for the oldest batch on the wire: what it carried, and HQ's answer.
+  struct Landed {
+    Prepared batch;
+    Expected<HttpResult> answer;
+  };
+  auto take_oldest = [&] {
     std::unique_ptr<Flight> f = std::move(flights.front());
     flights.pop_front();
     f->worker.join();
-    Prepared landed{std::move(f->seqs), {}};
-    return Apply(landed, std::move(*f->answer));
+    return Landed{Prepared{std::move(f->seqs), {}}, std::move(*f->answer)};
+  };
+  // The same, and HQ's answer applied.
+  auto land = [&]() -> Expected<RoundResult> {
+    Landed l = take_oldest();
+    return Apply(l.batch, std::move(l.answer));
   };
   // After a failure: every batch still on the wire is finished first, its answer
   // applied (its records are marked only if HQ acknowledged them), and the batch
@@ -514,13 +522,8 @@ Status Uplink::Run(StopSignal& stop, bool until_empty) {
         }
       }
       const auto t1 = std::chrono::steady_clock::now();
-      std::unique_ptr<Flight> oldest = std::move(flights.front());
-      flights.pop_front();
-      oldest->worker.join();
+      auto [current, answer] = take_oldest();
       const auto t2 = std::chrono::steady_clock::now();
-      Prepared current{std::move(oldest->seqs), {}};
-      Expected<HttpResult> answer = std::move(*oldest->answer);
-      oldest.reset();
       // HQ took the batch: the next one goes on the wire at once, so that HQ works
       // on it while this answer is applied here (unless work that needs the HTTP
       // client is due: then it goes after that work).

@@ -48,8 +48,6 @@ class ChainState {
   Expected<std::int64_t> Head();
   // The hash of record `seq` (the genesis hash for 0); nullopt when not chained or pruned.
   Expected<std::optional<protocol::Hash>> HashOf(std::int64_t seq);
-  // HashOf for each of `seqs`, with one prepared statement.
-  Expected<std::vector<std::optional<protocol::Hash>>> HashesOf(std::span<const std::int64_t> seqs);
   // SealOf for each of `seqs`, read by ranges (a batch's seqs lie mostly together).
   Expected<std::vector<SealOf>> SealsOf(std::span<const std::int64_t> seqs);
   // Appends links in one transaction (seqs must continue the head).
